@@ -1,0 +1,49 @@
+# Régua — the two commands: `make run` (set up everything, start the platform
+# with a demo) and `make test` (every test, against real Kafka and PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run down logs status test test-unit lint schemas bench clean
+
+$(STAMP): constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade "pip==25.3"
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt hatchling editables
+	$(BIN)/pip install -q --disable-pip-version-check --no-build-isolation -c constraints.txt -r requirements-dev.txt
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install every package (pinned by constraints.txt)
+
+run: setup ## Start Kafka, PostgreSQL and the five services with a demo tenant
+	$(BIN)/regua stack up
+
+down: ## Stop everything `make run` started
+	@if [ -x $(BIN)/regua ]; then $(BIN)/regua stack down; else echo "nothing to stop"; fi
+
+logs: ## Show the logs of the dev stack
+	$(BIN)/regua stack logs
+
+status:
+	$(BIN)/regua stack status
+
+test: setup ## Every test: unit, integration and end-to-end (starts Kafka and PostgreSQL itself)
+	$(BIN)/pytest -q
+
+test-unit: setup ## The fast loop: pure logic only
+	$(BIN)/pytest -q -m "not kafka and not postgres and not e2e"
+
+lint: setup ## ruff, mypy --strict, import-linter, schema drift
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy libs/contracts/src libs/platform/src tools/regua-devtools/src $(wildcard services/*/src)
+	$(BIN)/lint-imports
+	$(BIN)/regua schemas --check
+
+schemas: setup ## Regenerate the JSON Schemas of every event
+	$(BIN)/regua schemas
+
+clean: down
+	rm -rf $(VENV) .local

@@ -1,0 +1,74 @@
+"""The catalogue of event types: type name → payload model and topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from regua_contracts import topics
+from regua_contracts.agreement.v1 import (
+    AgreementBrokenV1,
+    AgreementCompletedV1,
+    AgreementCreatedV1,
+)
+from regua_contracts.base import Payload
+from regua_contracts.dunning.v1 import StepDueV1
+from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
+from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
+from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """One event type: its CloudEvents ``type``, payload model and topic."""
+
+    type: str
+    model: type[Payload]
+    topic: str
+    description: str
+
+    @property
+    def dataschema(self) -> str:
+        """Relative URI of the exported JSON Schema of this payload."""
+        return f"schemas/{self.type}.json"
+
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec("br.regua.invoice.issued.v1", InvoiceIssuedV1, topics.INVOICE_EVENTS,
+              "An invoice was loaded and is open."),
+    EventSpec("br.regua.invoice.overdue.v1", InvoiceOverdueV1, topics.INVOICE_EVENTS,
+              "The due date passed in the tenant's time zone; sent once per invoice."),
+    EventSpec("br.regua.invoice.status-changed.v1", InvoiceStatusChangedV1, topics.INVOICE_EVENTS,
+              "Paid, partially paid, cancelled, renegotiated or reopened."),
+    EventSpec("br.regua.dunning.step-due.v1", StepDueV1, topics.DUNNING_STEP_DUE,
+              "A planned dunning step's time has come; emitted at most once per step."),
+    EventSpec("br.regua.notification.message-sent.v1", MessageSentV1, topics.NOTIFICATION_EVENTS,
+              "A message left on a channel."),
+    EventSpec("br.regua.notification.message-failed.v1", MessageFailedV1,
+              topics.NOTIFICATION_EVENTS, "No channel could carry a step's message."),
+    EventSpec("br.regua.payment.received.v1", PaymentReceivedV1, topics.PAYMENT_EVENTS,
+              "A payment was confirmed by a gateway and matched to an invoice."),
+    EventSpec("br.regua.payment.reversed.v1", PaymentReversedV1, topics.PAYMENT_EVENTS,
+              "A refund or chargeback undid (part of) a payment."),
+    EventSpec("br.regua.agreement.created.v1", AgreementCreatedV1, topics.AGREEMENT_EVENTS,
+              "A debtor accepted a renegotiation offer."),
+    EventSpec("br.regua.agreement.broken.v1", AgreementBrokenV1, topics.AGREEMENT_EVENTS,
+              "An installment stayed unpaid beyond tolerance; the original debt is restored."),
+    EventSpec("br.regua.agreement.completed.v1", AgreementCompletedV1, topics.AGREEMENT_EVENTS,
+              "Every installment of an agreement was paid."),
+)
+
+_BY_TYPE = {spec.type: spec for spec in EVENTS}
+_BY_MODEL = {spec.model: spec for spec in EVENTS}
+
+
+def spec_for(event_type: str) -> EventSpec:
+    """The spec of ``event_type``; ``KeyError`` names the known types when unknown."""
+    try:
+        return _BY_TYPE[event_type]
+    except KeyError:
+        raise KeyError(f"unknown event type {event_type!r}") from None
+
+
+def spec_of(model: type[Payload]) -> EventSpec:
+    """The spec whose payload model is ``model``."""
+    return _BY_MODEL[model]

@@ -1,0 +1,277 @@
+"""The service composition: one FastAPI app per service, several roles.
+
+``api`` serves the service's routers; ``worker`` runs the outbox relay, the
+consumers and the timers; ``all`` (the dev stack) does both in one process.
+Every role serves ``/healthz``, ``/readyz`` and ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from regua_platform import metrics
+from regua_platform.auth import TokenVerifier
+from regua_platform.clock import Clock, SystemClock
+from regua_platform.consumer import ConsumerRunner, Handlers
+from regua_platform.db import create_engine, create_sessionmaker
+from regua_platform.kafka import idempotent_producer
+from regua_platform.logs import setup_logging
+from regua_platform.messaging import MessagingTables
+from regua_platform.problems import install_problem_handlers
+from regua_platform.relay import OutboxRelay
+from regua_platform.settings import ServiceSettings
+from regua_platform.telemetry import setup_tracing
+from regua_platform.uow import UnitOfWork
+
+log = logging.getLogger("regua.app")
+
+Role = Literal["api", "worker", "all"]
+#: A background loop of a worker: runs until the event is set.
+Worker = Callable[["Runtime", asyncio.Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """Everything that makes one service what it is; built in its composition root."""
+
+    name: str
+    schema: str
+    title: str
+    description: str
+    metadata: MetaData
+    messaging: MessagingTables
+    migrations_dir: Path
+    uow_class: type[UnitOfWork] = UnitOfWork
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[str] = ()
+    handlers: Handlers = field(default_factory=dict)
+    workers: Sequence[Worker] = ()
+    version: str = "0.1.0"
+
+
+@dataclass
+class Runtime:
+    """The objects a running service shares; ``app.state.runtime``."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    verifier: TokenVerifier
+    producer: AIOKafkaProducer
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    kafka_connected: bool = False
+    relay: OutboxRelay | None = None
+    consumer: ConsumerRunner | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work (enter it with ``async with``)."""
+        return self.definition.uow_class(
+            self.sessions,
+            self.definition.messaging,
+            source=f"/regua/{self.definition.name}",
+            clock=self.clock,
+            topic_namespace=self.settings.kafka.topic_namespace,
+        )
+
+
+def create_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    role: Role = "all",
+    clock: Clock | None = None,
+) -> FastAPI:
+    setup_logging(definition.name, settings.telemetry.log_level)
+    provider = setup_tracing(definition.name, settings.telemetry)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database, application_name=f"{definition.name}-{role}")
+        runtime = Runtime(
+            definition=definition,
+            settings=settings,
+            clock=clock or SystemClock(),
+            engine=engine,
+            sessions=create_sessionmaker(engine),
+            verifier=TokenVerifier(settings.auth),
+            producer=idempotent_producer(settings.kafka, client_id=definition.name),
+        )
+        app.state.runtime = runtime
+        tasks = [asyncio.create_task(_run_background(runtime, role), name="background")]
+        log.info("service.started", extra={"role": role})
+        try:
+            yield
+        finally:
+            await _shutdown(runtime, tasks)
+            log.info("service.stopped", extra={"role": role})
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    _install_http_metrics(app, definition.name)
+    app.include_router(_ops_router())
+    if role in ("api", "all"):
+        for router in definition.routers:
+            app.include_router(router)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
+    )
+    return app
+
+
+async def _run_background(runtime: Runtime, role: Role) -> None:
+    """Connect to Kafka (retrying until it answers), then start the worker loops."""
+    delay = 0.5
+    while not runtime.stop.is_set():
+        try:
+            await runtime.producer.start()
+            runtime.kafka_connected = True
+            break
+        except Exception as exc:
+            log.warning("kafka.connect.retrying", extra={"error": type(exc).__name__})
+            await runtime.producer.stop()
+            runtime.producer = idempotent_producer(
+                runtime.settings.kafka, client_id=runtime.definition.name
+            )
+            await _sleep_unless(runtime.stop, delay)
+            delay = min(delay * 2, 10.0)
+    if role == "api" or runtime.stop.is_set():
+        return
+    d = runtime.definition
+    runtime.relay = OutboxRelay(
+        service=d.name, engine=runtime.engine, messaging=d.messaging, kafka=runtime.settings.kafka
+    )
+    workers: list[tuple[str, Worker]] = [(w.__name__, w) for w in d.workers]
+    if d.subscriptions:
+        consumer = ConsumerRunner(
+            service=d.name,
+            topics=d.subscriptions,
+            handlers=d.handlers,
+            uow_factory=runtime.uow,
+            kafka=runtime.settings.kafka,
+            dlq_producer=runtime.producer,
+        )
+        runtime.consumer = consumer
+        workers.append(("consumer", lambda _rt, stop: consumer.run(stop)))
+    await asyncio.gather(
+        runtime.relay.run(runtime.stop),
+        *(_supervised(runtime, name, worker) for name, worker in workers),
+    )
+
+
+async def _supervised(runtime: Runtime, name: str, worker: Worker) -> None:
+    """Restart a worker loop that crashed, with backoff, until shutdown."""
+    delay = 0.5
+    while not runtime.stop.is_set():
+        try:
+            await worker(runtime, runtime.stop)
+            return
+        except Exception:
+            log.exception("worker.crashed", extra={"worker": name})
+            await _sleep_unless(runtime.stop, delay)
+            delay = min(delay * 2, 10.0)
+
+
+async def _shutdown(runtime: Runtime, tasks: list[asyncio.Task[None]]) -> None:
+    """Stop consuming, let in-flight work finish, flush the producer, close the pool."""
+    runtime.stop.set()
+    grace = runtime.settings.http.shutdown_grace_seconds
+    _, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    await runtime.producer.stop()
+    await runtime.engine.dispose()
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+def _ops_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: PostgreSQL and Kafka are reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        checks = {
+            "database": await _check(_ping_database(runtime.engine)),
+            "kafka": await _check(_ping_kafka(runtime)),
+        }
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _check(probe: Awaitable[None]) -> str:
+    try:
+        await asyncio.wait_for(probe, timeout=2.0)
+    except Exception as exc:
+        return f"failing: {type(exc).__name__}"
+    return "ok"
+
+
+async def _ping_database(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("select 1"))
+
+
+async def _ping_kafka(runtime: Runtime) -> None:
+    if not runtime.kafka_connected:
+        raise ConnectionError("not connected yet")
+    await runtime.producer.client.fetch_all_metadata()
+
+
+def _install_http_metrics(app: FastAPI, service: str) -> None:
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            metrics.HTTP_REQUESTS.labels(service, request.method, path, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(service, request.method, path).observe(
+                time.perf_counter() - started
+            )

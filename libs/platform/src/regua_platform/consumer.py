@@ -1,0 +1,256 @@
+"""The consumer runner: one consumer group per service, handlers per event type.
+
+For every record: parse the envelope, open a unit of work, claim the event in
+the inbox (a redelivered event has no second effect), run the handlers, commit
+the transaction, and only then commit the Kafka offset. A handler that keeps
+failing is retried with backoff, then the record goes to ``<topic>.dlq`` with
+the error attached. A record that is not a valid event goes there at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from regua_contracts import ContractError, Envelope, parse_envelope
+from regua_contracts.topics import dlq_topic, namespaced
+from regua_platform import metrics
+from regua_platform.kafka import group_consumer, trace_context
+from regua_platform.settings import KafkaSettings
+from regua_platform.uow import UnitOfWork
+
+log = logging.getLogger("regua.consumer")
+tracer = trace.get_tracer("regua.consumer")
+
+
+class Handler(Protocol):
+    """``on_<event>_<effect>(envelope, uow)``: the effect of one event, inside
+    the transaction the runner opened. It must not commit."""
+
+    __name__: str
+
+    def __call__(self, envelope: Envelope, uow: Any, /) -> Awaitable[None]: ...
+
+
+Handlers = Mapping[str, Sequence[Handler]]
+
+# Headers added to a dead letter.
+DLQ_ERROR = "regua-dlq-error"
+DLQ_TOPIC = "regua-dlq-original-topic"
+DLQ_PARTITION = "regua-dlq-original-partition"
+DLQ_OFFSET = "regua-dlq-original-offset"
+DLQ_ATTEMPTS = "regua-dlq-attempts"
+DLQ_GROUP = "regua-dlq-consumer-group"
+DLQ_HEADERS = (DLQ_ERROR, DLQ_TOPIC, DLQ_PARTITION, DLQ_OFFSET, DLQ_ATTEMPTS, DLQ_GROUP)
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        service: str,
+        topics: Sequence[str],
+        handlers: Handlers,
+        uow_factory: Callable[[], UnitOfWork],
+        kafka: KafkaSettings,
+        dlq_producer: AIOKafkaProducer,
+        consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
+    ) -> None:
+        self.service = service
+        self._kafka = kafka
+        self._topics = [namespaced(t, kafka.topic_namespace) for t in topics]
+        self._handlers = handlers
+        self._uow_factory = uow_factory
+        self._dlq = dlq_producer
+        self.group_id = f"{kafka.topic_namespace}{service}"
+        self._consumer_factory = consumer_factory or (
+            lambda: group_consumer(
+                kafka, *self._topics, group_id=self.group_id, client_id=f"{service}-consumer"
+            )
+        )
+        self.ready = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set; the record in hand is finished and its
+        offset committed first."""
+        consumer = self._consumer_factory()
+        await consumer.start()
+        self.ready.set()
+        try:
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=200)
+                for tp, records in batch.items():
+                    done = None
+                    for record in records:
+                        if stop.is_set():
+                            break
+                        await self.handle(record)
+                        done = record.offset
+                    if done is not None:
+                        await self._commit(consumer, {tp: done + 1})
+                await self._measure_lag(consumer)
+        finally:
+            self.ready.clear()
+            await consumer.stop()
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        await consumer.commit(offsets)
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            position = await consumer.position(tp)
+            metrics.CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(
+                max(high - position, 0)
+            )
+
+    async def handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        """Handle one record; returns the outcome (for metrics and tests)."""
+        started = time.perf_counter()
+        outcome = await self._handle(record)
+        metrics.EVENTS_CONSUMED.labels(self.service, record.topic, outcome).inc()
+        metrics.HANDLER_LATENCY.labels(self.service, record.topic).observe(
+            time.perf_counter() - started
+        )
+        return outcome
+
+    async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        try:
+            envelope = parse_envelope(record.value or b"")
+        except ContractError as exc:
+            log.warning("consumer.event.invalid", extra={"topic": record.topic,
+                                                          "offset": record.offset})
+            await self._dead_letter(record, f"ContractError: {exc}", attempts=1)
+            return "dead_lettered"
+        handlers = self._handlers.get(envelope.type, ())
+        if not handlers:
+            return "ignored"
+        with tracer.start_as_current_span(
+            f"{record.topic} process",
+            context=trace_context(record.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.message.id": envelope.id,
+                "messaging.kafka.offset": record.offset,
+                "cloudevents.event_type": envelope.type,
+            },
+        ) as span:
+            attempts = self._kafka.max_attempts
+            for attempt in range(1, attempts + 1):
+                try:
+                    return await self._apply(envelope, record.topic, handlers)
+                except Exception as exc:
+                    span.record_exception(exc)
+                    log.warning(
+                        "consumer.handler.failed",
+                        extra={"event_id": envelope.id, "event_type": envelope.type,
+                               "attempt": attempt, "error": type(exc).__name__},
+                    )
+                    if attempt == attempts:
+                        span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                        await self._dead_letter(record, _error_text(exc), attempts=attempt)
+                        return "dead_lettered"
+                    await asyncio.sleep(self._backoff(attempt))
+        raise AssertionError("unreachable")
+
+    async def _apply(self, envelope: Envelope, topic: str, handlers: Sequence[Handler]) -> str:
+        async with self._uow_factory() as uow:
+            if not await uow.claim(envelope, topic=topic):
+                return "duplicate"
+            for handler in handlers:
+                await handler(envelope, uow)
+            await uow.commit()
+        return "handled"
+
+    def _backoff(self, attempt: int) -> float:
+        base = self._kafka.retry_backoff_ms / 1000
+        return float(min(base * 2 ** (attempt - 1), self._kafka.retry_backoff_max_ms / 1000))
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: str, *, attempts: int
+    ) -> None:
+        headers = [(k, v) for k, v in record.headers or () if k not in DLQ_HEADERS]
+        headers += [
+            (DLQ_ERROR, error[:4000].encode()),
+            (DLQ_TOPIC, record.topic.encode()),
+            (DLQ_PARTITION, str(record.partition).encode()),
+            (DLQ_OFFSET, str(record.offset).encode()),
+            (DLQ_ATTEMPTS, str(attempts).encode()),
+            (DLQ_GROUP, self.group_id.encode()),
+        ]
+        target = dlq_topic(record.topic)
+        await self._dlq.send_and_wait(target, value=record.value, key=record.key, headers=headers)
+        metrics.DLQ_MESSAGES.labels(self.service, target).inc()
+        log.error("consumer.event.dead_lettered",
+                  extra={"topic": record.topic, "offset": record.offset, "attempts": attempts})
+
+
+def _error_text(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+async def redrive(
+    kafka: KafkaSettings,
+    topic: str,
+    *,
+    limit: int | None = None,
+    client_id: str = "regua-redrive",
+) -> int:
+    """Publish the dead letters of ``topic`` back to the topic they came from
+    (their original-topic header), once each, and return how many. Reads what
+    was in ``<topic>.dlq`` when called; committed per record under the consumer
+    group ``regua-redrive``, so an interrupted re-drive resumes where it stopped."""
+    source = dlq_topic(namespaced(topic, kafka.topic_namespace))
+    consumer = group_consumer(kafka, group_id=f"{kafka.topic_namespace}regua-redrive",
+                              client_id=client_id)
+    from regua_platform.kafka import idempotent_producer
+
+    producer = idempotent_producer(kafka, client_id=client_id)
+    await producer.start()
+    await consumer.start()
+    moved = 0
+    try:
+        await consumer._client.force_metadata_update()  # noqa: SLF001
+        parts = consumer._client.cluster.partitions_for_topic(source) or set()  # noqa: SLF001
+        tps = [TopicPartition(source, p) for p in sorted(parts)]
+        consumer.assign(tps)
+        committed = {tp: await consumer.committed(tp) for tp in tps}
+        for tp, offset in committed.items():
+            if offset is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, offset)
+        ends = await consumer.end_offsets(tps)
+        while limit is None or moved < limit:
+            pending = [tp for tp in tps if await consumer.position(tp) < ends[tp]]
+            if not pending:
+                break
+            batch = await consumer.getmany(*pending, timeout_ms=1000)
+            for tp, records in batch.items():
+                for rec in records:
+                    if limit is not None and moved >= limit:
+                        break
+                    original = dict(rec.headers or ()).get(DLQ_TOPIC)
+                    target = original.decode() if original else source.removesuffix(".dlq")
+                    headers = [(k, v) for k, v in rec.headers or () if k not in DLQ_HEADERS]
+                    await producer.send_and_wait(target, value=rec.value, key=rec.key,
+                                                 headers=headers)
+                    await consumer.commit({tp: rec.offset + 1})
+                    moved += 1
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return moved

@@ -1,0 +1,50 @@
+"""The one process entrypoint of every service image: ``<service> ROLE``.
+
+Roles: ``api`` (HTTP API), ``worker`` (relay, consumers, timers; serves only
+the health and metrics endpoints), ``all`` (both, for the dev stack) and
+``migrate`` (apply migrations and exit; a Kubernetes Job runs this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from regua_platform.app import ServiceDefinition, create_app
+from regua_platform.migrations import upgrade
+from regua_platform.settings import ServiceSettings
+
+
+def main(
+    definition: ServiceDefinition,
+    load_settings: Callable[[], ServiceSettings],
+    argv: Sequence[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=definition.name, description=definition.description)
+    parser.add_argument("role", choices=["api", "worker", "all", "migrate"])
+    parser.add_argument("--revision", default="head", help="migrate: target revision")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except Exception as exc:  # pydantic's ValidationError names every bad setting
+        print(f"{definition.name}: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    if args.role == "migrate":
+        upgrade(definition.migrations_dir, settings.database.url, args.revision)
+        print(f"{definition.name}: migrations applied up to {args.revision}")
+        return 0
+    app = create_app(definition, settings, role=args.role)
+    uvicorn.run(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.http.shutdown_grace_seconds) + 5,
+    )
+    return 0

@@ -1,0 +1,86 @@
+"""Settings blocks shared by every service.
+
+Each service declares one ``Settings(ServiceSettings)`` with its own env prefix
+(``REGUA_<SERVICE>_``) and ``__`` nesting, e.g. ``REGUA_INVOICE_DATABASE__URL``.
+Nested blocks are ``BaseModel`` so they load from the environment.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings
+
+#: Secrets we refuse to run with: the examples people copy.
+_KNOWN_DEFAULT_SECRETS = frozenset({"changeme", "secret", "changethis", "dev", "test"})
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "postgresql+asyncpg://regua@127.0.0.1:55432/regua"
+    pool_size: int = Field(default=5, ge=1, le=100)
+    max_overflow: int = Field(default=5, ge=0, le=100)
+    statement_timeout_ms: int = Field(default=15_000, ge=100)
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    #: Prefix of every topic and consumer group (share a cluster between environments).
+    topic_namespace: str = ""
+    #: Handler attempts before an event goes to the dead-letter topic.
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_backoff_ms: int = Field(default=200, ge=1)
+    retry_backoff_max_ms: int = Field(default=5_000, ge=1)
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_interval_ms: int = Field(default=50, ge=5)
+    consumer_max_records: int = Field(default=200, ge=1)
+
+
+class AuthSettings(BaseModel):
+    """Bearer JWTs: HS256 with a shared secret, or keys from a JWKS URL of an
+    external identity provider. One of the two is required; a default or short
+    secret is refused at start-up."""
+
+    jwt_secret: SecretStr | None = None
+    jwks_url: str | None = None
+    issuer: str = "regua-dev"
+    audience: str = "regua"
+    algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> AuthSettings:
+        if self.jwks_url:
+            return self
+        if self.jwt_secret is None:
+            raise ValueError("set auth.jwt_secret (or auth.jwks_url): no default secret exists")
+        secret = self.jwt_secret.get_secret_value()
+        if secret.lower() in _KNOWN_DEFAULT_SECRETS or len(secret) < 32:
+            raise ValueError("auth.jwt_secret must be a random string of at least 32 characters")
+        return self
+
+
+class HttpSettings(BaseModel):
+    host: str = "0.0.0.0"  # noqa: S104 - containers listen on every interface
+    port: int = Field(default=8000, ge=1, le=65535)
+    #: Seconds granted to in-flight work on shutdown.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+
+
+class TelemetrySettings(BaseModel):
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); none = no export.
+    otlp_endpoint: str | None = None
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class ServiceSettings(BaseSettings):
+    """The blocks every service has. Subclasses set ``env_prefix``."""
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    #: The tenants' default time zone, for calendar dates such as due dates.
+    default_timezone: str = "America/Sao_Paulo"

@@ -1,0 +1,12 @@
+"""Settings of invoice-service: environment variables ``REGUA_INVOICE_*``."""
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from regua_platform.settings import HttpSettings, ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REGUA_INVOICE_", env_nested_delimiter="__")
+
+    http: HttpSettings = Field(default_factory=lambda: HttpSettings(port=8001))

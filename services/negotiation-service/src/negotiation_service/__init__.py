@@ -1,0 +1,1 @@
+"""Régua negotiation-service: Renegotiation offers, agreements and the debtor self-service portal."""

@@ -1,0 +1,24 @@
+"""Composition root of negotiation-service: wires its tables, routers, handlers and workers."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from regua_platform.app import ServiceDefinition, create_app
+from negotiation_service.adapters.db.tables import SCHEMA, messaging, metadata
+from negotiation_service.settings import Settings
+
+DEFINITION = ServiceDefinition(
+    name="negotiation-service",
+    schema=SCHEMA,
+    title="Régua Negotiation service",
+    description="Renegotiation offers, agreements and the debtor self-service portal.",
+    metadata=metadata,
+    messaging=messaging,
+    migrations_dir=Path(__file__).parent / "migrations",
+)
+
+
+def app() -> FastAPI:
+    """``uvicorn --factory negotiation_service.main:app``: the API and worker in one process."""
+    return create_app(DEFINITION, Settings())  # type: ignore[call-arg]

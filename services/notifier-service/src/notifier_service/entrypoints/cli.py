@@ -1,0 +1,11 @@
+"""``notifier-service api|worker|all|migrate``."""
+
+import sys
+
+from regua_platform.entrypoint import main as run
+from notifier_service.main import DEFINITION
+from notifier_service.settings import Settings
+
+
+def main() -> None:
+    sys.exit(run(DEFINITION, Settings))

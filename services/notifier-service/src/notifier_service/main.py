@@ -1,0 +1,24 @@
+"""Composition root of notifier-service: wires its tables, routers, handlers and workers."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from regua_platform.app import ServiceDefinition, create_app
+from notifier_service.adapters.db.tables import SCHEMA, messaging, metadata
+from notifier_service.settings import Settings
+
+DEFINITION = ServiceDefinition(
+    name="notifier-service",
+    schema=SCHEMA,
+    title="Régua Notifier service",
+    description="pt-BR templates, channel providers (e-mail, SMS, WhatsApp, voice), consent and delivery.",
+    metadata=metadata,
+    messaging=messaging,
+    migrations_dir=Path(__file__).parent / "migrations",
+)
+
+
+def app() -> FastAPI:
+    """``uvicorn --factory notifier_service.main:app``: the API and worker in one process."""
+    return create_app(DEFINITION, Settings())  # type: ignore[call-arg]

@@ -1,0 +1,11 @@
+"""``payments-service api|worker|all|migrate``."""
+
+import sys
+
+from regua_platform.entrypoint import main as run
+from payments_service.main import DEFINITION
+from payments_service.settings import Settings
+
+
+def main() -> None:
+    sys.exit(run(DEFINITION, Settings))

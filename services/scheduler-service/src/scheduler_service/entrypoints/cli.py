@@ -1,0 +1,11 @@
+"""``scheduler-service api|worker|all|migrate``."""
+
+import sys
+
+from regua_platform.entrypoint import main as run
+from scheduler_service.main import DEFINITION
+from scheduler_service.settings import Settings
+
+
+def main() -> None:
+    sys.exit(run(DEFINITION, Settings))

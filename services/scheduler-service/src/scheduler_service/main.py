@@ -1,0 +1,24 @@
+"""Composition root of scheduler-service: wires its tables, routers, handlers and workers."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from regua_platform.app import ServiceDefinition, create_app
+from scheduler_service.adapters.db.tables import SCHEMA, messaging, metadata
+from scheduler_service.settings import Settings
+
+DEFINITION = ServiceDefinition(
+    name="scheduler-service",
+    schema=SCHEMA,
+    title="Régua Scheduler service",
+    description="Dunning policies (the régua), per-invoice plans of steps and the durable timer.",
+    metadata=metadata,
+    messaging=messaging,
+    migrations_dir=Path(__file__).parent / "migrations",
+)
+
+
+def app() -> FastAPI:
+    """``uvicorn --factory scheduler_service.main:app``: the API and worker in one process."""
+    return create_app(DEFINITION, Settings())  # type: ignore[call-arg]

@@ -1,0 +1,1 @@
+"""The ``regua`` developer and operator command."""

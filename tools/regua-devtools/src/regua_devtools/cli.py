@@ -1,0 +1,116 @@
+"""``regua``: tokens, dead-letter re-drive, event schemas, and the dev stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+app = typer.Typer(help="Régua developer and operator tools.", no_args_is_help=True,
+                  add_completion=False)
+dlq = typer.Typer(help="Dead-letter topics.", no_args_is_help=True)
+app.add_typer(dlq, name="dlq")
+
+
+def _mount_stack() -> None:
+    from regua_devtools.devstack.cli import app as stack
+
+    app.add_typer(stack, name="stack", help="The dev stack: Kafka, PostgreSQL and the services.")
+
+
+def _secret_from_local() -> str | None:
+    from regua_devtools.devstack.paths import local_dir
+
+    path = local_dir() / "secrets.env"
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.startswith("REGUA_JWT_SECRET="):
+                return line.split("=", 1)[1].strip()
+    return None
+
+
+@app.command()
+def token(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant id (UUID).")],
+    scopes: Annotated[list[str] | None, typer.Option(
+        "--scopes", help="Scopes to grant (repeat or space-separate); default: admin.")] = None,
+    ttl_hours: Annotated[int, typer.Option(min=1, max=24 * 365)] = 24,
+    issuer: Annotated[str, typer.Option(envvar="REGUA_JWT_ISSUER")] = "regua-dev",
+    audience: Annotated[str, typer.Option(envvar="REGUA_JWT_AUDIENCE")] = "regua",
+) -> None:
+    """Mint a bearer token for TENANT, signed with REGUA_JWT_SECRET (or the dev
+    stack's secret in .local/secrets.env)."""
+    from regua_platform.auth import mint_token
+
+    try:
+        UUID(tenant)
+    except ValueError:
+        typer.echo(f"error: --tenant must be a UUID, got {tenant!r}", err=True)
+        raise typer.Exit(2) from None
+    secret = os.environ.get("REGUA_JWT_SECRET") or _secret_from_local()
+    if not secret:
+        typer.echo("error: set REGUA_JWT_SECRET or start the dev stack (make run) first",
+                   err=True)
+        raise typer.Exit(2)
+    granted = [s for item in (scopes or ["admin"]) for s in item.split()]
+    typer.echo(mint_token(secret=secret, tenant_id=tenant, scopes=granted, issuer=issuer,
+                          audience=audience, ttl=timedelta(hours=ttl_hours),
+                          now=datetime.now(UTC)))
+
+
+@dlq.command("redrive")
+def dlq_redrive(
+    topic: Annotated[str, typer.Argument(help="Event topic, e.g. regua.invoice.events")],
+    limit: Annotated[int | None, typer.Option(min=1, help="Re-drive at most this many.")] = None,
+    bootstrap: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")] = "127.0.0.1:9092",
+    namespace: Annotated[str, typer.Option(help="Topic namespace prefix.")] = "",
+) -> None:
+    """Publish the dead letters of TOPIC back to it, once each."""
+    from regua_contracts.topics import EVENT_TOPICS
+    from regua_platform.consumer import redrive
+    from regua_platform.settings import KafkaSettings
+
+    if topic not in EVENT_TOPICS:
+        typer.echo(f"error: unknown topic {topic!r}; one of: {', '.join(EVENT_TOPICS)}", err=True)
+        raise typer.Exit(2)
+    settings = KafkaSettings(bootstrap_servers=bootstrap, topic_namespace=namespace)
+    moved = asyncio.run(redrive(settings, topic, limit=limit))
+    typer.echo(f"re-drove {moved} dead letter(s) to {namespace}{topic}")
+
+
+@app.command()
+def schemas(
+    out: Annotated[Path, typer.Option(help="Folder for the JSON Schema files.")] = Path(
+        "libs/contracts/schemas"),
+    check: Annotated[bool, typer.Option("--check", help="Fail if a file is missing or stale.")
+                     ] = False,
+) -> None:
+    """Write every event's JSON Schema (or, with --check, verify they are current)."""
+    from regua_contracts.schemas import all_schemas, render
+
+    wanted = {name: render(schema) for name, schema in all_schemas().items()}
+    if check:
+        stale = [n for n, body in wanted.items()
+                 if not (out / n).exists() or (out / n).read_bytes() != body]
+        extra = sorted(p.name for p in out.glob("*.json") if p.name not in wanted)
+        if stale or extra:
+            typer.echo(f"schemas drifted: stale {stale}, unexpected {extra}; run `make schemas`",
+                       err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{len(wanted)} schemas up to date")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, body in wanted.items():
+        (out / name).write_bytes(body)
+    typer.echo(f"wrote {len(wanted)} schemas to {out}")
+
+
+def main() -> None:
+    _mount_stack()
+    sys.exit(app())
