@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -275,3 +275,13 @@ def _install_http_metrics(app: FastAPI, service: str) -> None:
             metrics.HTTP_LATENCY.labels(service, request.method, path).observe(
                 time.perf_counter() - started
             )
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    runtime: Runtime = request.app.state.runtime
+    async with runtime.uow() as uow:
+        yield uow
+
+
+#: A unit of work for one request; the endpoint commits it once, at the edge.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]

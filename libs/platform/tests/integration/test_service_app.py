@@ -1,0 +1,168 @@
+"""A service built with the platform, served by uvicorn on a real port: the
+trace of an HTTP request reaches the consumer's span through the outbox and
+Kafka; health, readiness, metrics, auth and problem+json behave."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import APIRouter
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import get_current_span
+from sqlalchemy import insert
+
+from regua_contracts import Envelope
+from regua_contracts.topics import INVOICE_EVENTS
+from regua_devtools.testing import wait_for
+from regua_platform.app import ServiceDefinition, UnitOfWorkDep, create_app
+from regua_platform.auth import PrincipalDep, mint_token
+from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings, ServiceSettings
+from regua_platform.telemetry import setup_tracing
+from regua_platform.uow import UnitOfWork
+
+from .conftest import Store
+from .events import issued
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+SECRET = "a-test-secret-that-is-long-enough-for-hs256-0123456789"
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+class Settings(ServiceSettings):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[dict[str, Any]]:
+    exporter = InMemorySpanExporter()
+    setup_tracing("app-test", Settings(auth=AuthSettings(jwt_secret=SECRET)).telemetry,
+                  extra_processors=(SimpleSpanProcessor(exporter),))
+    consumed: list[str] = []
+
+    async def on_invoice_issued_note_trace(envelope: Envelope, uow: UnitOfWork) -> None:
+        consumed.append(format(get_current_span().get_span_context().trace_id, "032x"))
+        await uow.session.execute(insert(store.effects).values(event_id=envelope.id, note="t"))
+
+    router = APIRouter()
+
+    @router.post("/v1/things", status_code=202)
+    async def create_thing(principal: PrincipalDep, uow: UnitOfWorkDep) -> dict[str, str]:
+        envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
+        await uow.commit()
+        return {"event_id": envelope.id}
+
+    definition = ServiceDefinition(
+        name="app-test", schema=store.schema, title="App test", description="test",
+        metadata=store.metadata, messaging=store.messaging, migrations_dir=Path("."),
+        routers=[router], subscriptions=[INVOICE_EVENTS],
+        handlers={"br.regua.invoice.issued.v1": [on_invoice_issued_note_trace]},
+    )
+    settings = Settings(auth=AuthSettings(jwt_secret=SECRET),
+                        database=DatabaseSettings(url=store.database_url), kafka=kafka_settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(definition, settings, role="all"),
+                                           host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        await wait_for(lambda: _ready(client), timeout=60)
+        yield {"client": client, "exporter": exporter, "consumed": consumed}
+    server.should_exit = True
+    await asyncio.wait_for(task, timeout=30)
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/readyz")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def token(**overrides: Any) -> str:
+    args: dict[str, Any] = {
+        "secret": SECRET, "tenant_id": uuid4(), "scopes": ["admin"], "issuer": "regua-dev",
+        "audience": "regua", "ttl": timedelta(minutes=5), "now": datetime.now(UTC),
+    }
+    args.update(overrides)
+    return mint_token(**args)
+
+
+async def test_trace_of_an_http_request_reaches_the_consumer_span(served: dict[str, Any]) -> None:
+    client: httpx.AsyncClient = served["client"]
+    response = await client.post(
+        "/v1/things",
+        headers={"Authorization": f"Bearer {token()}",
+                 "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"},
+    )
+    assert response.status_code == 202, response.text
+    await wait_for(lambda: served["consumed"], timeout=30)
+    assert served["consumed"] == [TRACE_ID]
+    exporter: InMemorySpanExporter = served["exporter"]
+    await wait_for(lambda: [s for s in exporter.get_finished_spans()
+                            if s.name.endswith(" process")], timeout=10)
+    spans = exporter.get_finished_spans()
+    consumer_spans = [s for s in spans if s.name.endswith(" process")]
+    assert {format(s.context.trace_id, "032x") for s in consumer_spans} == {TRACE_ID}
+    server_spans = [s for s in spans if s.name.startswith("POST /v1/things")]
+    assert server_spans and format(server_spans[0].context.trace_id, "032x") == TRACE_ID
+
+
+async def test_health_readiness_and_metrics(served: dict[str, Any]) -> None:
+    client: httpx.AsyncClient = served["client"]
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = (await client.get("/readyz")).json()
+    assert ready == {"status": "ready", "checks": {"database": "ok", "kafka": "ok"}}
+    await client.post("/v1/things", headers={"Authorization": f"Bearer {token()}"})
+    await wait_for(lambda: served["consumed"], timeout=30)
+    body = (await client.get("/metrics")).text
+    assert 'regua_http_requests_total{method="POST",route="/v1/things",service="app-test",status="202"}' in body
+    assert "regua_outbox_published_total" in body
+    assert 'regua_events_consumed_total{outcome="handled"' in body
+    assert "regua_consumer_lag" in body
+    assert "regua_outbox_backlog" in body
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({}, "Send 'Authorization: Bearer <token>'."),
+        ({"Authorization": "Bearer nope"}, "The token is not valid"),
+        ({"Authorization": f"Bearer {token(ttl=timedelta(minutes=-5))}"}, "expired"),
+        ({"Authorization": f"Bearer {token(audience='other')}"}, "audience"),
+        ({"Authorization": f"Bearer {token(issuer='evil')}"}, "issuer"),
+        ({"Authorization": f"Bearer {token(secret='x' * 40)}"}, "Signature"),
+    ],
+)
+async def test_bad_tokens_get_401_problem_json(
+    served: dict[str, Any], headers: dict[str, str], detail: str
+) -> None:
+    response = await served["client"].post("/v1/things", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    body = response.json()
+    assert body["status"] == 401 and body["title"] == "Unauthorized"
+    assert detail.lower() in body["detail"].lower()
+
+
+async def test_unknown_route_is_a_problem(served: dict[str, Any]) -> None:
+    response = await served["client"].get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == "/v1/nothing-here"
