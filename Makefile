@@ -1,7 +1,7 @@
 # Régua — the two commands: `make run` (set up everything, start the platform
 # with a demo) and `make test` (every test, against real Kafka and PostgreSQL).
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -6,14 +6,14 @@ gracefully on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
-import json
-from pathlib import Path
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -39,13 +39,15 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 async def namespace(infra: Infra) -> str:
     ns = f"e2e{secrets.token_hex(3)}."
-    await ensure_topics(infra.bootstrap_servers, [namespaced(t, ns) for t in ALL_TOPICS],
-                        compacted={namespaced(t, ns) for t in COMPACTED_TOPICS})
+    await ensure_topics(
+        infra.bootstrap_servers,
+        [namespaced(t, ns) for t in ALL_TOPICS],
+        compacted={namespaced(t, ns) for t in COMPACTED_TOPICS},
+    )
     return ns
 
 
-def env_for(service: Service, infra: Infra, database_url: str, namespace: str,
-            port: int) -> dict[str, str]:
+def env_for(service: Service, infra: Infra, database_url: str, namespace: str, port: int) -> dict[str, str]:
     stack = Infra(bootstrap_servers=infra.bootstrap_servers, database_url=database_url)
     env = {**os.environ, **service_env(service, stack, SECRET, port)}
     env[f"{service.env_prefix}KAFKA__TOPIC_NAMESPACE"] = namespace
@@ -58,9 +60,9 @@ async def running(
     infra: Infra, database_url: str, namespace: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[dict[str, tuple[subprocess.Popen[bytes], str]]]:
     procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
-    results = await asyncio.gather(*(
-        asyncio.to_thread(migrate, s, infra, database_url, namespace) for s in SERVICES
-    ))
+    results = await asyncio.gather(
+        *(asyncio.to_thread(migrate, s, infra, database_url, namespace) for s in SERVICES)
+    )
     for service, result in zip(SERVICES, results, strict=True):
         assert result.returncode == 0, f"{service.name} migrate failed:\n{result.stderr.decode()}"
     for service in SERVICES:
@@ -69,13 +71,14 @@ async def running(
         proc = subprocess.Popen(  # noqa: ASYNC220 - started once per module
             [str(script_path(service)), "all"],
             env=env_for(service, infra, database_url, namespace, port),
-            stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
         logs[service.name] = log
         procs[service.name] = (proc, f"http://127.0.0.1:{port}")
     try:
         async with httpx.AsyncClient(timeout=5) as client:
-            for name, (_proc, base) in procs.items():
+            for _proc, base in procs.values():
                 await wait_for(lambda base=base: _ready(client, base), timeout=90)
         yield procs
     finally:
@@ -117,7 +120,8 @@ async def test_migrations_created_each_service_schema(
     try:
         rows = await conn.fetch(
             "select table_schema, table_name from information_schema.tables "
-            "where table_name in ('outbox', 'inbox', 'alembic_version')")
+            "where table_name in ('outbox', 'inbox', 'alembic_version')"
+        )
     finally:
         await conn.close()
     found = {(r["table_schema"], r["table_name"]) for r in rows}
@@ -126,16 +130,22 @@ async def test_migrations_created_each_service_schema(
         assert {(schema, "outbox"), (schema, "inbox"), (schema, "alembic_version")} <= found
 
 
-def migrate(service: Service, infra: Infra, database_url: str,
-            namespace: str) -> subprocess.CompletedProcess[bytes]:
+def migrate(
+    service: Service, infra: Infra, database_url: str, namespace: str
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [str(script_path(service)), "migrate"],
-        env=env_for(service, infra, database_url, namespace, 1), capture_output=True,
-        timeout=120, check=False)
+        env=env_for(service, infra, database_url, namespace, 1),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_migrate_twice_is_a_no_op(
-    running: dict[str, tuple[subprocess.Popen[bytes], str]], infra: Infra, database_url: str,
+    running: dict[str, tuple[subprocess.Popen[bytes], str]],
+    infra: Infra,
+    database_url: str,
     namespace: str,
 ) -> None:
     result = migrate(SERVICES[0], infra, database_url, namespace)
@@ -146,15 +156,14 @@ def test_migrate_twice_is_a_no_op(
 def test_a_service_refuses_to_start_with_a_weak_secret(infra: Infra) -> None:
     service = SERVICES[0]
     env = {**os.environ, f"{service.env_prefix}AUTH__JWT_SECRET": "changeme"}
-    result = subprocess.run([str(script_path(service)), "api"], env=env, capture_output=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [str(script_path(service)), "api"], env=env, capture_output=True, timeout=60, check=False
+    )
     assert result.returncode == 2
     assert b"jwt_secret" in result.stderr
 
 
-def test_graceful_shutdown_on_sigterm(
-    running: dict[str, tuple[subprocess.Popen[bytes], str]]
-) -> None:
+def test_graceful_shutdown_on_sigterm(running: dict[str, tuple[subprocess.Popen[bytes], str]]) -> None:
     # Runs last in this module: it stops the services.
     for proc, _ in running.values():
         proc.send_signal(signal.SIGTERM)
@@ -166,4 +175,3 @@ def test_graceful_shutdown_on_sigterm(
         assert "service.stopped" in events, f"{name} skipped its shutdown"
         assert events.index("service.stopped") > events.index("service.started")
         assert not [x for x in lines if x["level"] == "error"], f"{name} logged errors"
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 from regua_contracts import topics
@@ -11,10 +12,11 @@ from regua_contracts.agreement.v1 import (
     AgreementCreatedV1,
 )
 from regua_contracts.base import Payload
+from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
 from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
-from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
+from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1, PaymentReversedV1
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +24,7 @@ class EventSpec:
     """One event type: its CloudEvents ``type``, payload model and topic."""
 
     type: str
-    model: type[Payload]
+    model: builtins.type[Payload]
     topic: str
     description: str
 
@@ -33,28 +35,84 @@ class EventSpec:
 
 
 EVENTS: tuple[EventSpec, ...] = (
-    EventSpec("br.regua.invoice.issued.v1", InvoiceIssuedV1, topics.INVOICE_EVENTS,
-              "An invoice was loaded and is open."),
-    EventSpec("br.regua.invoice.overdue.v1", InvoiceOverdueV1, topics.INVOICE_EVENTS,
-              "The due date passed in the tenant's time zone; sent once per invoice."),
-    EventSpec("br.regua.invoice.status-changed.v1", InvoiceStatusChangedV1, topics.INVOICE_EVENTS,
-              "Paid, partially paid, cancelled, renegotiated or reopened."),
-    EventSpec("br.regua.dunning.step-due.v1", StepDueV1, topics.DUNNING_STEP_DUE,
-              "A planned dunning step's time has come; emitted at most once per step."),
-    EventSpec("br.regua.notification.message-sent.v1", MessageSentV1, topics.NOTIFICATION_EVENTS,
-              "A message left on a channel."),
-    EventSpec("br.regua.notification.message-failed.v1", MessageFailedV1,
-              topics.NOTIFICATION_EVENTS, "No channel could carry a step's message."),
-    EventSpec("br.regua.payment.received.v1", PaymentReceivedV1, topics.PAYMENT_EVENTS,
-              "A payment was confirmed by a gateway and matched to an invoice."),
-    EventSpec("br.regua.payment.reversed.v1", PaymentReversedV1, topics.PAYMENT_EVENTS,
-              "A refund or chargeback undid (part of) a payment."),
-    EventSpec("br.regua.agreement.created.v1", AgreementCreatedV1, topics.AGREEMENT_EVENTS,
-              "A debtor accepted a renegotiation offer."),
-    EventSpec("br.regua.agreement.broken.v1", AgreementBrokenV1, topics.AGREEMENT_EVENTS,
-              "An installment stayed unpaid beyond tolerance; the original debt is restored."),
-    EventSpec("br.regua.agreement.completed.v1", AgreementCompletedV1, topics.AGREEMENT_EVENTS,
-              "Every installment of an agreement was paid."),
+    EventSpec(
+        "br.regua.invoice.issued.v1",
+        InvoiceIssuedV1,
+        topics.INVOICE_EVENTS,
+        "An invoice was loaded and is open.",
+    ),
+    EventSpec(
+        "br.regua.invoice.overdue.v1",
+        InvoiceOverdueV1,
+        topics.INVOICE_EVENTS,
+        "The due date passed in the tenant's time zone; sent once per invoice.",
+    ),
+    EventSpec(
+        "br.regua.invoice.status-changed.v1",
+        InvoiceStatusChangedV1,
+        topics.INVOICE_EVENTS,
+        "Paid, partially paid, cancelled, renegotiated or reopened.",
+    ),
+    EventSpec(
+        "br.regua.debtor.updated.v1",
+        DebtorUpdatedV1,
+        topics.INVOICE_EVENTS,
+        "A debtor was created or changed: contacts, channel preferences, consents.",
+    ),
+    EventSpec(
+        "br.regua.dunning.step-due.v1",
+        StepDueV1,
+        topics.DUNNING_STEP_DUE,
+        "A planned dunning step's time has come; emitted at most once per step.",
+    ),
+    EventSpec(
+        "br.regua.notification.message-sent.v1",
+        MessageSentV1,
+        topics.NOTIFICATION_EVENTS,
+        "A message left on a channel.",
+    ),
+    EventSpec(
+        "br.regua.notification.message-failed.v1",
+        MessageFailedV1,
+        topics.NOTIFICATION_EVENTS,
+        "No channel could carry a step's message.",
+    ),
+    EventSpec(
+        "br.regua.payment.received.v1",
+        PaymentReceivedV1,
+        topics.PAYMENT_EVENTS,
+        "A payment was confirmed by a gateway and matched to an invoice.",
+    ),
+    EventSpec(
+        "br.regua.payment.charge-created.v1",
+        ChargeCreatedV1,
+        topics.PAYMENT_EVENTS,
+        "A Pix charge, boleto or card link was created for an invoice.",
+    ),
+    EventSpec(
+        "br.regua.payment.reversed.v1",
+        PaymentReversedV1,
+        topics.PAYMENT_EVENTS,
+        "A refund or chargeback undid (part of) a payment.",
+    ),
+    EventSpec(
+        "br.regua.agreement.created.v1",
+        AgreementCreatedV1,
+        topics.AGREEMENT_EVENTS,
+        "A debtor accepted a renegotiation offer.",
+    ),
+    EventSpec(
+        "br.regua.agreement.broken.v1",
+        AgreementBrokenV1,
+        topics.AGREEMENT_EVENTS,
+        "An installment stayed unpaid beyond tolerance; the original debt is restored.",
+    ),
+    EventSpec(
+        "br.regua.agreement.completed.v1",
+        AgreementCompletedV1,
+        topics.AGREEMENT_EVENTS,
+        "Every installment of an agreement was paid.",
+    ),
 )
 
 _BY_TYPE = {spec.type: spec for spec in EVENTS}

@@ -13,8 +13,12 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def issued(**overrides: object) -> InvoiceIssuedV1:
     fields: dict[str, object] = {
-        "debtor_id": uuid4(), "invoice_id": uuid4(), "external_id": "NF-1",
-        "amount_cents": 123_45, "due_date": date(2026, 12, 1), "issued_at": NOW,
+        "debtor_id": uuid4(),
+        "invoice_id": uuid4(),
+        "external_id": "NF-1",
+        "amount_cents": 123_45,
+        "due_date": date(2026, 12, 1),
+        "issued_at": NOW,
     }
     fields.update(overrides)
     return InvoiceIssuedV1.model_validate(fields)
@@ -30,8 +34,9 @@ def event_json(**envelope_overrides: object) -> dict[str, object]:
 def test_round_trip_keeps_every_field_and_the_payload_type() -> None:
     payload = issued(description="Mensalidade")
     tenant = uuid4()
-    env = new_envelope(payload, tenant_id=tenant, source="/regua/invoice-service", time=NOW,
-                       subject=str(payload.invoice_id))
+    env = new_envelope(
+        payload, tenant_id=tenant, source="/regua/invoice-service", time=NOW, subject=str(payload.invoice_id)
+    )
     back = parse_envelope(env.to_json())
     assert back == env
     assert isinstance(back.payload, InvoiceIssuedV1)
@@ -75,10 +80,17 @@ def test_integral_float_money_is_refused_too() -> None:
 
 def test_money_as_string_is_refused() -> None:
     with pytest.raises(ValueError, match="amount_cents"):
-        PaymentReceivedV1.model_validate({
-            "debtor_id": uuid4(), "payment_id": uuid4(), "invoice_id": uuid4(), "method": "pix",
-            "amount_cents": "100", "gateway_reference": "E1", "paid_at": NOW,
-        })
+        PaymentReceivedV1.model_validate(
+            {
+                "debtor_id": uuid4(),
+                "payment_id": uuid4(),
+                "invoice_id": uuid4(),
+                "method": "pix",
+                "amount_cents": "100",
+                "gateway_reference": "E1",
+                "paid_at": NOW,
+            }
+        )
 
 
 def test_missing_tenant_is_refused() -> None:

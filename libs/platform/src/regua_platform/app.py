@@ -25,6 +25,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from regua_platform import metrics
+from regua_platform.aio import sleep_unless
 from regua_platform.auth import TokenVerifier
 from regua_platform.clock import Clock, SystemClock
 from regua_platform.consumer import ConsumerRunner, Handlers
@@ -135,9 +136,7 @@ def create_app(
     if role in ("api", "all"):
         for router in definition.routers:
             app.include_router(router)
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics"
-    )
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
     return app
 
 
@@ -152,10 +151,8 @@ async def _run_background(runtime: Runtime, role: Role) -> None:
         except Exception as exc:
             log.warning("kafka.connect.retrying", extra={"error": type(exc).__name__})
             await runtime.producer.stop()
-            runtime.producer = idempotent_producer(
-                runtime.settings.kafka, client_id=runtime.definition.name
-            )
-            await _sleep_unless(runtime.stop, delay)
+            runtime.producer = idempotent_producer(runtime.settings.kafka, client_id=runtime.definition.name)
+            await sleep_unless(runtime.stop, delay)
             delay = min(delay * 2, 10.0)
     if role == "api" or runtime.stop.is_set():
         return
@@ -190,7 +187,7 @@ async def _supervised(runtime: Runtime, name: str, worker: Worker) -> None:
             return
         except Exception:
             log.exception("worker.crashed", extra={"worker": name})
-            await _sleep_unless(runtime.stop, delay)
+            await sleep_unless(runtime.stop, delay)
             delay = min(delay * 2, 10.0)
 
 
@@ -204,13 +201,6 @@ async def _shutdown(runtime: Runtime, tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*pending, return_exceptions=True)
     await runtime.producer.stop()
     await runtime.engine.dispose()
-
-
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
 
 
 def _ops_router() -> APIRouter:
@@ -272,9 +262,7 @@ def _install_http_metrics(app: FastAPI, service: str) -> None:
             route = request.scope.get("route")
             path = getattr(route, "path", "unmatched")
             metrics.HTTP_REQUESTS.labels(service, request.method, path, str(status)).inc()
-            metrics.HTTP_LATENCY.labels(service, request.method, path).observe(
-                time.perf_counter() - started
-            )
+            metrics.HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:

@@ -77,7 +77,11 @@ class TokenVerifier:
                 key = s.jwt_secret.get_secret_value()
                 algorithms = s.algorithms
             claims = jwt.decode(
-                token, key, algorithms=algorithms, audience=s.audience, issuer=s.issuer,
+                token,
+                key,
+                algorithms=algorithms,
+                audience=s.audience,
+                issuer=s.issuer,
                 leeway=s.leeway_seconds,
                 options={"require": ["exp", "iss", "aud", "sub", TENANT_CLAIM]},
             )

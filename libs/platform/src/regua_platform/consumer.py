@@ -119,17 +119,14 @@ class ConsumerRunner:
         started = time.perf_counter()
         outcome = await self._handle(record)
         metrics.EVENTS_CONSUMED.labels(self.service, record.topic, outcome).inc()
-        metrics.HANDLER_LATENCY.labels(self.service, record.topic).observe(
-            time.perf_counter() - started
-        )
+        metrics.HANDLER_LATENCY.labels(self.service, record.topic).observe(time.perf_counter() - started)
         return outcome
 
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
         try:
             envelope = parse_envelope(record.value or b"")
         except ContractError as exc:
-            log.warning("consumer.event.invalid", extra={"topic": record.topic,
-                                                          "offset": record.offset})
+            log.warning("consumer.event.invalid", extra={"topic": record.topic, "offset": record.offset})
             await self._dead_letter(record, f"ContractError: {exc}", attempts=1)
             return "dead_lettered"
         handlers = self._handlers.get(envelope.type, ())
@@ -156,8 +153,12 @@ class ConsumerRunner:
                     span.record_exception(exc)
                     log.warning(
                         "consumer.handler.failed",
-                        extra={"event_id": envelope.id, "event_type": envelope.type,
-                               "attempt": attempt, "error": type(exc).__name__},
+                        extra={
+                            "event_id": envelope.id,
+                            "event_type": envelope.type,
+                            "attempt": attempt,
+                            "error": type(exc).__name__,
+                        },
                     )
                     if attempt == attempts:
                         span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
@@ -179,9 +180,7 @@ class ConsumerRunner:
         base = self._kafka.retry_backoff_ms / 1000
         return float(min(base * 2 ** (attempt - 1), self._kafka.retry_backoff_max_ms / 1000))
 
-    async def _dead_letter(
-        self, record: ConsumerRecord[bytes, bytes], error: str, *, attempts: int
-    ) -> None:
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: str, *, attempts: int) -> None:
         headers = [(k, v) for k, v in record.headers or () if k not in DLQ_HEADERS]
         headers += [
             (DLQ_ERROR, error[:4000].encode()),
@@ -194,8 +193,10 @@ class ConsumerRunner:
         target = dlq_topic(record.topic)
         await self._dlq.send_and_wait(target, value=record.value, key=record.key, headers=headers)
         metrics.DLQ_MESSAGES.labels(self.service, target).inc()
-        log.error("consumer.event.dead_lettered",
-                  extra={"topic": record.topic, "offset": record.offset, "attempts": attempts})
+        log.error(
+            "consumer.event.dead_lettered",
+            extra={"topic": record.topic, "offset": record.offset, "attempts": attempts},
+        )
 
 
 def _error_text(exc: BaseException) -> str:
@@ -214,8 +215,7 @@ async def redrive(
     was in ``<topic>.dlq`` when called; committed per record under the consumer
     group ``regua-redrive``, so an interrupted re-drive resumes where it stopped."""
     source = dlq_topic(namespaced(topic, kafka.topic_namespace))
-    consumer = group_consumer(kafka, group_id=f"{kafka.topic_namespace}regua-redrive",
-                              client_id=client_id)
+    consumer = group_consumer(kafka, group_id=f"{kafka.topic_namespace}regua-redrive", client_id=client_id)
     from regua_platform.kafka import idempotent_producer
 
     producer = idempotent_producer(kafka, client_id=client_id)
@@ -223,8 +223,8 @@ async def redrive(
     await consumer.start()
     moved = 0
     try:
-        await consumer._client.force_metadata_update()  # noqa: SLF001
-        parts = consumer._client.cluster.partitions_for_topic(source) or set()  # noqa: SLF001
+        await consumer._client.force_metadata_update()
+        parts = consumer._client.cluster.partitions_for_topic(source) or set()
         tps = [TopicPartition(source, p) for p in sorted(parts)]
         consumer.assign(tps)
         committed = {tp: await consumer.committed(tp) for tp in tps}
@@ -246,8 +246,7 @@ async def redrive(
                     original = dict(rec.headers or ()).get(DLQ_TOPIC)
                     target = original.decode() if original else source.removesuffix(".dlq")
                     headers = [(k, v) for k, v in rec.headers or () if k not in DLQ_HEADERS]
-                    await producer.send_and_wait(target, value=rec.value, key=rec.key,
-                                                 headers=headers)
+                    await producer.send_and_wait(target, value=rec.value, key=rec.key, headers=headers)
                     await consumer.commit({tp: rec.offset + 1})
                     moved += 1
     finally:

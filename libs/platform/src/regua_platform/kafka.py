@@ -42,9 +42,7 @@ def transactional_producer(
     )
 
 
-def group_consumer(
-    settings: KafkaSettings, *topics: str, group_id: str, client_id: str
-) -> AIOKafkaConsumer:
+def group_consumer(settings: KafkaSettings, *topics: str, group_id: str, client_id: str) -> AIOKafkaConsumer:
     """A consumer-group member that commits offsets only when told to and reads
     only committed transactions (the outbox relay writes transactionally)."""
     return AIOKafkaConsumer(

@@ -43,8 +43,7 @@ def run_env(metadata: MetaData) -> None:
     assert schema, "service metadata must name its schema"
     url = context.config.get_main_option("sqlalchemy.url")
     assert url
-    lock_key = int.from_bytes(hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8],
-                              "big", signed=True)
+    lock_key = int.from_bytes(hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True)
 
     def migrate(connection: Connection) -> None:
         connection.execute(text("select pg_advisory_xact_lock(:k)"), {"k": lock_key})
@@ -80,10 +79,8 @@ def create_messaging_tables(schema: str) -> None:
         sa.Column("topic", sa.String(249), nullable=False),
         sa.Column("key", sa.LargeBinary(), nullable=False),
         sa.Column("value", sa.LargeBinary(), nullable=False),
-        sa.Column("headers", sa.dialects.postgresql.JSONB(), nullable=False,
-                  server_default="{}"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column("headers", sa.dialects.postgresql.JSONB(), nullable=False, server_default="{}"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.PrimaryKeyConstraint("id", name="outbox_pkey"),
         sa.UniqueConstraint("event_id", name="outbox_event_id_key"),
         schema=schema,
@@ -93,8 +90,7 @@ def create_messaging_tables(schema: str) -> None:
         sa.Column("event_id", sa.String(100), nullable=False),
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("topic", sa.String(249), nullable=False),
-        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.PrimaryKeyConstraint("event_id", name="inbox_pkey"),
         schema=schema,
     )

@@ -62,15 +62,22 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
         return problem_response(
-            exc.status, exc.title, exc.detail, instance=request.url.path, type_=exc.type,
-            headers=exc.headers, **exc.extensions,
+            exc.status,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            type_=exc.type,
+            headers=exc.headers,
+            **exc.extensions,
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
         return problem_response(
-            exc.status_code, detail=detail, instance=request.url.path,
+            exc.status_code,
+            detail=detail,
+            instance=request.url.path,
             headers=getattr(exc, "headers", None),
         )
 
@@ -85,13 +92,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return problem_response(
-            422, "Invalid request", "The request does not match the API's schema.",
-            instance=request.url.path, errors=errors,
+            422,
+            "Invalid request",
+            "The request does not match the API's schema.",
+            instance=request.url.path,
+            errors=errors,
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(500, detail="An unexpected error occurred.",
-                                instance=request.url.path)
+        return problem_response(500, detail="An unexpected error occurred.", instance=request.url.path)
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from regua_contracts.topics import OUTBOX_RELAY_CHECKPOINTS, namespaced
 from regua_platform import metrics
+from regua_platform.aio import sleep_unless
 from regua_platform.kafka import headers_from_carrier
 from regua_platform.messaging import MessagingTables
 from regua_platform.settings import KafkaSettings
@@ -60,9 +61,7 @@ class OutboxRelay:
         self._checkpoint_topic = namespaced(OUTBOX_RELAY_CHECKPOINTS, kafka.topic_namespace)
         self._transactional_id = f"{kafka.topic_namespace}{service}-outbox-relay"
         # Advisory lock key: stable per (namespace, service, schema).
-        digest = hashlib.sha256(
-            f"{self._transactional_id}:{self._outbox.schema}".encode()
-        ).digest()
+        digest = hashlib.sha256(f"{self._transactional_id}:{self._outbox.schema}".encode()).digest()
         self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
         self._producer_factory = producer_factory or self._default_producer
         self.is_leader = False
@@ -82,7 +81,7 @@ class OutboxRelay:
                 async with self._engine.connect() as lock_conn:
                     if not await self._try_lock(lock_conn):
                         self.is_leader = False
-                        await _wait(stop, 1.0)
+                        await sleep_unless(stop, 1.0)
                         continue
                     self.is_leader = True
                     log.info("outbox.relay.leader", extra={"service": self.service})
@@ -90,27 +89,22 @@ class OutboxRelay:
                         await self._lead(stop)
                     finally:
                         self.is_leader = False
-                        await lock_conn.execute(
-                            text("select pg_advisory_unlock(:k)"), {"k": self._lock_key}
-                        )
+                        await lock_conn.execute(text("select pg_advisory_unlock(:k)"), {"k": self._lock_key})
                 backoff = 0.2
-            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, KafkaError, OSError) as exc:
                 log.warning(
                     "outbox.relay.retrying",
-                    extra={"service": self.service, "error": type(exc).__name__,
-                           "backoff_s": backoff},
+                    extra={"service": self.service, "error": type(exc).__name__, "backoff_s": backoff},
                 )
-                await _wait(stop, backoff)
+                await sleep_unless(stop, backoff)
                 backoff = min(backoff * 2, 5.0)
             except Exception:
                 log.exception("outbox.relay.failed", extra={"service": self.service})
-                await _wait(stop, backoff)
+                await sleep_unless(stop, backoff)
                 backoff = min(backoff * 2, 5.0)
 
     async def _try_lock(self, conn: AsyncConnection) -> bool:
-        result = await conn.execute(
-            text("select pg_try_advisory_lock(:k)"), {"k": self._lock_key}
-        )
+        result = await conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": self._lock_key})
         locked = bool(result.scalar())
         await conn.commit()
         return locked
@@ -130,7 +124,7 @@ class OutboxRelay:
                     await self._measure_backlog()
                 polls += 1
                 if not rows:
-                    await _wait(stop, idle)
+                    await sleep_unless(stop, idle)
                     continue
                 await self._publish(producer, rows)
                 await self._mark_published([r.id for r in rows])
@@ -152,7 +146,9 @@ class OutboxRelay:
         async with producer.transaction():
             for row in rows:
                 await producer.send(
-                    row.topic, value=row.value, key=row.key,
+                    row.topic,
+                    value=row.value,
+                    key=row.key,
                     headers=headers_from_carrier(row.headers),
                 )
             await producer.send(
@@ -206,10 +202,3 @@ class OutboxRelay:
             return last
         finally:
             await consumer.stop()
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -63,12 +63,13 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
-    def publish(
-        self, payload: Payload, *, tenant_id: UUID, subject: str | None = None
-    ) -> Envelope:
+    def publish(self, payload: Payload, *, tenant_id: UUID, subject: str | None = None) -> Envelope:
         """Queue an event; it reaches the outbox on :meth:`commit`."""
         envelope = new_envelope(
-            payload, tenant_id=tenant_id, source=self._source, time=self.clock.now(),
+            payload,
+            tenant_id=tenant_id,
+            source=self._source,
+            time=self.clock.now(),
             subject=subject,
         )
         self._pending.append(envelope)

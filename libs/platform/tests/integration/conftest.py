@@ -29,8 +29,13 @@ class Store:
     database_url: str
 
     def uow(self, namespace: str = "") -> UnitOfWork:
-        return UnitOfWork(create_sessionmaker(self.engine), self.messaging, source="/regua/test",
-                          clock=SystemClock(), topic_namespace=namespace)
+        return UnitOfWork(
+            create_sessionmaker(self.engine),
+            self.messaging,
+            source="/regua/test",
+            clock=SystemClock(),
+            topic_namespace=namespace,
+        )
 
     async def effect_count(self, event_id: str | None = None) -> int:
         query = select(func.count()).select_from(self.effects)
@@ -41,15 +46,20 @@ class Store:
 
     async def outbox_size(self) -> int:
         async with self.engine.connect() as conn:
-            return int((await conn.execute(
-                select(func.count()).select_from(self.messaging.outbox))).scalar_one())
+            return int(
+                (await conn.execute(select(func.count()).select_from(self.messaging.outbox))).scalar_one()
+            )
 
 
 def build_metadata(schema: str) -> tuple[MetaData, MessagingTables, Table]:
     metadata = service_metadata(schema)
     messaging = messaging_tables(metadata)
-    effects = Table("effects", metadata, Column("event_id", String(100), nullable=False),
-                    Column("note", String(100), nullable=False))
+    effects = Table(
+        "effects",
+        metadata,
+        Column("event_id", String(100), nullable=False),
+        Column("note", String(100), nullable=False),
+    )
     return metadata, messaging, effects
 
 

@@ -25,8 +25,7 @@ async def hang(marker: str) -> None:
 
 
 async def main(mode: str, url: str, bootstrap: str, namespace: str, schema: str) -> None:
-    kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_namespace=namespace,
-                          relay_batch_size=50)
+    kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_namespace=namespace, relay_batch_size=50)
 
     def producer(transactional_id: str) -> Any:
         inner = transactional_producer(kafka, client_id="victim", transactional_id=transactional_id)
@@ -51,9 +50,13 @@ async def main(mode: str, url: str, bootstrap: str, namespace: str, schema: str)
             await super()._mark_published(ids)
 
     engine = create_engine(DatabaseSettings(url=url), application_name="relay-victim")
-    relay = Victim(service="relay-test", engine=engine,
-                   messaging=messaging_tables(service_metadata(schema)), kafka=kafka,
-                   producer_factory=producer)
+    relay = Victim(
+        service="relay-test",
+        engine=engine,
+        messaging=messaging_tables(service_metadata(schema)),
+        kafka=kafka,
+        producer_factory=producer,
+    )
     await relay.run(asyncio.Event())
 
 

@@ -42,14 +42,14 @@ def topic(kafka: KafkaSettings, name: str = INVOICE_EVENTS) -> str:
     return namespaced(name, kafka.topic_namespace)
 
 
-async def send(producer: AIOKafkaProducer, kafka: KafkaSettings, value: bytes,
-               key: bytes = b"k") -> None:
+async def send(producer: AIOKafkaProducer, kafka: KafkaSettings, value: bytes, key: bytes = b"k") -> None:
     await producer.send_and_wait(topic(kafka), value=value, key=key)
 
 
 def an_event() -> Envelope:
-    return new_envelope(issued(uuid4(), 1), tenant_id=TENANT, source="/test",
-                        time=issued(uuid4(), 1).issued_at)
+    return new_envelope(
+        issued(uuid4(), 1), tenant_id=TENANT, source="/test", time=issued(uuid4(), 1).issued_at
+    )
 
 
 def recording_handler(store: Store, calls: list[str]) -> Any:
@@ -60,11 +60,22 @@ def recording_handler(store: Store, calls: list[str]) -> Any:
     return on_invoice_issued_record
 
 
-def runner(store: Store, kafka: KafkaSettings, producer: AIOKafkaProducer, handler: Any,
-           cls: type[ConsumerRunner] = ConsumerRunner, **kafka_overrides: Any) -> ConsumerRunner:
-    return cls(service="consumer-test", topics=[INVOICE_EVENTS], handlers={ISSUED: [handler]},
-               uow_factory=lambda: store.uow(kafka.topic_namespace),
-               kafka=kafka.model_copy(update=kafka_overrides), dlq_producer=producer)
+def runner(
+    store: Store,
+    kafka: KafkaSettings,
+    producer: AIOKafkaProducer,
+    handler: Any,
+    cls: type[ConsumerRunner] = ConsumerRunner,
+    **kafka_overrides: Any,
+) -> ConsumerRunner:
+    return cls(
+        service="consumer-test",
+        topics=[INVOICE_EVENTS],
+        handlers={ISSUED: [handler]},
+        uow_factory=lambda: store.uow(kafka.topic_namespace),
+        kafka=kafka.model_copy(update=kafka_overrides),
+        dlq_producer=producer,
+    )
 
 
 async def run_until(r: ConsumerRunner, condition: Any, timeout: float = 30) -> None:
@@ -78,8 +89,9 @@ async def run_until(r: ConsumerRunner, condition: Any, timeout: float = 30) -> N
 
 
 async def dead_letters(kafka: KafkaSettings) -> list[Any]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id=None,
-                                enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap_servers, group_id=None, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         tps = [TopicPartition(dlq_topic(topic(kafka)), p) for p in range(3)]

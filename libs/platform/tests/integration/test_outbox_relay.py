@@ -41,8 +41,12 @@ async def fill_outbox(store: Store, namespace: str) -> list[str]:
 
 async def read_topic(kafka: KafkaSettings, topic: str) -> list[dict[str, object]]:
     """Everything committed on ``topic``, partition by partition."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id=None,
-                                enable_auto_commit=False, isolation_level="read_committed")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in range(3)]
@@ -62,8 +66,14 @@ async def read_topic(kafka: KafkaSettings, topic: str) -> list[dict[str, object]
 
 async def kill_victim_at(mode: str, store: Store, kafka: KafkaSettings) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(VICTIM), mode, store.database_url, kafka.bootstrap_servers,
-        kafka.topic_namespace, store.schema, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(VICTIM),
+        mode,
+        store.database_url,
+        kafka.bootstrap_servers,
+        kafka.topic_namespace,
+        store.schema,
+        stdout=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None
     try:
@@ -75,8 +85,7 @@ async def kill_victim_at(mode: str, store: Store, kafka: KafkaSettings) -> None:
 
 
 async def relay_until_empty(store: Store, kafka: KafkaSettings) -> None:
-    relay = OutboxRelay(service="relay-test", engine=store.engine, messaging=store.messaging,
-                        kafka=kafka)
+    relay = OutboxRelay(service="relay-test", engine=store.engine, messaging=store.messaging, kafka=kafka)
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
@@ -119,9 +128,7 @@ async def test_relay_killed_and_restarted_publishes_each_event_exactly_once(
     assert_exactly_once_in_order(await read_topic(kafka_settings, topic), ids)
 
 
-async def test_relay_carries_trace_context_and_key(
-    store: Store, kafka_settings: KafkaSettings
-) -> None:
+async def test_relay_carries_trace_context_and_key(store: Store, kafka_settings: KafkaSettings) -> None:
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
 
@@ -137,8 +144,11 @@ async def test_relay_carries_trace_context_and_key(
 
     consumer = AIOKafkaConsumer(
         namespaced(INVOICE_EVENTS, kafka_settings.topic_namespace),
-        bootstrap_servers=kafka_settings.bootstrap_servers, group_id=f"g{uuid4().hex}",
-        auto_offset_reset="earliest", isolation_level="read_committed")
+        bootstrap_servers=kafka_settings.bootstrap_servers,
+        group_id=f"g{uuid4().hex}",
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
     await consumer.start()
     try:
         record = await asyncio.wait_for(consumer.getone(), timeout=20)

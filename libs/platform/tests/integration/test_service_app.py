@@ -51,8 +51,11 @@ def free_port() -> int:
 @pytest.fixture
 async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[dict[str, Any]]:
     exporter = InMemorySpanExporter()
-    setup_tracing("app-test", Settings(auth=AuthSettings(jwt_secret=SECRET)).telemetry,
-                  extra_processors=(SimpleSpanProcessor(exporter),))
+    setup_tracing(
+        "app-test",
+        Settings(auth=AuthSettings(jwt_secret=SECRET)).telemetry,
+        extra_processors=(SimpleSpanProcessor(exporter),),
+    )
     consumed: list[str] = []
 
     async def on_invoice_issued_note_trace(envelope: Envelope, uow: UnitOfWork) -> None:
@@ -68,16 +71,28 @@ async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[d
         return {"event_id": envelope.id}
 
     definition = ServiceDefinition(
-        name="app-test", schema=store.schema, title="App test", description="test",
-        metadata=store.metadata, messaging=store.messaging, migrations_dir=Path("."),
-        routers=[router], subscriptions=[INVOICE_EVENTS],
+        name="app-test",
+        schema=store.schema,
+        title="App test",
+        description="test",
+        metadata=store.metadata,
+        messaging=store.messaging,
+        migrations_dir=Path("."),
+        routers=[router],
+        subscriptions=[INVOICE_EVENTS],
         handlers={"br.regua.invoice.issued.v1": [on_invoice_issued_note_trace]},
     )
-    settings = Settings(auth=AuthSettings(jwt_secret=SECRET),
-                        database=DatabaseSettings(url=store.database_url), kafka=kafka_settings)
+    settings = Settings(
+        auth=AuthSettings(jwt_secret=SECRET),
+        database=DatabaseSettings(url=store.database_url),
+        kafka=kafka_settings,
+    )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(definition, settings, role="all"),
-                                           host="127.0.0.1", port=port, log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(definition, settings, role="all"), host="127.0.0.1", port=port, log_config=None
+        )
+    )
     task = asyncio.create_task(server.serve())
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
@@ -96,8 +111,13 @@ async def _ready(client: httpx.AsyncClient) -> bool:
 
 def token(**overrides: Any) -> str:
     args: dict[str, Any] = {
-        "secret": SECRET, "tenant_id": uuid4(), "scopes": ["admin"], "issuer": "regua-dev",
-        "audience": "regua", "ttl": timedelta(minutes=5), "now": datetime.now(UTC),
+        "secret": SECRET,
+        "tenant_id": uuid4(),
+        "scopes": ["admin"],
+        "issuer": "regua-dev",
+        "audience": "regua",
+        "ttl": timedelta(minutes=5),
+        "now": datetime.now(UTC),
     }
     args.update(overrides)
     return mint_token(**args)
@@ -107,15 +127,15 @@ async def test_trace_of_an_http_request_reaches_the_consumer_span(served: dict[s
     client: httpx.AsyncClient = served["client"]
     response = await client.post(
         "/v1/things",
-        headers={"Authorization": f"Bearer {token()}",
-                 "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"},
+        headers={"Authorization": f"Bearer {token()}", "traceparent": f"00-{TRACE_ID}-00f067aa0ba902b7-01"},
     )
     assert response.status_code == 202, response.text
     await wait_for(lambda: served["consumed"], timeout=30)
     assert served["consumed"] == [TRACE_ID]
     exporter: InMemorySpanExporter = served["exporter"]
-    await wait_for(lambda: [s for s in exporter.get_finished_spans()
-                            if s.name.endswith(" process")], timeout=10)
+    await wait_for(
+        lambda: [s for s in exporter.get_finished_spans() if s.name.endswith(" process")], timeout=10
+    )
     spans = exporter.get_finished_spans()
     consumer_spans = [s for s in spans if s.name.endswith(" process")]
     assert {format(s.context.trace_id, "032x") for s in consumer_spans} == {TRACE_ID}
@@ -131,7 +151,9 @@ async def test_health_readiness_and_metrics(served: dict[str, Any]) -> None:
     await client.post("/v1/things", headers={"Authorization": f"Bearer {token()}"})
     await wait_for(lambda: served["consumed"], timeout=30)
     body = (await client.get("/metrics")).text
-    assert 'regua_http_requests_total{method="POST",route="/v1/things",service="app-test",status="202"}' in body
+    assert (
+        'regua_http_requests_total{method="POST",route="/v1/things",service="app-test",status="202"}' in body
+    )
     assert "regua_outbox_published_total" in body
     assert 'regua_events_consumed_total{outcome="handled"' in body
     assert "regua_consumer_lag" in body

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from regua_platform.app import ServiceDefinition, create_app
 from negotiation_service.adapters.db.tables import SCHEMA, messaging, metadata
 from negotiation_service.settings import Settings
+from regua_platform.app import ServiceDefinition, create_app
 
 DEFINITION = ServiceDefinition(
     name="negotiation-service",
@@ -21,4 +21,4 @@ DEFINITION = ServiceDefinition(
 
 def app() -> FastAPI:
     """``uvicorn --factory negotiation_service.main:app``: the API and worker in one process."""
-    return create_app(DEFINITION, Settings())  # type: ignore[call-arg]
+    return create_app(DEFINITION, Settings())

@@ -1,1 +1,1 @@
-"""Régua notifier-service: pt-BR templates, channel providers (e-mail, SMS, WhatsApp, voice), consent and delivery."""
+"""Régua notifier-service: pt-BR templates, channel providers, consent and delivery."""

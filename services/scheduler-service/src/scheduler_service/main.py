@@ -21,4 +21,4 @@ DEFINITION = ServiceDefinition(
 
 def app() -> FastAPI:
     """``uvicorn --factory scheduler_service.main:app``: the API and worker in one process."""
-    return create_app(DEFINITION, Settings())  # type: ignore[call-arg]
+    return create_app(DEFINITION, Settings())

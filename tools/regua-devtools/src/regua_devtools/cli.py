@@ -12,8 +12,7 @@ from uuid import UUID
 
 import typer
 
-app = typer.Typer(help="Régua developer and operator tools.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(help="Régua developer and operator tools.", no_args_is_help=True, add_completion=False)
 dlq = typer.Typer(help="Dead-letter topics.", no_args_is_help=True)
 app.add_typer(dlq, name="dlq")
 
@@ -38,8 +37,10 @@ def _secret_from_local() -> str | None:
 @app.command()
 def token(
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant id (UUID).")],
-    scopes: Annotated[list[str] | None, typer.Option(
-        "--scopes", help="Scopes to grant (repeat or space-separate); default: admin.")] = None,
+    scopes: Annotated[
+        list[str] | None,
+        typer.Option("--scopes", help="Scopes to grant (repeat or space-separate); default: admin."),
+    ] = None,
     ttl_hours: Annotated[int, typer.Option(min=1, max=24 * 365)] = 24,
     issuer: Annotated[str, typer.Option(envvar="REGUA_JWT_ISSUER")] = "regua-dev",
     audience: Annotated[str, typer.Option(envvar="REGUA_JWT_AUDIENCE")] = "regua",
@@ -55,13 +56,20 @@ def token(
         raise typer.Exit(2) from None
     secret = os.environ.get("REGUA_JWT_SECRET") or _secret_from_local()
     if not secret:
-        typer.echo("error: set REGUA_JWT_SECRET or start the dev stack (make run) first",
-                   err=True)
+        typer.echo("error: set REGUA_JWT_SECRET or start the dev stack (make run) first", err=True)
         raise typer.Exit(2)
     granted = [s for item in (scopes or ["admin"]) for s in item.split()]
-    typer.echo(mint_token(secret=secret, tenant_id=tenant, scopes=granted, issuer=issuer,
-                          audience=audience, ttl=timedelta(hours=ttl_hours),
-                          now=datetime.now(UTC)))
+    typer.echo(
+        mint_token(
+            secret=secret,
+            tenant_id=tenant,
+            scopes=granted,
+            issuer=issuer,
+            audience=audience,
+            ttl=timedelta(hours=ttl_hours),
+            now=datetime.now(UTC),
+        )
+    )
 
 
 @dlq.command("redrive")
@@ -87,21 +95,19 @@ def dlq_redrive(
 @app.command()
 def schemas(
     out: Annotated[Path, typer.Option(help="Folder for the JSON Schema files.")] = Path(
-        "libs/contracts/schemas"),
-    check: Annotated[bool, typer.Option("--check", help="Fail if a file is missing or stale.")
-                     ] = False,
+        "libs/contracts/schemas"
+    ),
+    check: Annotated[bool, typer.Option("--check", help="Fail if a file is missing or stale.")] = False,
 ) -> None:
     """Write every event's JSON Schema (or, with --check, verify they are current)."""
     from regua_contracts.schemas import all_schemas, render
 
     wanted = {name: render(schema) for name, schema in all_schemas().items()}
     if check:
-        stale = [n for n, body in wanted.items()
-                 if not (out / n).exists() or (out / n).read_bytes() != body]
+        stale = [n for n, body in wanted.items() if not (out / n).exists() or (out / n).read_bytes() != body]
         extra = sorted(p.name for p in out.glob("*.json") if p.name not in wanted)
         if stale or extra:
-            typer.echo(f"schemas drifted: stale {stale}, unexpected {extra}; run `make schemas`",
-                       err=True)
+            typer.echo(f"schemas drifted: stale {stale}, unexpected {extra}; run `make schemas`", err=True)
             raise typer.Exit(1)
         typer.echo(f"{len(wanted)} schemas up to date")
         return

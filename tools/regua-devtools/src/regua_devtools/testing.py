@@ -69,7 +69,7 @@ async def kafka_settings(infra: Infra) -> KafkaSettings:
     )
 
 
-async def wait_for(predicate: object, *, timeout: float = 20.0, interval: float = 0.05) -> None:
+async def wait_for(predicate: object, *, timeout: float = 20.0, interval: float = 0.05) -> None:  # noqa: ASYNC109
     """Wait until ``predicate()`` (sync or async) is truthy; fail after ``timeout``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

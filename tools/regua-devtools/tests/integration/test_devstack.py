@@ -66,9 +66,7 @@ async def test_ensure_topics_creates_partitioned_and_compacted_topics(infra: Inf
 
 @pytest.mark.postgres
 async def test_postgres_answers(infra: Infra) -> None:
-    conn = await asyncpg.connect(
-        infra.database_url.replace("postgresql+asyncpg://", "postgresql://")
-    )
+    conn = await asyncpg.connect(infra.database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         assert await conn.fetchval("select 1") == 1
     finally:

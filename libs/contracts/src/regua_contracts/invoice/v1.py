@@ -9,9 +9,7 @@ from pydantic import Field
 
 from regua_contracts.base import CalendarDate, Cents, Currency, Instant, Payload, SignedCents
 
-InvoiceStatus = Literal[
-    "open", "overdue", "partially_paid", "paid", "cancelled", "renegotiated"
-]
+InvoiceStatus = Literal["open", "overdue", "partially_paid", "paid", "cancelled", "renegotiated"]
 
 
 class InvoiceIssuedV1(Payload):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from regua_contracts.base import Cents, Currency, Instant, Payload
+from regua_contracts.base import CalendarDate, Cents, Currency, Instant, Payload
 
 PaymentMethod = Literal["pix", "boleto", "card"]
 
@@ -33,3 +33,25 @@ class PaymentReversedV1(Payload):
     currency: Currency = "BRL"
     reason: str | None = Field(default=None, max_length=200)
     reversed_at: Instant
+
+
+class ChargeCreatedV1(Payload):
+    """A way to pay an invoice exists: a Pix charge or a boleto. The notifier
+    keeps these to put the codes in its messages."""
+
+    charge_id: UUID
+    invoice_id: UUID
+    method: PaymentMethod
+    amount_cents: Cents
+    currency: Currency = "BRL"
+    due_date: CalendarDate
+    #: Pix: the txid (26-35 alphanumerics).
+    txid: str | None = Field(default=None, min_length=26, max_length=35)
+    #: Pix: the BR Code "copia e cola".
+    pix_copy_paste: str | None = Field(default=None, max_length=512)
+    #: Boleto: the 47-digit linha digitável and the 44-digit código de barras.
+    digitable_line: str | None = Field(default=None, min_length=47, max_length=47)
+    barcode: str | None = Field(default=None, min_length=44, max_length=44)
+    #: Card: the payment link.
+    payment_url: str | None = Field(default=None, max_length=500)
+    created_at: Instant

@@ -2,9 +2,9 @@
 
 import sys
 
-from regua_platform.entrypoint import main as run
 from invoice_service.main import DEFINITION
 from invoice_service.settings import Settings
+from regua_platform.entrypoint import main as run
 
 
 def main() -> None:

@@ -2,9 +2,9 @@
 
 import sys
 
-from regua_platform.entrypoint import main as run
 from negotiation_service.main import DEFINITION
 from negotiation_service.settings import Settings
+from regua_platform.entrypoint import main as run
 
 
 def main() -> None:

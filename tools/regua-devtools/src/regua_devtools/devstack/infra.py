@@ -77,9 +77,7 @@ def ensure_infra(
             kafka.wait_ready(infra.bootstrap_servers)
         else:
             began = time.monotonic()
-            infra.bootstrap_servers = kafka.start(
-                port=kafka_port, controller_port=controller_port, root=root
-            )
+            infra.bootstrap_servers = kafka.start(port=kafka_port, controller_port=controller_port, root=root)
             infra.started_kafka = True
             infra.timings["kafka"] = time.monotonic() - began
 

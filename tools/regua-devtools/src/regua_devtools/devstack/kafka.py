@@ -280,9 +280,7 @@ def start(
     return bootstrap
 
 
-def wait_ready(
-    bootstrap: str, *, timeout: float = START_TIMEOUT, pidfile: Path | None = None
-) -> None:
+def wait_ready(bootstrap: str, *, timeout: float = START_TIMEOUT, pidfile: Path | None = None) -> None:
     """Block until the broker at ``bootstrap`` lists at least one live broker."""
     host, _, port_text = bootstrap.split(",")[0].rpartition(":")
     port = int(port_text)
