@@ -45,5 +45,8 @@ lint: setup ## ruff, mypy --strict, import-linter, schema drift
 schemas: setup ## Regenerate the JSON Schemas of every event
 	$(BIN)/regua schemas
 
+bench: setup ## Benchmarks: outbox relay throughput vs a bare producer
+	$(BIN)/python bench/bench_relay.py
+
 clean: down
 	rm -rf $(VENV) .local
