@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from regua_platform import metrics
 from regua_platform.aio import sleep_unless
 from regua_platform.auth import TokenVerifier
-from regua_platform.clock import Clock, SystemClock
+from regua_platform.clock import Clock, OffsetClock, SystemClock
 from regua_platform.consumer import ConsumerRunner, Handlers
 from regua_platform.db import create_engine, create_sessionmaker
 from regua_platform.kafka import idempotent_producer
@@ -109,7 +110,7 @@ def create_app(
         runtime = Runtime(
             definition=definition,
             settings=settings,
-            clock=clock or SystemClock(),
+            clock=clock or _clock(settings),
             engine=engine,
             sessions=create_sessionmaker(engine),
             verifier=TokenVerifier(settings.auth),
@@ -138,6 +139,13 @@ def create_app(
             app.include_router(router)
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
     return app
+
+
+def _clock(settings: ServiceSettings) -> Clock:
+    if settings.clock_offset_seconds:
+        log.warning("clock.shifted", extra={"offset_s": settings.clock_offset_seconds})
+        return OffsetClock(timedelta(seconds=settings.clock_offset_seconds))
+    return SystemClock()
 
 
 async def _run_background(runtime: Runtime, role: Role) -> None:

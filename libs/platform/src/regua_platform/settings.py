@@ -84,3 +84,5 @@ class ServiceSettings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     #: The tenants' default time zone, for calendar dates such as due dates.
     default_timezone: str = "America/Sao_Paulo"
+    #: Shift this process's clock (tests and simulations only; keep 0 in production).
+    clock_offset_seconds: int = 0
