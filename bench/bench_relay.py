@@ -20,9 +20,9 @@ import asyncpg
 from sqlalchemy import func, select, text
 
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
-from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, INVOICE_EVENTS, namespaced
+from regua_contracts.topics import INVOICE_EVENTS, namespaced
 from regua_devtools.devstack.infra import ensure_infra
-from regua_devtools.devstack.topics import ensure_topics
+from regua_devtools.testing import fresh_namespace
 from regua_platform.clock import SystemClock
 from regua_platform.db import create_engine, create_sessionmaker, service_metadata
 from regua_platform.kafka import idempotent_producer
@@ -38,12 +38,7 @@ async def main(n: int) -> None:
     admin = await asyncpg.connect(infra.database_url.replace("+asyncpg", ""))
     await admin.execute(f'create database "{db}"')
     url = infra.database_url.rpartition("/")[0] + "/" + db
-    ns = f"bench{secrets.token_hex(3)}."
-    await ensure_topics(
-        infra.bootstrap_servers,
-        [namespaced(t, ns) for t in ALL_TOPICS],
-        compacted={namespaced(t, ns) for t in COMPACTED_TOPICS},
-    )
+    ns = await fresh_namespace(infra.bootstrap_servers, "bench")
     kafka = KafkaSettings(
         bootstrap_servers=infra.bootstrap_servers,
         topic_namespace=ns,

@@ -51,15 +51,21 @@ async def database_url(infra: Infra) -> AsyncIterator[str]:
         await admin.close()
 
 
-@pytest.fixture
-async def kafka_settings(infra: Infra) -> KafkaSettings:
-    """Kafka settings whose every topic is fresh: a new namespace per test."""
-    namespace = f"t{secrets.token_hex(4)}."
+async def fresh_namespace(bootstrap: str, prefix: str = "t") -> str:
+    """A new topic namespace with every platform topic created under it."""
+    namespace = f"{prefix}{secrets.token_hex(4)}."
     await ensure_topics(
-        infra.bootstrap_servers,
+        bootstrap,
         [namespaced(t, namespace) for t in ALL_TOPICS],
         compacted={namespaced(t, namespace) for t in COMPACTED_TOPICS},
     )
+    return namespace
+
+
+@pytest.fixture
+async def kafka_settings(infra: Infra) -> KafkaSettings:
+    """Kafka settings whose every topic is fresh: a new namespace per test."""
+    namespace = await fresh_namespace(infra.bootstrap_servers)
     return KafkaSettings(
         bootstrap_servers=infra.bootstrap_servers,
         topic_namespace=namespace,
