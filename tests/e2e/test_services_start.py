@@ -6,101 +6,56 @@ gracefully on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
-from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, namespaced
 from regua_devtools.devstack.infra import Infra
-from regua_devtools.devstack.services import SERVICES, Service, script_path, service_env
-from regua_devtools.devstack.topics import ensure_topics
-from regua_devtools.testing import wait_for
+from regua_devtools.devstack.services import SERVICES, Service, script_path
+from regua_devtools.testing import fresh_namespace
+
+from .procs import ServiceProcess, service_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 SECRET = secrets.token_urlsafe(48)
-logs: dict[str, Path] = {}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-async def namespace(infra: Infra) -> str:
-    ns = f"e2e{secrets.token_hex(3)}."
-    await ensure_topics(
-        infra.bootstrap_servers,
-        [namespaced(t, ns) for t in ALL_TOPICS],
-        compacted={namespaced(t, ns) for t in COMPACTED_TOPICS},
-    )
-    return ns
-
-
-def env_for(service: Service, infra: Infra, database_url: str, namespace: str, port: int) -> dict[str, str]:
-    stack = Infra(bootstrap_servers=infra.bootstrap_servers, database_url=database_url)
-    env = {**os.environ, **service_env(service, stack, SECRET, port)}
-    env[f"{service.env_prefix}KAFKA__TOPIC_NAMESPACE"] = namespace
-    env[f"{service.env_prefix}HTTP__SHUTDOWN_GRACE_SECONDS"] = "5"
-    return env
 
 
 @pytest.fixture(scope="module")
 async def running(
-    infra: Infra, database_url: str, namespace: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[dict[str, tuple[subprocess.Popen[bytes], str]]]:
-    procs: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
-    results = await asyncio.gather(
-        *(asyncio.to_thread(migrate, s, infra, database_url, namespace) for s in SERVICES)
-    )
-    for service, result in zip(SERVICES, results, strict=True):
-        assert result.returncode == 0, f"{service.name} migrate failed:\n{result.stderr.decode()}"
-    for service in SERVICES:
-        port = free_port()
-        log = tmp_path_factory.mktemp("logs") / f"{service.name}.log"
-        proc = subprocess.Popen(  # noqa: ASYNC220 - started once per module
-            [str(script_path(service)), "all"],
-            env=env_for(service, infra, database_url, namespace, port),
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
+    infra: Infra, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    namespace = await fresh_namespace(infra.bootstrap_servers, "e2e")
+    log_dir = tmp_path_factory.mktemp("logs")
+    procs = {
+        s.name: service_process(
+            s, infra=infra, database_url=database_url, namespace=namespace, secret=SECRET, log_dir=log_dir
         )
-        logs[service.name] = log
-        procs[service.name] = (proc, f"http://127.0.0.1:{port}")
+        for s in SERVICES
+    }
+    results = await asyncio.gather(*(asyncio.to_thread(p.migrate) for p in procs.values()))
+    for name, result in zip(procs, results, strict=True):
+        assert result.returncode == 0, f"{name} migrate failed:\n{result.stderr.decode()}"
     try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            for _proc, base in procs.values():
-                await wait_for(lambda base=base: _ready(client, base), timeout=90)
+        for p in procs.values():
+            p.start()
+        await asyncio.gather(*(p.wait_ready() for p in procs.values()))
         yield procs
     finally:
-        for proc, _ in procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
-
-async def _ready(client: httpx.AsyncClient, base: str) -> bool:
-    try:
-        return (await client.get(f"{base}/readyz")).status_code == 200
-    except httpx.TransportError:
-        return False
+        for p in procs.values():
+            p.stop(signal.SIGKILL)
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)
 async def test_service_serves_health_metrics_and_openapi(
-    service: Service, running: dict[str, tuple[subprocess.Popen[bytes], str]]
+    service: Service, running: dict[str, ServiceProcess]
 ) -> None:
-    _proc, base = running[service.name]
-    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+    async with httpx.AsyncClient(base_url=running[service.name].base_url, timeout=5) as client:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         ready = await client.get("/readyz")
         assert ready.status_code == 200
@@ -114,7 +69,7 @@ async def test_service_serves_health_metrics_and_openapi(
 
 
 async def test_migrations_created_each_service_schema(
-    running: dict[str, tuple[subprocess.Popen[bytes], str]], database_url: str
+    running: dict[str, ServiceProcess], database_url: str
 ) -> None:
     conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
     try:
@@ -130,30 +85,13 @@ async def test_migrations_created_each_service_schema(
         assert {(schema, "outbox"), (schema, "inbox"), (schema, "alembic_version")} <= found
 
 
-def migrate(
-    service: Service, infra: Infra, database_url: str, namespace: str
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [str(script_path(service)), "migrate"],
-        env=env_for(service, infra, database_url, namespace, 1),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def test_migrate_twice_is_a_no_op(
-    running: dict[str, tuple[subprocess.Popen[bytes], str]],
-    infra: Infra,
-    database_url: str,
-    namespace: str,
-) -> None:
-    result = migrate(SERVICES[0], infra, database_url, namespace)
+def test_migrate_twice_is_a_no_op(running: dict[str, ServiceProcess]) -> None:
+    result = running[SERVICES[0].name].migrate()
     assert result.returncode == 0, result.stderr.decode()
     assert b"migrations applied" in result.stdout
 
 
-def test_a_service_refuses_to_start_with_a_weak_secret(infra: Infra) -> None:
+def test_a_service_refuses_to_start_with_a_weak_secret() -> None:
     service = SERVICES[0]
     env = {**os.environ, f"{service.env_prefix}AUTH__JWT_SECRET": "changeme"}
     result = subprocess.run(
@@ -163,14 +101,12 @@ def test_a_service_refuses_to_start_with_a_weak_secret(infra: Infra) -> None:
     assert b"jwt_secret" in result.stderr
 
 
-def test_graceful_shutdown_on_sigterm(running: dict[str, tuple[subprocess.Popen[bytes], str]]) -> None:
+def test_graceful_shutdown_on_sigterm(running: dict[str, ServiceProcess]) -> None:
     # Runs last in this module: it stops the services.
-    for proc, _ in running.values():
-        proc.send_signal(signal.SIGTERM)
-    for name, (proc, _) in running.items():
+    for name, p in running.items():
         # uvicorn finishes its shutdown, then re-raises the signal it caught.
-        assert proc.wait(timeout=30) in (0, -signal.SIGTERM), f"{name} was not stopped"
-        lines = [json.loads(x) for x in logs[name].read_text().splitlines() if x.startswith("{")]
+        assert p.stop(signal.SIGTERM) in (0, -signal.SIGTERM), f"{name} was not stopped"
+        lines = p.log_lines()
         events = [x["event"] for x in lines]
         assert "service.stopped" in events, f"{name} skipped its shutdown"
         assert events.index("service.stopped") > events.index("service.started")
