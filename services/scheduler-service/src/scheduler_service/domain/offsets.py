@@ -1,0 +1,68 @@
+"""Step offsets: signed ISO 8601 durations from the due date (``-P3D``, ``P0D``, ``PT30S``).
+
+Only weeks, days, hours, minutes and seconds are accepted: years and months
+have no fixed length, and a régua is planned in days. Days are calendar days
+(wall-clock in the tenant's zone); the time part is exact elapsed time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_DURATION = re.compile(
+    r"^(?P<sign>[+-])?P"
+    r"(?:(?P<weeks>\d+)W)?"
+    r"(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+#: A régua longer than this (either way) is a typo, not a plan.
+MAX_OFFSET = timedelta(days=3660)
+
+
+class InvalidOffset(ValueError):
+    """An offset that is not a supported ISO 8601 duration."""
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """A parsed offset: ``days`` of calendar days plus ``time`` of exact elapsed time,
+    both carrying the sign."""
+
+    text: str
+    days: int
+    time: timedelta
+
+    @property
+    def approximate(self) -> timedelta:
+        """Days as 24 hours: for ordering steps and range checks."""
+        return timedelta(days=self.days) + self.time
+
+    def apply(self, start: datetime, tz: ZoneInfo) -> datetime:
+        """``start`` moved by this offset: days on the wall clock of ``tz``, then the time part."""
+        local = start.astimezone(tz)
+        moved = (local.replace(tzinfo=None) + timedelta(days=self.days)).replace(tzinfo=tz)
+        return (moved.astimezone(ZoneInfo("UTC")) + self.time).astimezone(tz)
+
+
+def parse_offset(text: str) -> Offset:
+    """Parse a signed ISO 8601 duration; :class:`InvalidOffset` says why it is refused."""
+    match = _DURATION.match(text)
+    if match is None or text.endswith("T"):
+        if re.match(r"^[+-]?P[^T]*[YM]", text):
+            raise InvalidOffset(f"{text!r}: years and months are not supported, use days (e.g. P30D)")
+        raise InvalidOffset(f"{text!r} is not an ISO 8601 duration such as -P3D, P0D, P1DT2H or PT30S")
+    parts = {k: int(v) for k, v in match.groupdict().items() if k != "sign" and v is not None}
+    if not parts:
+        raise InvalidOffset(f"{text!r} has no amount: write P0D for the due date itself")
+    sign = -1 if match.group("sign") == "-" else 1
+    days = sign * (parts.get("weeks", 0) * 7 + parts.get("days", 0))
+    time = sign * timedelta(
+        hours=parts.get("hours", 0), minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0)
+    )
+    offset = Offset(text=text, days=days, time=time)
+    if abs(offset.approximate) > MAX_OFFSET:
+        raise InvalidOffset(f"{text!r} is more than {MAX_OFFSET.days} days from the due date")
+    return offset
