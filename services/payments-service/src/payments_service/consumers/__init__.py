@@ -1,0 +1,1 @@
+"""Kafka handlers of payments-service."""

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pixcanvas
+import pytest
+
+from payments_service.domain.brcode import BrCodeError, ascii_field, build_brcode, crc16, parse_brcode
+
+TXID = "0123456789abcdef0123456789abcdef"
+
+
+def test_crc_check_value() -> None:
+    assert crc16("123456789") == "29B1"
+
+
+def test_a_built_code_parses_back_to_its_fields() -> None:
+    code = build_brcode(
+        pix_key="7d9f0335-8dcc-4054-9bf9-0dbd61d36906",
+        merchant_name="Régua Demo Ltda",
+        merchant_city="São Paulo",
+        amount_cents=12345,
+        txid=TXID,
+    )
+    parsed = parse_brcode(code)
+    assert parsed.pix_key == "7d9f0335-8dcc-4054-9bf9-0dbd61d36906"
+    assert parsed.merchant_name == "REGUA DEMO LTDA"
+    assert parsed.merchant_city == "SAO PAULO"
+    assert parsed.amount_cents == 12345
+    assert parsed.txid == TXID
+    assert parsed.initiation_method == "12"
+    assert "5406123.45" in code
+    assert code.startswith("000201010212")
+    assert code[-8:-4] == "6304" and code[-4:] == crc16(code[:-4])
+
+
+def test_known_layout_field_by_field() -> None:
+    code = build_brcode(
+        pix_key="a@b.co",
+        merchant_name="Loja",
+        merchant_city="Rio",
+        amount_cents=100,
+        txid="ABC",
+        single_use=None,
+    )
+    body = "00020126280014br.gov.bcb.pix0106a@b.co52040000530398654041.005802BR5904LOJA6003RIO62070503ABC6304"
+    assert code == body + crc16(body)
+
+
+@pytest.mark.parametrize(
+    ("name", "city", "amount", "txid"),
+    [
+        ("Fulano de Tal", "Belo Horizonte", "10.00", "PEDIDO123"),
+        ("Açaí & Cia Comércio de Alimentos", "São José dos Campos", "1234.56", None),
+        ("X", "Y", None, "A1"),
+    ],
+)
+def test_pixcanvas_codes_are_read_by_our_parser_and_ours_match_its(
+    name: str, city: str, amount: str | None, txid: str | None
+) -> None:
+    theirs = pixcanvas.create_static_pix(
+        pix_key="pagamentos@exemplo.com.br",
+        merchant_name=name,
+        merchant_city=city,
+        amount=amount,
+        txid=txid,
+    )
+    parsed = parse_brcode(theirs.br_code)
+    assert parsed.merchant_name == theirs.merchant_name
+    assert parsed.merchant_city == theirs.merchant_city
+    assert parsed.txid == theirs.txid
+    assert parsed.initiation_method == "11"
+    cents = None if amount is None else int(amount.replace(".", ""))
+    assert parsed.amount_cents == cents
+    ours = build_brcode(
+        pix_key="pagamentos@exemplo.com.br",
+        merchant_name=name,
+        merchant_city=city,
+        amount_cents=cents,
+        txid=theirs.txid,
+        single_use=False,
+    )
+    assert ours == theirs.br_code
+    assert pixcanvas.validate_pix(ours).is_valid
+
+
+def test_name_and_city_limits_are_in_bytes_after_stripping_accents() -> None:
+    assert ascii_field("Ação Comércio e Indústria Ltda ME", 25) == "ACAO COMERCIO E INDUSTRIA"
+    assert ascii_field("São José do Rio Preto", 15) == "SAO JOSE DO RIO"
+    code = build_brcode(
+        pix_key="k@x.io", merchant_name="É" * 40, merchant_city="Ñ" * 40, amount_cents=1, txid=TXID
+    )
+    parsed = parse_brcode(code)
+    assert parsed.merchant_name == "E" * 25 and parsed.merchant_city == "N" * 15
+    assert code.isascii()
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda c: c[:-1] + ("0" if c[-1] != "0" else "1"),  # CRC
+        lambda c: c.replace("5303986", "5303840"),  # currency, CRC recomputed below
+        lambda c: c[:20],
+        lambda c: "",
+    ],
+)
+def test_broken_codes_are_refused(mutate: object) -> None:
+    code = build_brcode(pix_key="k@x.io", merchant_name="A", merchant_city="B", amount_cents=500, txid=TXID)
+    broken = mutate(code)  # type: ignore[operator]
+    if "5303840" in broken:
+        broken = broken[:-4] + crc16(broken[:-4])
+    with pytest.raises(BrCodeError):
+        parse_brcode(broken)
+
+
+def test_builder_refuses_bad_input() -> None:
+    with pytest.raises(BrCodeError):
+        build_brcode(pix_key="k", merchant_name="A", merchant_city="B", amount_cents=0, txid=TXID)
+    with pytest.raises(BrCodeError):
+        build_brcode(pix_key="k", merchant_name="A", merchant_city="B", amount_cents=1, txid="has-dash")
+    with pytest.raises(BrCodeError):
+        build_brcode(pix_key="k", merchant_name="🙂 ", merchant_city="B", amount_cents=1, txid=TXID)
