@@ -5,7 +5,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from invoice_service.adapters.db.tables import SCHEMA, messaging, metadata
+from invoice_service.api.routers import debtors, invoices, settings
+from invoice_service.consumers import HANDLERS
+from invoice_service.entrypoints.workers import overdue_scanner
+from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from invoice_service.settings import Settings
+from regua_contracts.topics import PAYMENT_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
 
 DEFINITION = ServiceDefinition(
@@ -16,6 +21,11 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    uow_class=InvoiceUnitOfWork,
+    routers=[settings.router, debtors.router, invoices.router],
+    subscriptions=[PAYMENT_EVENTS],
+    handlers=HANDLERS,
+    workers=[overdue_scanner],
 )
 
 

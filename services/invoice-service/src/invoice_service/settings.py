@@ -10,3 +10,10 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGUA_INVOICE_", env_nested_delimiter="__")
 
     http: HttpSettings = Field(default_factory=lambda: HttpSettings(port=8001))
+    #: How often the worker looks for invoices that just went overdue.
+    overdue_scan_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
+    #: Invoices flagged per transaction.
+    overdue_scan_batch_size: int = Field(default=500, ge=1, le=10_000)
+    #: Bulk load limits (``POST /v1/invoices:batch``).
+    batch_max_rows: int = Field(default=10_000, ge=1, le=100_000)
+    batch_max_bytes: int = Field(default=5_000_000, ge=1_000)

@@ -1,0 +1,230 @@
+"""Every query of invoice-service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Date, DateTime, RowMapping, String, and_, cast, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoice_service.adapters.db.tables import (
+    debtors,
+    invoices,
+    payment_reversals,
+    payments,
+    tenant_settings,
+    unmatched_payment_events,
+)
+from invoice_service.domain.invoices import InvoiceStatus
+from invoice_service.domain.models import Debtor, Invoice, TenantSettings
+from invoice_service.domain.money import Rates
+
+
+def _debtor(row: RowMapping | Mapping[str, Any]) -> Debtor:
+    return Debtor(**{k: v for k, v in row.items() if k != "seq"})
+
+
+def _invoice(row: RowMapping | Mapping[str, Any]) -> Invoice:
+    return Invoice(**{k: v for k, v in row.items() if k != "seq"})
+
+
+class TenantSettingsRepository:
+    def __init__(self, session: AsyncSession, default_timezone: str) -> None:
+        self._session = session
+        self._default_timezone = default_timezone
+
+    async def get(self, tenant_id: UUID) -> TenantSettings:
+        row = (
+            (
+                await self._session.execute(
+                    select(tenant_settings).where(tenant_settings.c.tenant_id == tenant_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return TenantSettings(timezone=self._default_timezone)
+        return TenantSettings(
+            timezone=row["timezone"],
+            rates=Rates(late_fine_bps=row["late_fine_bps"], monthly_interest_bps=row["monthly_interest_bps"]),
+        )
+
+    async def put(self, tenant_id: UUID, value: TenantSettings, *, now: datetime) -> None:
+        values = {
+            "timezone": value.timezone,
+            "late_fine_bps": value.rates.late_fine_bps,
+            "monthly_interest_bps": value.rates.monthly_interest_bps,
+            "updated_at": now,
+        }
+        await self._session.execute(
+            pg_insert(tenant_settings)
+            .values(tenant_id=tenant_id, **values)
+            .on_conflict_do_update(index_elements=[tenant_settings.c.tenant_id], set_=values)
+        )
+
+
+class DebtorRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_if_absent(self, values: Mapping[str, Any]) -> bool:
+        """Insert unless the tenant already has this external id; True when inserted."""
+        result = await self._session.execute(
+            pg_insert(debtors)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[debtors.c.tenant_id, debtors.c.external_id])
+            .returning(debtors.c.id)
+        )
+        return result.first() is not None
+
+    async def get(self, tenant_id: UUID, debtor_id: UUID, *, for_update: bool = False) -> Debtor | None:
+        query = select(debtors).where(debtors.c.tenant_id == tenant_id, debtors.c.id == debtor_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).mappings().first()
+        return _debtor(row) if row else None
+
+    async def get_by_external_id(self, tenant_id: UUID, external_id: str) -> Debtor | None:
+        query = select(debtors).where(debtors.c.tenant_id == tenant_id, debtors.c.external_id == external_id)
+        row = (await self._session.execute(query)).mappings().first()
+        return _debtor(row) if row else None
+
+    async def existing_ids(self, tenant_id: UUID, ids: Sequence[UUID]) -> set[UUID]:
+        if not ids:
+            return set()
+        query = select(debtors.c.id).where(debtors.c.tenant_id == tenant_id, debtors.c.id.in_(set(ids)))
+        return set((await self._session.execute(query)).scalars())
+
+    async def page(self, tenant_id: UUID, *, after_seq: int | None, limit: int) -> list[tuple[int, Debtor]]:
+        query = select(debtors).where(debtors.c.tenant_id == tenant_id).order_by(debtors.c.seq).limit(limit)
+        if after_seq is not None:
+            query = query.where(debtors.c.seq > after_seq)
+        rows = (await self._session.execute(query)).mappings().all()
+        return [(int(r["seq"]), _debtor(r)) for r in rows]
+
+    async def update(self, debtor_id: UUID, values: Mapping[str, Any]) -> None:
+        await self._session.execute(update(debtors).where(debtors.c.id == debtor_id).values(**values))
+
+
+class InvoiceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_if_absent(self, values: Mapping[str, Any]) -> bool:
+        result = await self._session.execute(
+            pg_insert(invoices)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[invoices.c.tenant_id, invoices.c.external_id])
+            .returning(invoices.c.id)
+        )
+        return result.first() is not None
+
+    async def get(self, tenant_id: UUID, invoice_id: UUID, *, for_update: bool = False) -> Invoice | None:
+        query = select(invoices).where(invoices.c.tenant_id == tenant_id, invoices.c.id == invoice_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).mappings().first()
+        return _invoice(row) if row else None
+
+    async def get_by_external_id(self, tenant_id: UUID, external_id: str) -> Invoice | None:
+        query = select(invoices).where(
+            invoices.c.tenant_id == tenant_id, invoices.c.external_id == external_id
+        )
+        row = (await self._session.execute(query)).mappings().first()
+        return _invoice(row) if row else None
+
+    async def page(
+        self,
+        tenant_id: UUID,
+        *,
+        status: InvoiceStatus | None,
+        debtor_id: UUID | None,
+        due_before: date | None,
+        after_seq: int | None,
+        limit: int,
+    ) -> list[tuple[int, Invoice]]:
+        query = select(invoices).where(invoices.c.tenant_id == tenant_id)
+        if status is not None:
+            query = query.where(invoices.c.status == status)
+        if debtor_id is not None:
+            query = query.where(invoices.c.debtor_id == debtor_id)
+        if due_before is not None:
+            query = query.where(invoices.c.due_date < due_before)
+        if after_seq is not None:
+            query = query.where(invoices.c.seq > after_seq)
+        rows = (await self._session.execute(query.order_by(invoices.c.seq).limit(limit))).mappings().all()
+        return [(int(r["seq"]), _invoice(r)) for r in rows]
+
+    async def update(self, invoice_id: UUID, values: Mapping[str, Any]) -> None:
+        await self._session.execute(update(invoices).where(invoices.c.id == invoice_id).values(**values))
+
+    async def lock_newly_overdue(
+        self, *, now: datetime, default_timezone: str, limit: int
+    ) -> list[tuple[Invoice, str]]:
+        """Collectable invoices whose due date has passed in their tenant's time
+        zone and that were not flagged yet, locked; rows another transaction
+        holds are skipped (several replicas never flag one invoice twice)."""
+        zone = func.coalesce(tenant_settings.c.timezone, literal(default_timezone, String))
+        local_today = cast(func.timezone(zone, literal(now, DateTime(timezone=True))), Date)
+        query = (
+            select(invoices, zone.label("tz"))
+            .select_from(
+                invoices.outerjoin(tenant_settings, tenant_settings.c.tenant_id == invoices.c.tenant_id)
+            )
+            .where(
+                invoices.c.overdue_since.is_(None),
+                invoices.c.status.in_(["open", "partially_paid"]),
+                invoices.c.due_date < local_today,
+            )
+            .order_by(invoices.c.due_date)
+            .limit(limit)
+            .with_for_update(of=invoices, skip_locked=True)
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        return [(_invoice({k: v for k, v in r.items() if k != "tz"}), str(r["tz"])) for r in rows]
+
+
+class PaymentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_if_absent(self, values: Mapping[str, Any]) -> bool:
+        result = await self._session.execute(
+            pg_insert(payments)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[payments.c.payment_id])
+            .returning(payments.c.payment_id)
+        )
+        return result.first() is not None
+
+    async def get_for_update(self, tenant_id: UUID, payment_id: UUID) -> RowMapping | None:
+        query = (
+            select(payments)
+            .where(and_(payments.c.tenant_id == tenant_id, payments.c.payment_id == payment_id))
+            .with_for_update()
+        )
+        return (await self._session.execute(query)).mappings().first()
+
+    async def add_reversal_if_absent(self, values: Mapping[str, Any]) -> bool:
+        result = await self._session.execute(
+            pg_insert(payment_reversals)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[payment_reversals.c.reversal_id])
+            .returning(payment_reversals.c.reversal_id)
+        )
+        return result.first() is not None
+
+    async def add_reversed(self, payment_id: UUID, cents: int) -> None:
+        await self._session.execute(
+            update(payments)
+            .where(payments.c.payment_id == payment_id)
+            .values(reversed_cents=payments.c.reversed_cents + cents)
+        )
+
+    async def record_unmatched(self, values: Mapping[str, Any]) -> None:
+        await self._session.execute(insert(unmatched_payment_events).values(**values))

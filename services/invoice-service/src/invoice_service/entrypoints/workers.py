@@ -1,0 +1,38 @@
+"""Background loops run by the worker role."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from invoice_service.domain.models import DEFAULT_TIMEZONE
+from invoice_service.service_layer.invoices import flag_overdue_invoices
+from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
+from invoice_service.settings import Settings
+from regua_platform.aio import sleep_unless
+from regua_platform.app import Runtime
+
+log = logging.getLogger("invoice.overdue")
+
+
+async def overdue_scanner(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Every few seconds, flag the invoices whose due date has passed and publish
+    ``invoice.overdue`` for each, in batches of one transaction. Rows are locked
+    with SKIP LOCKED, so replicas share the work and never publish twice."""
+    settings = runtime.settings
+    interval = settings.overdue_scan_interval_seconds if isinstance(settings, Settings) else 2.0
+    batch = settings.overdue_scan_batch_size if isinstance(settings, Settings) else 500
+    while not stop.is_set():
+        flagged = batch
+        # A full batch means there may be more: go again before sleeping.
+        while flagged == batch and not stop.is_set():
+            uow = runtime.uow()
+            assert isinstance(uow, InvoiceUnitOfWork)
+            async with uow:
+                flagged = await flag_overdue_invoices(
+                    uow, now=runtime.clock.now(), default_timezone=DEFAULT_TIMEZONE, limit=batch
+                )
+                await uow.commit()
+            if flagged:
+                log.info("invoice.overdue.flagged", extra={"count": flagged})
+        await sleep_unless(stop, interval)

@@ -1,0 +1,29 @@
+"""The unit of work of invoice-service: the platform's, with our repositories."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from invoice_service.adapters.db.repositories import (
+    DebtorRepository,
+    InvoiceRepository,
+    PaymentRepository,
+    TenantSettingsRepository,
+)
+from invoice_service.domain.models import DEFAULT_TIMEZONE
+from regua_platform.uow import UnitOfWork
+
+
+class InvoiceUnitOfWork(UnitOfWork):
+    tenant_settings: TenantSettingsRepository
+    debtors: DebtorRepository
+    invoices: InvoiceRepository
+    payments: PaymentRepository
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.tenant_settings = TenantSettingsRepository(self.session, DEFAULT_TIMEZONE)
+        self.debtors = DebtorRepository(self.session)
+        self.invoices = InvoiceRepository(self.session)
+        self.payments = PaymentRepository(self.session)
+        return self
