@@ -1,0 +1,175 @@
+"""A real invoice-service: migrated database, uvicorn on a free port, the worker
+role running (relay, consumer, overdue scanner), a FixedClock, and a Kafka
+listener recording every invoice event the service publishes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+import regua_platform.migrations
+from invoice_service.main import DEFINITION
+from invoice_service.settings import Settings
+from regua_contracts import Envelope, new_envelope, parse_envelope
+from regua_contracts.base import Payload
+from regua_contracts.topics import INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
+from regua_devtools.testing import wait_for
+from regua_platform.app import create_app
+from regua_platform.auth import mint_token
+from regua_platform.clock import FixedClock
+from regua_platform.kafka import idempotent_producer
+from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
+
+SECRET = "invoice-service-test-secret-0123456789-abcdefgh"
+#: 12:00 in São Paulo on 2026-03-10.
+START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def token(tenant_id: UUID) -> str:
+    return mint_token(
+        secret=SECRET,
+        tenant_id=tenant_id,
+        scopes=["admin"],
+        issuer="regua-dev",
+        audience="regua",
+        ttl=timedelta(minutes=30),
+        now=datetime.now(UTC),
+    )
+
+
+@dataclass
+class Service:
+    client: httpx.AsyncClient
+    clock: FixedClock
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+    events: list[Envelope] = field(default_factory=list)
+    tenant: UUID = field(default_factory=uuid4)
+
+    def auth(self, tenant: UUID | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(tenant or self.tenant)}"}
+
+    async def post(self, path: str, body: Any, tenant: UUID | None = None) -> httpx.Response:
+        return await self.client.post(path, json=body, headers=self.auth(tenant))
+
+    async def get(self, path: str, tenant: UUID | None = None, **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params, headers=self.auth(tenant))
+
+    def of_type(self, suffix: str, subject: UUID | str | None = None) -> list[Envelope]:
+        return [
+            e
+            for e in self.events
+            if e.type == f"br.regua.{suffix}.v1" and (subject is None or e.subject == str(subject))
+        ]
+
+    async def produce(self, payload: Payload, tenant: UUID | None = None) -> Envelope:
+        envelope = new_envelope(
+            payload, tenant_id=tenant or self.tenant, source="/regua/payments-service", time=self.clock.now()
+        )
+        await self.producer.send_and_wait(
+            namespaced(PAYMENT_EVENTS, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
+        )
+        return envelope
+
+    async def debtor(self, external_id: str | None = None, **extra: Any) -> dict[str, Any]:
+        body = {"external_id": external_id or f"d-{uuid4().hex[:8]}", "name": "Ana", "document": "529.982.247-25"}
+        response = await self.post("/v1/debtors", {**body, **extra})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def invoice(self, debtor_id: str, **extra: Any) -> dict[str, Any]:
+        body = {
+            "external_id": f"i-{uuid4().hex[:8]}",
+            "debtor_id": debtor_id,
+            "amount_cents": 100_000,
+            "due_date": "2026-03-10",
+        }
+        response = await self.post("/v1/invoices", {**body, **extra})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    await asyncio.to_thread(regua_platform.migrations.upgrade, DEFINITION.migrations_dir, database_url)
+    return database_url
+
+
+async def _listen(kafka: KafkaSettings, sink: list[Envelope], ready: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(
+        namespaced(INVOICE_EVENTS, kafka.topic_namespace),
+        bootstrap_servers=kafka.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    ready.set()
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            for records in batch.values():
+                sink.extend(parse_envelope(r.value) for r in records)
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture
+async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Service]:
+    clock = FixedClock(START)
+    settings = Settings(
+        auth=AuthSettings(jwt_secret=SECRET),
+        database=DatabaseSettings(url=migrated),
+        kafka=kafka_settings,
+        overdue_scan_interval_seconds=0.1,
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(DEFINITION, settings, role="all", clock=clock),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    producer = idempotent_producer(kafka_settings, client_id="invoice-tests")
+    await producer.start()
+    events: list[Envelope] = []
+    ready = asyncio.Event()
+    listener = asyncio.create_task(_listen(kafka_settings, events, ready))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        await wait_for(lambda: _ready(client), timeout=60)
+        await asyncio.wait_for(ready.wait(), timeout=30)
+        yield Service(client=client, clock=clock, kafka=kafka_settings, producer=producer, events=events)
+    listener.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await listener
+    await producer.stop()
+    server.should_exit = True
+    await asyncio.wait_for(task, timeout=30)
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    try:
+        response = await client.get("/readyz")
+    except httpx.TransportError:
+        return False
+    return response.status_code == 200
