@@ -4,8 +4,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from regua_contracts.topics import INVOICE_EVENTS, NOTIFICATION_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
 from scheduler_service.adapters.db.tables import SCHEMA, messaging, metadata
+from scheduler_service.api.routers import policies, timeline
+from scheduler_service.consumers.handlers import HANDLERS
+from scheduler_service.service_layer.timer import run_timer
+from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
 from scheduler_service.settings import Settings
 
 DEFINITION = ServiceDefinition(
@@ -16,6 +21,11 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    uow_class=SchedulerUnitOfWork,
+    routers=[policies.router, timeline.router],
+    subscriptions=[INVOICE_EVENTS, NOTIFICATION_EVENTS],
+    handlers=HANDLERS,
+    workers=[run_timer],
 )
 
 

@@ -1,12 +1,22 @@
 """Settings of scheduler-service: environment variables ``REGUA_SCHEDULER_*``."""
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from regua_platform.settings import HttpSettings, ServiceSettings
+
+
+class TimerSettings(BaseModel):
+    """``REGUA_SCHEDULER_TIMER__INTERVAL_MS``, ``REGUA_SCHEDULER_TIMER__BATCH_SIZE``."""
+
+    #: Pause between timer rounds when there was nothing (more) to fire.
+    interval_ms: int = Field(default=500, ge=10, le=60_000)
+    #: Steps claimed per round (one transaction).
+    batch_size: int = Field(default=200, ge=1, le=5_000)
 
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGUA_SCHEDULER_", env_nested_delimiter="__")
 
     http: HttpSettings = Field(default_factory=lambda: HttpSettings(port=8002))
+    timer: TimerSettings = Field(default_factory=TimerSettings)

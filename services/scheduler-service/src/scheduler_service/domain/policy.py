@@ -19,6 +19,8 @@ from scheduler_service.domain.offsets import Offset, parse_offset
 from scheduler_service.domain.windows import DEFAULT_WINDOW, WEEKDAYS, DayHours, SendWindow, Weekday
 
 MAX_STEPS = 30
+#: The zone of a policy that names none (the scheduler has no per-tenant settings yet).
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
 #: Actions the scheduler can carry out today; the others in the contract come later.
 SUPPORTED_ACTIONS: frozenset[str] = frozenset({"message"})
 

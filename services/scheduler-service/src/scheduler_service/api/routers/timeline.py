@@ -1,0 +1,19 @@
+"""``/v1/invoices/{id}/timeline``: an invoice's planned steps and what became of them."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from regua_platform.auth import PrincipalDep
+from scheduler_service.api.deps import SchedulerUowDep
+from scheduler_service.api.schemas import TimelineRead
+from scheduler_service.service_layer import plans
+
+router = APIRouter(prefix="/v1/invoices", tags=["timeline"])
+
+
+@router.get("/{invoice_id}/timeline", summary="The invoice's steps in order, with status and reason")
+async def get_timeline(invoice_id: UUID, principal: PrincipalDep, uow: SchedulerUowDep) -> TimelineRead:
+    return TimelineRead.of(await plans.timeline(uow, tenant_id=principal.tenant_id, invoice_id=invoice_id))

@@ -1,0 +1,167 @@
+"""Use cases on invoice plans and their steps. They never commit: the caller does, once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import cast
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from regua_contracts.dunning.v1 import Channel, StepAction, StepDueV1, Tone
+from regua_platform.problems import Problem
+from scheduler_service.adapters.db.repositories import PlanRecord, StepRecord
+from scheduler_service.domain.planning import CATCH_UP, STOPPING_STATUSES, decide_fire, plan_steps
+from scheduler_service.service_layer.policies import default_policy
+from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
+
+log = logging.getLogger("scheduler.plans")
+
+
+async def plan_invoice(
+    uow: SchedulerUnitOfWork, *, tenant_id: UUID, invoice_id: UUID, debtor_id: UUID, due_date: date
+) -> bool:
+    """Plan the invoice's steps with the tenant's current default policy, once:
+    False when it was already planned."""
+    if await uow.plans.get(tenant_id, invoice_id) is not None:
+        return False
+    policy = await default_policy(uow, tenant_id)
+    tz = ZoneInfo(policy.timezone)
+    now = uow.clock.now()
+    planned = plan_steps(
+        policy.definition.steps, due_date=due_date, tz=tz, window=policy.definition.window(), now=now
+    )
+    plan = PlanRecord(
+        invoice_id=invoice_id,
+        tenant_id=tenant_id,
+        debtor_id=debtor_id,
+        policy_id=policy.id,
+        due_date=due_date,
+        timezone=policy.timezone,
+        send_window=policy.definition.send_window,
+    )
+    records = [
+        StepRecord(
+            id=uuid4(),
+            tenant_id=tenant_id,
+            invoice_id=invoice_id,
+            debtor_id=debtor_id,
+            policy_id=policy.id,
+            step_index=p.index,
+            name=p.step.name,
+            offset=p.step.offset,
+            channels=list(p.step.channels),
+            template=p.step.template,
+            tone=p.step.tone,
+            action=p.step.action,
+            planned_for=p.planned_for,
+            due_at=p.due_at,
+            status=p.status,
+            reason=p.reason,
+            updated_at=now,
+        )
+        for p in planned
+    ]
+    created = await uow.plans.add(plan, records, now=now)
+    if created:
+        log.info(
+            "scheduler.plan.created",
+            extra={"invoice_id": str(invoice_id), "policy_id": str(policy.id), "steps": len(records)},
+        )
+    return created
+
+
+async def stop_dunning(uow: SchedulerUnitOfWork, *, tenant_id: UUID, invoice_id: UUID, status: str) -> int:
+    """Cancel the pending steps of an invoice that was paid, cancelled or renegotiated."""
+    reason = STOPPING_STATUSES.get(status)
+    if reason is None:
+        return 0
+    cancelled = await uow.plans.cancel_pending(tenant_id, invoice_id, reason=reason, now=uow.clock.now())
+    log.info(
+        "scheduler.steps.cancelled",
+        extra={"invoice_id": str(invoice_id), "status": status, "count": cancelled},
+    )
+    return cancelled
+
+
+async def record_sent(uow: SchedulerUnitOfWork, *, tenant_id: UUID, step_id: UUID) -> bool:
+    # A later fallback channel may succeed after a failure was reported.
+    return await uow.plans.record_outcome(
+        tenant_id, step_id, status="sent", reason=None, from_statuses=("due", "failed"), now=uow.clock.now()
+    )
+
+
+async def record_failed(uow: SchedulerUnitOfWork, *, tenant_id: UUID, step_id: UUID, reason: str) -> bool:
+    return await uow.plans.record_outcome(
+        tenant_id, step_id, status="failed", reason=reason, from_statuses=("due",), now=uow.clock.now()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    plan: PlanRecord
+    steps: list[StepRecord]
+
+
+async def timeline(uow: SchedulerUnitOfWork, *, tenant_id: UUID, invoice_id: UUID) -> Timeline:
+    plan = await uow.plans.get(tenant_id, invoice_id)
+    if plan is None:
+        raise Problem(404, "Invoice not found", f"No dunning plan for invoice {invoice_id} in this tenant.")
+    return Timeline(plan=plan, steps=await uow.plans.steps_of(tenant_id, invoice_id))
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRound:
+    fired: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.fired + self.skipped + self.rescheduled
+
+
+async def fire_due_steps(uow: SchedulerUnitOfWork, *, limit: int) -> TimerRound:
+    """One round of the durable timer, inside the caller's transaction: claim the
+    steps whose time has come and, for each, fire it (status ``due`` and a
+    ``step-due`` event in the outbox), skip it (a later step of the invoice is due
+    too: catch-up after an outage) or move it to when the send window opens."""
+    now = uow.clock.now()
+    fired = skipped = rescheduled = 0
+    for due in await uow.plans.claim_due(now, limit):
+        step = due.step
+        tz = ZoneInfo(due.timezone)
+        decision = decide_fire(now, due.send_window.to_window() if due.send_window else None, tz)
+        if await uow.plans.later_step_due(step, now):
+            await uow.plans.set_status(step.id, status="skipped", reason=CATCH_UP, now=now)
+            skipped += 1
+        elif not decision.fire:
+            assert decision.reschedule_to is not None
+            await uow.plans.reschedule(step.id, due_at=decision.reschedule_to, now=now)
+            rescheduled += 1
+        else:
+            await uow.plans.set_status(step.id, status="due", reason=None, now=now)
+            uow.publish(_step_due(step), tenant_id=step.tenant_id, subject=str(step.invoice_id))
+            fired += 1
+            log.info(
+                "scheduler.step.due", extra={"step_id": str(step.id), "invoice_id": str(step.invoice_id)}
+            )
+    return TimerRound(fired=fired, skipped=skipped, rescheduled=rescheduled)
+
+
+def _step_due(step: StepRecord) -> StepDueV1:
+    return StepDueV1(
+        debtor_id=step.debtor_id,
+        step_id=step.id,
+        invoice_id=step.invoice_id,
+        policy_id=step.policy_id,
+        step_name=step.name,
+        step_index=step.step_index,
+        template=step.template,
+        tone=cast(Tone, step.tone),
+        action=cast(StepAction, step.action),
+        channels=[cast(Channel, c) for c in step.channels],
+        planned_for=step.planned_for,
+        due_at=step.due_at,
+    )

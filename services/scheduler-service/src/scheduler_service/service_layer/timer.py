@@ -1,0 +1,39 @@
+"""The durable timer: a worker loop that fires due steps through the outbox.
+
+Each round is one transaction: claim (``FOR UPDATE SKIP LOCKED``), mark ``due``,
+write ``step-due`` to the outbox, commit. The status change and the event are
+stored together, so a step is emitted at most once across restarts, and
+replicas never claim the same row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, cast
+
+from regua_platform.aio import sleep_unless
+from scheduler_service.service_layer.plans import fire_due_steps
+from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
+from scheduler_service.settings import TimerSettings
+
+if TYPE_CHECKING:
+    from regua_platform.app import Runtime
+
+log = logging.getLogger("scheduler.timer")
+
+
+async def run_timer(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Worker: run timer rounds until ``stop``; a full batch goes again at once."""
+    timer = cast(TimerSettings, getattr(runtime.settings, "timer", TimerSettings()))
+    while not stop.is_set():
+        async with cast(SchedulerUnitOfWork, runtime.uow()) as uow:
+            result = await fire_due_steps(uow, limit=timer.batch_size)
+            await uow.commit()
+        if result.claimed:
+            log.info(
+                "scheduler.timer.round",
+                extra={"fired": result.fired, "skipped": result.skipped, "rescheduled": result.rescheduled},
+            )
+        if result.claimed < timer.batch_size:
+            await sleep_unless(stop, timer.interval_ms / 1000)

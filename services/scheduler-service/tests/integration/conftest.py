@@ -1,0 +1,176 @@
+"""scheduler-service served for real: migrations on a fresh database, uvicorn on a
+free port, real Kafka topics under a fresh namespace, and a FixedClock the test moves."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import text
+
+from regua_contracts import Envelope, new_envelope, parse_envelope
+from regua_contracts.base import Payload
+from regua_contracts.topics import DUNNING_STEP_DUE, namespaced
+from regua_devtools.testing import wait_for
+from regua_platform import migrations
+from regua_platform.app import create_app
+from regua_platform.auth import mint_token
+from regua_platform.clock import FixedClock
+from regua_platform.db import create_engine
+from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
+from scheduler_service.main import DEFINITION
+from scheduler_service.settings import Settings, TimerSettings
+
+SECRET = "scheduler-test-secret-long-enough-for-hs256-0123456789"
+#: Tuesday 2026-12-01 10:00 in São Paulo.
+START = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    await asyncio.to_thread(migrations.upgrade, DEFINITION.migrations_dir, database_url)
+    return database_url
+
+
+async def clean(database_url: str) -> None:
+    """Tests share one database and the timer scans all of it: start each empty."""
+    engine = create_engine(DatabaseSettings(url=database_url), application_name="scheduler-tests")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "truncate scheduler.steps, scheduler.invoice_plans, scheduler.policies, scheduler.outbox, scheduler.inbox"
+            )
+        )
+    await engine.dispose()
+
+
+def settings_for(database_url: str, kafka: KafkaSettings) -> Settings:
+    return Settings(
+        auth=AuthSettings(jwt_secret=SECRET),
+        database=DatabaseSettings(url=database_url),
+        kafka=kafka,
+        timer=TimerSettings(interval_ms=50, batch_size=50),
+    )
+
+
+def token(tenant_id: UUID) -> str:
+    return mint_token(
+        secret=SECRET,
+        tenant_id=tenant_id,
+        scopes=["admin"],
+        issuer="regua-dev",
+        audience="regua",
+        ttl=timedelta(minutes=10),
+        now=datetime.now(UTC),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    client: httpx.AsyncClient
+    clock: FixedClock
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+    step_due: list[Envelope]
+    tenant_id: UUID = field(default_factory=uuid4)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(self.tenant_id)}"}
+
+    async def produce(self, payload: Payload, *, tenant_id: UUID | None = None) -> Envelope:
+        envelope = new_envelope(
+            payload, tenant_id=tenant_id or self.tenant_id, source="/regua/test", time=self.clock.now()
+        )
+        await self.producer.send_and_wait(
+            namespaced(envelope.topic, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
+        )
+        return envelope
+
+    async def timeline(self, invoice_id: UUID) -> dict[str, Any]:
+        response = await self.client.get(f"/v1/invoices/{invoice_id}/timeline", headers=self.auth)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def wait_timeline(self, invoice_id: UUID, predicate: Any, timeout: float = 30) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+
+        async def check() -> bool:
+            response = await self.client.get(f"/v1/invoices/{invoice_id}/timeline", headers=self.auth)
+            if response.status_code != 200:
+                return False
+            seen.update(response.json())
+            return bool(predicate(seen))
+
+        await wait_for(check, timeout=timeout)
+        return seen
+
+
+async def _collect(kafka: KafkaSettings, sink: list[Envelope], ready: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(
+        namespaced(DUNNING_STEP_DUE, kafka.topic_namespace),
+        bootstrap_servers=kafka.bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    ready.set()
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            for records in batch.values():
+                sink.extend(parse_envelope(r.value or b"") for r in records)
+    finally:
+        await consumer.stop()
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/readyz")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture
+async def served(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Served]:
+    await clean(migrated)
+    clock = FixedClock(START)
+    app = create_app(DEFINITION, settings_for(migrated, kafka_settings), role="all", clock=clock)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
+    await producer.start()
+    step_due: list[Envelope] = []
+    ready = asyncio.Event()
+    collector = asyncio.create_task(_collect(kafka_settings, step_due, ready))
+    await asyncio.wait_for(ready.wait(), timeout=30)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        await wait_for(lambda: _ready(client), timeout=60)
+        # The consumer group must own its partitions before events are produced.
+        await wait_for(
+            lambda: app.state.runtime.consumer and app.state.runtime.consumer.ready.is_set(), timeout=60
+        )
+        yield Served(client=client, clock=clock, kafka=kafka_settings, producer=producer, step_due=step_due)
+    collector.cancel()
+    await asyncio.gather(collector, return_exceptions=True)
+    await producer.stop()
+    server.should_exit = True
+    await asyncio.wait_for(task, timeout=30)
