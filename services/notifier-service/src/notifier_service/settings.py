@@ -1,12 +1,91 @@
-"""Settings of notifier-service: environment variables ``REGUA_NOTIFIER_*``."""
+"""Settings of notifier-service: environment variables ``REGUA_NOTIFIER_*``
+(``__`` nests: ``REGUA_NOTIFIER_SMTP__HOST``, ``REGUA_NOTIFIER_RATE_LIMITS__SMS``)."""
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from regua_platform.settings import HttpSettings, ServiceSettings
+
+SANDBOX_URL = "http://127.0.0.1:8025"
+
+
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=1025, ge=1, le=65535)
+    from_address: str = "Régua Cobrança <cobranca@regua.local>"
+    username: str | None = None
+    password: SecretStr | None = None
+    #: Implicit TLS (port 465).
+    use_tls: bool = False
+    #: STARTTLS after connecting (port 587).
+    start_tls: bool = False
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Right-hand side of the Message-ID derived from the idempotency key.
+    message_id_domain: str = "regua.local"
+
+
+class SmsSettings(BaseModel):
+    """A common SMS provider shape: ``POST {base_url}/sms/messages`` ``{to, text, from}``."""
+
+    base_url: str = SANDBOX_URL
+    token: SecretStr = SecretStr("sandbox")
+    sender: str = "REGUA"
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class WhatsAppSettings(BaseModel):
+    """WhatsApp Cloud API: ``POST {base_url}/{phone_number_id}/messages``."""
+
+    base_url: str = f"{SANDBOX_URL}/v20.0"
+    phone_number_id: str = "100000000000001"
+    token: SecretStr = SecretStr("sandbox")
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class RateLimits(BaseModel):
+    """Sends per second per provider (per worker process)."""
+
+    email: float = Field(default=20.0, gt=0)
+    sms: float = Field(default=10.0, gt=0)
+    whatsapp: float = Field(default=20.0, gt=0)
+
+
+class SenderSettings(BaseModel):
+    poll_interval_ms: int = Field(default=200, ge=10)
+    batch_size: int = Field(default=20, ge=1, le=500)
+    #: Provider attempts per channel before falling back to the next channel.
+    max_attempts_per_channel: int = Field(default=3, ge=1, le=20)
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_max_seconds: float = Field(default=300.0, gt=0)
+    #: How long a step waits for its invoice (event order across topics is not
+    #: guaranteed) before failing with ``invoice_unknown``; also for the debtor.
+    invoice_wait_seconds: float = Field(default=300.0, ge=0)
+    #: How long a step waits for the Pix/boleto charges before going without them.
+    charge_wait_seconds: float = Field(default=30.0, ge=0)
+    wait_poll_seconds: float = Field(default=2.0, gt=0)
+    #: A claimed send not recorded within this time (crash) is tried again,
+    #: under the same idempotency key.
+    lease_seconds: float = Field(default=120.0, gt=0)
+
+
+class CreditorDefaults(BaseModel):
+    """The creditor shown in messages until a tenant sets its own
+    (``PUT /v1/settings/creditor``): a demo company with a valid CNPJ."""
+
+    name: str = "Régua Demonstração Ltda"
+    document: str = "11222333000181"
+    address: str = "Av. Paulista, 1000, Bela Vista, São Paulo - SP, 01310-100"
+    portal_base_url: str = "http://127.0.0.1:8004"
 
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGUA_NOTIFIER_", env_nested_delimiter="__")
 
     http: HttpSettings = Field(default_factory=lambda: HttpSettings(port=8003))
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    whatsapp: WhatsAppSettings = Field(default_factory=WhatsAppSettings)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    sender: SenderSettings = Field(default_factory=SenderSettings)
+    creditor: CreditorDefaults = Field(default_factory=CreditorDefaults)
+    portal_link_ttl_days: int = Field(default=30, ge=1, le=365)

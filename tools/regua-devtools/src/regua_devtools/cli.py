@@ -117,6 +117,22 @@ def schemas(
     typer.echo(f"wrote {len(wanted)} schemas to {out}")
 
 
+@app.command()
+def sandbox(
+    smtp_port: Annotated[int, typer.Option(min=1, max=65535, help="SMTP port.")] = 1025,
+    http_port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port (SMS, WhatsApp, page).")] = 8025,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    record_file: Annotated[
+        Path | None, typer.Option(help="Also append every message to this JSON-lines file.")
+    ] = None,
+) -> None:
+    """The channel sandbox: a real SMTP server and HTTP stand-ins for the SMS and
+    WhatsApp providers; what they receive is listed at http://HOST:HTTP_PORT/."""
+    from regua_devtools.sandbox import serve_forever
+
+    asyncio.run(serve_forever(smtp_port=smtp_port, http_port=http_port, host=host, record_file=record_file))
+
+
 def main() -> None:
     _mount_stack()
     sys.exit(app())

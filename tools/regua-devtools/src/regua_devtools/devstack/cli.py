@@ -10,7 +10,7 @@ from regua_devtools.devstack import stack
 from regua_devtools.devstack.infra import DATABASE_ENV, KAFKA_ENV
 
 app = typer.Typer(
-    help="Run Kafka, PostgreSQL and the five services locally, without Docker.",
+    help="Run Kafka, PostgreSQL, the channel sandbox and the five services locally, without Docker.",
     no_args_is_help=True,
 )
 ReadyTimeout = Annotated[float, typer.Option(help="Seconds to wait for every /readyz.")]
@@ -22,7 +22,8 @@ Follow = Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new 
 def up(
     timeout: ReadyTimeout = stack.READY_TIMEOUT,
 ) -> None:
-    """Start (or reuse) Kafka, PostgreSQL and the services; migrate; mint a demo token."""
+    """Start (or reuse) Kafka, PostgreSQL, the channel sandbox and the services; migrate;
+    mint a demo token."""
     try:
         stack.up(typer.echo, timeout=timeout)
     except (stack.StackError, RuntimeError, TimeoutError) as exc:
@@ -32,7 +33,7 @@ def up(
 
 @app.command()
 def down() -> None:
-    """Stop the services, Kafka and PostgreSQL that this stack started."""
+    """Stop the services, the sandbox, Kafka and PostgreSQL that this stack started."""
     stack.down(typer.echo)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import sysconfig
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -21,11 +22,16 @@ from regua_devtools.devstack.process import (
     pidfile_alive,
     port_open,
     run_coroutine_blocking,
+    spawn,
+    stop_pidfile,
 )
 from regua_devtools.devstack.services import SERVICES, Service
 from regua_devtools.devstack.topics import ensure_platform_topics
 
 READY_TIMEOUT = 180.0
+SANDBOX_SMTP_PORT = 1025
+SANDBOX_HTTP_PORT = 8025
+SANDBOX_PORTS = (SANDBOX_SMTP_PORT, SANDBOX_HTTP_PORT)
 JWT_SECRET_KEY = "REGUA_JWT_SECRET"  # noqa: S105 - the variable's name, not a secret
 TENANT_KEY = "REGUA_TENANT_ID"
 TOKEN_KEY = "REGUA_TOKEN"  # noqa: S105
@@ -108,6 +114,45 @@ def _ready(service: Service) -> bool:
     return _get_ok(f"{service.base_url}/readyz")
 
 
+def _sandbox_pidfile(root: Path) -> Path:
+    return paths.run_dir(root) / "sandbox.pid"
+
+
+def _sandbox_log(root: Path) -> Path:
+    return paths.logs_dir(root) / "sandbox.log"
+
+
+def _start_sandbox(root: Path, echo: Echo, timeout: float = 30.0) -> None:
+    """The channel sandbox (``regua sandbox``) in the background, before the
+    services, so their first messages have somewhere to go."""
+    pidfile = _sandbox_pidfile(root)
+    pid = pidfile_alive(pidfile)
+    if pid is not None and all(port_open(p) for p in SANDBOX_PORTS):
+        echo(f"  sandbox: already running (pid {pid})")
+        return
+    if pid is not None:
+        stop_pidfile(pidfile)
+    busy = [p for p in SANDBOX_PORTS if port_open(p)]
+    if busy:
+        raise StackError(f"sandbox port(s) {', '.join(map(str, busy))} taken by another process")
+    regua = Path(sysconfig.get_path("scripts")) / "regua"
+    argv = [
+        str(regua),
+        "sandbox",
+        "--smtp-port",
+        str(SANDBOX_SMTP_PORT),
+        "--http-port",
+        str(SANDBOX_HTTP_PORT),
+    ]
+    pid = spawn(argv, log_path=_sandbox_log(root), pidfile=pidfile, cwd=root)
+    deadline = time.monotonic() + timeout
+    while not all(port_open(p) for p in SANDBOX_PORTS):
+        if pidfile_alive(pidfile) is None or time.monotonic() > deadline:
+            raise StackError(f"the sandbox did not start; last log lines:\n{log_tail(_sandbox_log(root))}")
+        time.sleep(0.2)
+    echo(f"  sandbox: started (pid {pid}), SMTP :{SANDBOX_SMTP_PORT}, http://127.0.0.1:{SANDBOX_HTTP_PORT}/")
+
+
 def _start_services(infra: Infra, secret: str, root: Path, echo: Echo) -> None:
     for service in SERVICES:
         pid = services.running_pid(service, root)
@@ -170,7 +215,8 @@ def up(echo: Echo = print, *, timeout: float = READY_TIMEOUT) -> None:
             services.migrate(service, infra, secret, root=root)
         except RuntimeError as exc:
             raise StackError(str(exc)) from exc
-    echo("Starting services...")
+    echo("Starting the channel sandbox and the services...")
+    _start_sandbox(root, echo)
     _start_services(infra, secret, root, echo)
     _wait_ready(root, echo, timeout)
 
@@ -184,6 +230,10 @@ def up(echo: Echo = print, *, timeout: float = READY_TIMEOUT) -> None:
     echo("Régua is up:")
     for service in SERVICES:
         echo(f"  {service.name:<20} {service.base_url}/docs")
+    echo(
+        f"  {'channel sandbox':<20} http://127.0.0.1:{SANDBOX_HTTP_PORT}/"
+        f" (SMTP 127.0.0.1:{SANDBOX_SMTP_PORT})"
+    )
     echo(f"Demo tenant: {tenant_id}")
     echo(f"Token (admin, 30 days; also in .local/demo.env):\n{token}")
     echo("Logs: `make logs` (or `regua stack logs -f`); stop: `make down`.")
@@ -195,12 +245,15 @@ def down(echo: Echo = print) -> None:
     for service in SERVICES:
         if services.stop(service, root=root):
             echo(f"{service.name}: stopped")
+    if stop_pidfile(_sandbox_pidfile(root)):
+        echo("sandbox: stopped")
     if kafka.stop(root):
         echo("Kafka: stopped")
     if postgres.stop(root):
         echo("PostgreSQL: stopped")
     ports = (
         *(s.port for s in SERVICES),
+        *SANDBOX_PORTS,
         kafka.DEFAULT_PORT,
         kafka.DEFAULT_CONTROLLER_PORT,
         postgres.DEFAULT_PORT,
@@ -235,6 +288,16 @@ def status_lines() -> list[str]:
             pg_pid,
         ),
     ]
+    sandbox_pid = pidfile_alive(_sandbox_pidfile(root))
+    sandbox_up = sandbox_pid is not None and all(port_open(p) for p in SANDBOX_PORTS)
+    lines.append(
+        _line(
+            "sandbox",
+            "running" if sandbox_up else "stopped",
+            f"http://127.0.0.1:{SANDBOX_HTTP_PORT}",
+            sandbox_pid,
+        )
+    )
     for service in SERVICES:
         pid = services.running_pid(service, root)
         if pid is None:

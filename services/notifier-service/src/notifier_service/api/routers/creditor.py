@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from notifier_service.api.deps import NotifierUowDep, SettingsDep
+from notifier_service.api.schemas import CreditorRead, CreditorUpdate
+from notifier_service.service_layer.creditor import creditor_of
+from regua_platform.auth import PrincipalDep
+
+router = APIRouter(prefix="/v1/settings/creditor", tags=["settings"])
+
+
+@router.get("", summary="The creditor named in every message (CDC art. 42-A)")
+async def get_creditor(principal: PrincipalDep, uow: NotifierUowDep, settings: SettingsDep) -> CreditorRead:
+    c = await creditor_of(uow, principal.tenant_id, settings.creditor)
+    return CreditorRead(
+        name=c.name,
+        document=c.document,
+        address=c.address,
+        portal_base_url=c.portal_base_url,
+        is_default=c.is_default,
+    )
+
+
+@router.put("", summary="Set the tenant's creditor name, CNPJ, address and portal URL")
+async def put_creditor(
+    body: CreditorUpdate, principal: PrincipalDep, uow: NotifierUowDep, settings: SettingsDep
+) -> CreditorRead:
+    values = {
+        "name": body.name,
+        "document": body.document,
+        "address": body.address,
+        "portal_base_url": str(body.portal_base_url).rstrip("/"),
+        "updated_at": uow.clock.now(),
+    }
+    await uow.creditors.put(principal.tenant_id, values)
+    await uow.commit()
+    return CreditorRead(
+        name=body.name,
+        document=body.document,
+        address=body.address,
+        portal_base_url=values["portal_base_url"],
+        is_default=False,
+    )

@@ -1,0 +1,73 @@
+"""API bodies. Message reads carry statuses, channels and times, never the
+text or the debtor's address: the tenant already owns those, and a list of
+collection messages is personal data we need not copy around."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from validate_docbr import CNPJ
+
+from notifier_service.domain.channels import Channel
+
+
+class TemplateRead(BaseModel):
+    name: str
+    description: str
+    channels: list[Channel]
+    tones: list[Literal["friendly", "firm", "final"]]
+
+
+class CreditorUpdate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    #: The creditor's CNPJ, with or without punctuation.
+    document: str = Field(min_length=14, max_length=18)
+    address: str = Field(min_length=1, max_length=300)
+    portal_base_url: AnyHttpUrl
+
+    @field_validator("document")
+    @classmethod
+    def _cnpj(cls, value: str) -> str:
+        normalised = re.sub(r"[./\-\s]", "", value).upper()
+        if len(normalised) != 14 or not CNPJ().validate(normalised):
+            raise ValueError("not a valid CNPJ")
+        return normalised
+
+
+class CreditorRead(BaseModel):
+    name: str
+    document: str
+    address: str
+    portal_base_url: str
+    #: True while the tenant has not set its own (the service's demo default).
+    is_default: bool
+
+
+class AttemptRead(BaseModel):
+    channel: Channel
+    status: Literal["sending", "retrying", "sent", "failed"]
+    attempts: int
+    last_error: str | None
+
+
+class MessageRead(BaseModel):
+    id: UUID
+    step_id: UUID
+    invoice_id: UUID
+    debtor_id: UUID
+    template: str
+    tone: str
+    status: Literal["pending", "sent", "failed", "suppressed"]
+    channel: Channel | None
+    provider: str | None
+    provider_message_id: str | None
+    reason: str | None
+    attempts: int
+    channel_attempts: list[AttemptRead]
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None

@@ -1,0 +1,65 @@
+"""The sender worker: prepares due deliveries, sends them outside any
+transaction, records the outcomes (see :mod:`notifier_service.service_layer.sender`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import cast
+
+from notifier_service.adapters.providers.base import ProviderError, ProviderReceipt
+from notifier_service.adapters.providers.registry import RateLimitedProviders, build_providers
+from notifier_service.domain.portal_link import derive_key
+from notifier_service.service_layer.sender import PreparedSend, Sender
+from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
+from notifier_service.settings import Settings
+from regua_platform.aio import sleep_unless
+from regua_platform.app import Runtime
+
+log = logging.getLogger("notifier.sender")
+
+
+def link_key(settings: Settings) -> bytes:
+    if settings.auth.jwt_secret is None:
+        raise RuntimeError("portal links need auth.jwt_secret (the link key is derived from it)")
+    return derive_key(settings.auth.jwt_secret.get_secret_value())
+
+
+async def send_deliveries(runtime: Runtime, stop: asyncio.Event) -> None:
+    settings = cast(Settings, runtime.settings)
+    providers = build_providers(settings, runtime.clock)
+    sender = Sender(settings, link_key(settings), providers.has)
+    poll = settings.sender.poll_interval_ms / 1000
+    try:
+        while not stop.is_set():
+            if not await _one_pass(runtime, sender, providers):
+                await sleep_unless(stop, poll)
+    finally:
+        await providers.close()
+
+
+async def _one_pass(runtime: Runtime, sender: Sender, providers: RateLimitedProviders) -> int:
+    """Returns how many deliveries were looked at (0: nothing was due)."""
+    async with runtime.uow() as uow:
+        assert isinstance(uow, NotifierUnitOfWork)
+        prepared = await sender.prepare(uow, runtime.clock.now())
+        await uow.commit()
+    if not prepared:
+        return 0
+    outcomes = await asyncio.gather(*(_send(providers, p) for p in prepared))
+    for send, outcome in zip(prepared, outcomes, strict=True):
+        async with runtime.uow() as uow:
+            assert isinstance(uow, NotifierUnitOfWork)
+            await sender.record(uow, send, outcome, runtime.clock.now())
+            await uow.commit()
+    return len(prepared)
+
+
+async def _send(providers: RateLimitedProviders, send: PreparedSend) -> ProviderReceipt | ProviderError:
+    try:
+        return await providers.send(send.message)
+    except ProviderError as exc:
+        return exc
+    except Exception as exc:
+        log.exception("notifier.provider.crashed", extra={"step_id": str(send.step_id)})
+        return ProviderError(type(exc).__name__, retryable=True)
