@@ -89,7 +89,11 @@ class Service:
         return envelope
 
     async def debtor(self, external_id: str | None = None, **extra: Any) -> dict[str, Any]:
-        body = {"external_id": external_id or f"d-{uuid4().hex[:8]}", "name": "Ana", "document": "529.982.247-25"}
+        body = {
+            "external_id": external_id or f"d-{uuid4().hex[:8]}",
+            "name": "Ana",
+            "document": "529.982.247-25",
+        }
         response = await self.post("/v1/debtors", {**body, **extra})
         assert response.status_code == 201, response.text
         return dict(response.json())

@@ -35,7 +35,12 @@ async def test_issue_read_idempotency_and_isolation(service: Service) -> None:
     conflict = await service.post("/v1/invoices", {**body, "amount_cents": 1})
     assert conflict.status_code == 409 and conflict.headers["content-type"] == "application/problem+json"
 
-    for bad in ({"amount_cents": 10.5}, {"amount_cents": "100"}, {"amount_cents": 0}, {"due_date": "31/03/2026"}):
+    for bad in (
+        {"amount_cents": 10.5},
+        {"amount_cents": "100"},
+        {"amount_cents": 0},
+        {"due_date": "31/03/2026"},
+    ):
         response = await service.post("/v1/invoices", {**body, "external_id": "nf-bad", **bad})
         assert response.status_code == 422, (bad, response.text)
     unknown = await service.post("/v1/invoices", {**body, "external_id": "nf-2", "debtor_id": str(uuid4())})
@@ -66,7 +71,9 @@ async def test_list_filters_and_pagination(service: Service) -> None:
         ids: list[str] = []
         cursor = None
         while True:
-            page = (await service.get("/v1/invoices", limit=2, **params, **({"cursor": cursor} if cursor else {}))).json()
+            page = (
+                await service.get("/v1/invoices", limit=2, **params, **({"cursor": cursor} if cursor else {}))
+            ).json()
             ids += [i["id"] for i in page["items"]]
             cursor = page["next_cursor"]
             if cursor is None:

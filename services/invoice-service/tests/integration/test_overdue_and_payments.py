@@ -1,0 +1,152 @@
+"""The overdue worker and payment events, through real Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
+from regua_devtools.testing import wait_for
+
+from .conftest import Service
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+
+async def test_overdue_is_published_once_when_the_due_date_passes_in_the_tenant_zone(
+    service: Service,
+) -> None:
+    debtor = await service.debtor()
+    invoice = await service.invoice(debtor["id"], due_date="2026-03-10")
+    # 23:00 of the due date in São Paulo (02:00 UTC the next day): not overdue yet.
+    service.clock.set(datetime(2026, 3, 11, 2, 0, tzinfo=UTC))
+    await asyncio.sleep(0.5)
+    assert (await service.get(f"/v1/invoices/{invoice['id']}")).json()["status"] == "open"
+
+    service.clock.set(datetime(2026, 3, 11, 3, 30, tzinfo=UTC))  # 00:30 on the 11th, local
+    await wait_for(lambda: service.of_type("invoice.overdue", invoice["id"]), timeout=30)
+    await asyncio.sleep(1.0)  # several more scans
+    [event] = service.of_type("invoice.overdue", invoice["id"])
+    assert event.data["overdue_since"] == "2026-03-11" and event.data["due_date"] == "2026-03-10"
+    assert event.data["amount_due_cents"] == 100_000 + 2_000 + 33
+
+    body = (await service.get(f"/v1/invoices/{invoice['id']}")).json()
+    assert body["status"] == "overdue" and body["overdue_since"] == "2026-03-11"
+    assert (body["fine_cents"], body["interest_cents"], body["amount_due_cents"]) == (2_000, 33, 102_033)
+
+    service.clock.set(datetime(2026, 4, 9, 15, 0, tzinfo=UTC))  # 30 days late
+    await asyncio.sleep(0.5)
+    assert len(service.of_type("invoice.overdue", invoice["id"])) == 1
+    body = (await service.get(f"/v1/invoices/{invoice['id']}")).json()
+    assert (body["days_overdue"], body["interest_cents"], body["amount_due_cents"]) == (30, 1_000, 103_000)
+
+
+async def test_invoice_loaded_overdue_is_flagged_at_once_with_the_tenant_rates(service: Service) -> None:
+    put = await service.client.put(
+        "/v1/settings",
+        json={"timezone": "America/Manaus", "late_fine_bps": 100, "monthly_interest_bps": 150},
+        headers=service.auth(),
+    )
+    assert put.status_code == 200, put.text
+    assert (await service.get("/v1/settings")).json() == {
+        "timezone": "America/Manaus",
+        "late_fine_bps": 100,
+        "monthly_interest_bps": 150,
+    }
+    for bad in ({"late_fine_bps": 201}, {"monthly_interest_bps": 1000}, {"timezone": "Mars/Olympus"}):
+        response = await service.client.put("/v1/settings", json=bad, headers=service.auth())
+        assert response.status_code == 422, bad
+    assert (await service.get("/v1/settings", tenant=uuid4())).json()["timezone"] == "America/Sao_Paulo"
+
+    debtor = await service.debtor()
+    invoice = await service.invoice(debtor["id"], due_date="2026-02-28")  # 10 days before 2026-03-10
+    assert invoice["status"] == "overdue" and invoice["overdue_since"] == "2026-03-01"
+    assert (invoice["late_fine_bps"], invoice["fine_cents"], invoice["interest_cents"]) == (100, 1_000, 500)
+    await wait_for(lambda: service.of_type("invoice.overdue", invoice["id"]), timeout=30)
+    await asyncio.sleep(0.5)
+    assert len(service.of_type("invoice.overdue", invoice["id"])) == 1
+    kinds = [e.type for e in service.events if e.subject == invoice["id"]]
+    assert kinds == ["br.regua.invoice.issued.v1", "br.regua.invoice.overdue.v1"]
+
+
+def received(
+    invoice: dict[str, Any], amount: int, paid_at: datetime, payment_id: UUID | None = None
+) -> PaymentReceivedV1:
+    return PaymentReceivedV1(
+        debtor_id=UUID(invoice["debtor_id"]),
+        payment_id=payment_id or uuid4(),
+        invoice_id=UUID(invoice["id"]),
+        method="pix",
+        amount_cents=amount,
+        gateway_reference=uuid4().hex,
+        paid_at=paid_at,
+    )
+
+
+async def test_payments_accumulate_settle_overpay_and_reverse(service: Service) -> None:
+    debtor = await service.debtor()
+    invoice = await service.invoice(debtor["id"], due_date="2026-03-05")  # loaded 5 days late
+    iid = invoice["id"]
+    assert invoice["amount_due_cents"] == 100_000 + 2_000 + 167
+
+    async def state() -> dict[str, Any]:
+        return dict((await service.get(f"/v1/invoices/{iid}")).json())
+
+    async def paid_is(cents: int) -> bool:
+        return (await state())["amount_paid_cents"] == cents
+
+    on_the_6th = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)  # 1 day late: due 102_033
+    first = received(invoice, 40_000, on_the_6th)
+    await service.produce(first)
+    await wait_for(lambda: paid_is(40_000), timeout=30)
+    await service.produce(first)  # redelivered by payments-service under a new event id
+    # A payment for an unknown invoice and one for another tenant's invoice do not stop the consumer.
+    await service.produce(received({**invoice, "id": str(uuid4())}, 5, on_the_6th))
+    await service.produce(received(invoice, 5, on_the_6th), tenant=uuid4())
+    second = received(invoice, 62_033, on_the_6th)
+    await service.produce(second)
+    await wait_for(lambda: paid_is(102_033), timeout=30)
+    body = await state()
+    assert body["status"] == "paid" and body["settled_on"] == "2026-03-06"
+    assert (body["amount_due_cents"], body["overpaid_cents"], body["interest_cents"]) == (0, 0, 33)
+
+    service.clock.set(datetime(2026, 4, 10, 15, 0, tzinfo=UTC))
+    assert (await state())["amount_due_cents"] == 0  # interest stops once paid
+
+    await service.produce(received(invoice, 500, on_the_6th))
+    await wait_for(lambda: paid_is(102_533), timeout=30)
+    assert (await state())["overpaid_cents"] == 500
+
+    reversal = PaymentReversedV1(
+        debtor_id=UUID(debtor["id"]),
+        reversal_id=uuid4(),
+        payment_id=second.payment_id,
+        invoice_id=UUID(iid),
+        kind="chargeback",
+        amount_cents=62_033,
+        reversed_at=service.clock.now(),
+    )
+    await service.produce(reversal)
+    await service.produce(reversal)
+    await wait_for(lambda: paid_is(40_500), timeout=30)
+    body = await state()
+    assert body["status"] == "partially_paid" and body["settled_on"] is None
+    assert body["amount_due_cents"] == 100_000 + 2_000 + 1_200 - 40_500  # 36 days late on 2026-04-10
+
+    await wait_for(lambda: len(service.of_type("invoice.status-changed", iid)) == 3, timeout=30)
+    await asyncio.sleep(0.5)
+    changes = [
+        (e.data["previous_status"], e.data["status"], e.data["reason"])
+        for e in service.of_type("invoice.status-changed", iid)
+    ]
+    assert changes == [
+        ("overdue", "partially_paid", "payment_received"),
+        ("partially_paid", "paid", "payment_received"),
+        ("paid", "partially_paid", "payment_reversed"),
+    ]
+    paid_event = service.of_type("invoice.status-changed", iid)[1]
+    assert paid_event.data["amount_paid_cents"] == 102_033 and paid_event.data["amount_due_cents"] == 0
