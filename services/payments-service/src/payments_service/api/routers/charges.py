@@ -1,0 +1,54 @@
+"""``/v1/charges``: the ways to pay each invoice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import segno
+from fastapi import APIRouter, Query
+
+from payments_service.api.deps import UowDep
+from payments_service.api.schemas import ChargeDetailRead, ChargeRead
+from regua_platform.auth import PrincipalDep
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from regua_platform.problems import Problem
+
+router = APIRouter(prefix="/v1/charges", tags=["charges"])
+
+
+@router.get("", summary="List charges (filter by invoice), oldest first")
+async def list_charges(
+    principal: PrincipalDep,
+    uow: UowDep,
+    invoice_id: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[ChargeRead]:
+    after = None
+    if cursor is not None:
+        key = decode_cursor(cursor)
+        try:
+            after = (datetime.fromisoformat(key["created_at"]), UUID(key["id"]))
+        except (KeyError, TypeError, ValueError):
+            raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.") from None
+    rows = await uow.charges.page(principal.tenant_id, invoice_id=invoice_id, after=after, limit=limit + 1)
+    items = [ChargeRead.model_validate(dict(r)) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor({"created_at": last.created_at.isoformat(), "id": str(last.id)})
+    return Page[ChargeRead](items=items, next_cursor=next_cursor)
+
+
+@router.get("/{charge_id}", summary="One charge; Pix charges carry their QR code as a data URI")
+async def get_charge(charge_id: UUID, principal: PrincipalDep, uow: UowDep) -> ChargeDetailRead:
+    row = await uow.charges.get(principal.tenant_id, charge_id)
+    if row is None:
+        raise Problem(404, "Not found", "No such charge.")
+    charge = ChargeDetailRead.model_validate(dict(row))
+    if charge.pix_copy_paste:
+        qr = segno.make(charge.pix_copy_paste, error="m")
+        charge.qr_code_data_uri = qr.png_data_uri(scale=5, border=4)
+    return charge

@@ -1,0 +1,81 @@
+"""``/v1/payments``: money received, and refunds asked through the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Header, Response
+
+from payments_service.api.deps import UowDep
+from payments_service.api.schemas import PaymentRead, RefundCreate, ReversalRead
+from payments_service.service_layer.payments import (
+    ReversalExceedsPaidError,
+    UnknownPaymentError,
+    reverse_payment,
+)
+from regua_platform.auth import PrincipalDep
+from regua_platform.problems import Problem
+
+router = APIRouter(prefix="/v1/payments", tags=["payments"])
+
+
+@router.get("", summary="Payments of an invoice")
+async def list_payments(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> list[PaymentRead]:
+    rows = await uow.payments.of_invoice(principal.tenant_id, invoice_id)
+    return [PaymentRead.model_validate(dict(r)) for r in rows]
+
+
+@router.get("/{payment_id}", summary="One payment")
+async def get_payment(payment_id: UUID, principal: PrincipalDep, uow: UowDep) -> PaymentRead:
+    row = await uow.payments.get(principal.tenant_id, payment_id)
+    if row is None:
+        raise Problem(404, "Not found", "No such payment.")
+    return PaymentRead.model_validate(dict(row))
+
+
+@router.post(
+    "/{payment_id}:refund",
+    status_code=201,
+    summary="Refund part or all of a payment (never more than was paid); publishes payment.reversed",
+)
+async def refund_payment(
+    payment_id: UUID,
+    body: RefundCreate,
+    principal: PrincipalDep,
+    uow: UowDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> ReversalRead:
+    reference = f"api:{idempotency_key or uuid4()}"
+    now = uow.clock.now()
+    try:
+        result = await reverse_payment(
+            uow,
+            tenant_id=principal.tenant_id,
+            payment_id=payment_id,
+            kind="refund",
+            reference=reference,
+            amount_cents=body.amount_cents,
+            reason=body.reason,
+            reversed_at=now,
+        )
+    except UnknownPaymentError:
+        raise Problem(404, "Not found", "No such payment.") from None
+    except ReversalExceedsPaidError as exc:
+        raise Problem(422, "Refund exceeds payment", str(exc), refundable_cents=exc.refundable) from None
+    await uow.commit()
+    assert result.reversal_id is not None
+    reversal = await uow.reversals.by_reference(principal.tenant_id, reference)
+    assert reversal is not None
+    if result.outcome == "duplicate":
+        response.status_code = 200
+    return ReversalRead(
+        id=reversal["id"],
+        payment_id=payment_id,
+        kind=reversal["kind"],
+        amount_cents=reversal["amount_cents"],
+        reason=reversal["reason"],
+        reversed_at=reversal["reversed_at"],
+        created=result.outcome == "recorded",
+    )

@@ -1,0 +1,299 @@
+"""Gateway webhooks: no bearer token; each request is authenticated by the
+``X-Regua-Signature`` header, an HMAC-SHA256 keyed with the tenant's webhook
+secret over ``"<t>.<raw body>"``, at most ``webhook_tolerance_seconds`` old.
+
+Refusals (no secret, bad or stale signature, malformed body) answer 4xx
+problem+json, publish nothing and store nothing but a reconciliation row.
+
+A Pix callback may carry several Pix. Each item is applied on its own: every
+Pix we can match is recorded (once per endToEndId) and published, because that
+money arrived whatever its neighbours look like. If every item was applied (or
+had been before) the answer is 200 with per-item ``results``; if any item could
+not be matched (unknown txid) or was refused (a devolução above what was paid)
+the answer is 422 problem+json carrying the same ``results``: the matched items
+are already recorded, so a gateway that retries the whole callback changes
+nothing, and the unmatched ones wait in ``webhook_rejections``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal, NoReturn, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from payments_service.adapters.crypto import SecretDecryptionError
+from payments_service.api.deps import SecretBoxDep, SettingsDep, UowDep
+from payments_service.api.schemas import (
+    BoletoWebhook,
+    CardWebhook,
+    ItemResultRead,
+    PixWebhook,
+    WebhookResultRead,
+)
+from payments_service.domain.boleto import BoletoError, parse_barcode, parse_digitable_line
+from payments_service.domain.signature import HEADER, SignatureError, verify
+from payments_service.domain.webhooks import ItemResult, PixReceived, PixRefund
+from payments_service.service_layer.payments import (
+    Provider,
+    receive_boleto,
+    receive_card,
+    receive_pix,
+    record_rejection,
+)
+from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
+from regua_platform.problems import Problem, problem_response
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+M = TypeVar("M", bound=BaseModel)
+
+_SIGNED = {
+    "parameters": [
+        {
+            "name": HEADER,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "t=<unix>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' keyed with the webhook secret>",
+        }
+    ]
+}
+
+
+class _Signed:
+    """A request whose signature checked out: its raw body and the body's digest."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.sha256 = hashlib.sha256(body).hexdigest()
+
+
+async def _refuse(
+    uow: PaymentsUnitOfWork,
+    *,
+    tenant_id: UUID,
+    provider: Provider,
+    reason: str,
+    body_sha256: str,
+    status: int,
+    title: str,
+    detail: str,
+    **extensions: Any,
+) -> NoReturn:
+    # The request's transaction holds nothing else: commit just the reconciliation row.
+    await record_rejection(
+        uow, tenant_id=tenant_id, provider=provider, reason=reason, body_sha256=body_sha256, detail=detail
+    )
+    await uow.commit()
+    raise Problem(status, title, detail, reason=reason, **extensions)
+
+
+async def _authenticate(
+    request: Request,
+    uow: PaymentsUnitOfWork,
+    box: SecretBoxDep,
+    tolerance: int,
+    tenant_id: UUID,
+    provider: Provider,
+) -> _Signed:
+    signed = _Signed(await request.body())
+    row = await uow.pix_settings.get(tenant_id)
+    if row is None:
+        await _refuse(
+            uow,
+            tenant_id=tenant_id,
+            provider=provider,
+            reason="no_webhook_secret",
+            body_sha256=signed.sha256,
+            status=403,
+            title="Webhooks not configured",
+            detail="This tenant has no webhook secret: PUT /v1/settings/pix first.",
+        )
+    try:
+        secret = box.decrypt(row["webhook_secret_encrypted"])
+    except SecretDecryptionError:
+        await _refuse(
+            uow,
+            tenant_id=tenant_id,
+            provider=provider,
+            reason="secret_unreadable",
+            body_sha256=signed.sha256,
+            status=403,
+            title="Webhooks not configured",
+            detail="The stored webhook secret cannot be read: PUT /v1/settings/pix again.",
+        )
+    now = int(uow.clock.now().timestamp())
+    try:
+        verify(request.headers.get(HEADER), signed.body, secret, now=now, tolerance=tolerance)
+    except SignatureError as exc:
+        await _refuse(
+            uow,
+            tenant_id=tenant_id,
+            provider=provider,
+            reason=f"signature_{exc.reason}",
+            body_sha256=signed.sha256,
+            status=401,
+            title="Invalid signature",
+            detail=str(exc),
+        )
+    return signed
+
+
+async def _parse(
+    model: type[M], signed: _Signed, uow: PaymentsUnitOfWork, tenant_id: UUID, provider: Provider
+) -> M:
+    try:
+        return model.model_validate_json(signed.body)
+    except ValidationError as exc:
+        errors = [
+            {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        await _refuse(
+            uow,
+            tenant_id=tenant_id,
+            provider=provider,
+            reason="malformed",
+            body_sha256=signed.sha256,
+            status=422,
+            title="Invalid webhook body",
+            detail=f"The body is not a valid {provider} webhook.",
+            errors=errors,
+        )
+
+
+def _read(result: ItemResult) -> ItemResultRead:
+    return ItemResultRead(
+        reference=result.reference,
+        kind=result.kind,
+        outcome=result.outcome,
+        payment_id=result.payment_id,
+        reversal_id=result.reversal_id,
+        detail=result.detail,
+        reversals=[_read(c) for c in result.children],
+    )
+
+
+def _answer(results: list[ItemResult]) -> JSONResponse | WebhookResultRead:
+    read = WebhookResultRead(results=[_read(r) for r in results])
+    if any(r.failed for r in results):
+        return problem_response(
+            422,
+            "Webhook items not applied",
+            "Some items match nothing of ours or were refused; the others were applied.",
+            results=read.model_dump(mode="json")["results"],
+        )
+    return read
+
+
+@router.post(
+    "/pix/{tenant_id}",
+    summary="API Pix callback: received Pix and their devoluções",
+    openapi_extra=_SIGNED,
+    response_model=WebhookResultRead,
+)
+async def pix_webhook(
+    tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
+) -> JSONResponse | WebhookResultRead:
+    signed = await _authenticate(request, uow, box, settings.webhook_tolerance_seconds, tenant_id, "pix")
+    body = await _parse(PixWebhook, signed, uow, tenant_id, "pix")
+    items = [
+        PixReceived(
+            end_to_end_id=p.endToEndId,
+            txid=p.txid,
+            amount_cents=p.valor,
+            paid_at=p.horario,
+            refunds=tuple(
+                PixRefund(d.id, d.valor, d.status, d.horario.liquidacao or d.horario.solicitacao)
+                for d in p.devolucoes
+            ),
+        )
+        for p in body.pix
+    ]
+    results = await receive_pix(uow, tenant_id=tenant_id, items=items, body_sha256=signed.sha256)
+    await uow.commit()
+    return _answer(results)
+
+
+@router.post(
+    "/boleto/{tenant_id}",
+    summary="Boleto settlement",
+    openapi_extra=_SIGNED,
+    response_model=WebhookResultRead,
+)
+async def boleto_webhook(
+    tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
+) -> JSONResponse | WebhookResultRead:
+    signed = await _authenticate(request, uow, box, settings.webhook_tolerance_seconds, tenant_id, "boleto")
+    body = await _parse(BoletoWebhook, signed, uow, tenant_id, "boleto")
+    barcodes: set[str] = set()
+    try:
+        if body.barcode:
+            barcodes.add(parse_barcode(body.barcode).barcode)
+        if body.digitable_line:
+            barcodes.add(parse_digitable_line(body.digitable_line).barcode)
+        if len(barcodes) != 1:
+            raise BoletoError("name the boleto by barcode or digitable_line (the same one if both)")
+    except BoletoError as exc:
+        await _refuse(
+            uow,
+            tenant_id=tenant_id,
+            provider="boleto",
+            reason="malformed",
+            body_sha256=signed.sha256,
+            status=422,
+            title="Invalid webhook body",
+            detail=str(exc),
+        )
+    result = await receive_boleto(
+        uow,
+        tenant_id=tenant_id,
+        event_id=body.event_id,
+        barcode=barcodes.pop(),
+        amount_cents=body.amount_cents,
+        paid_at=body.paid_at,
+        body_sha256=signed.sha256,
+    )
+    await uow.commit()
+    return _answer([result])
+
+
+@router.post(
+    "/card/{tenant_id}",
+    summary="Card capture, refund or chargeback",
+    openapi_extra=_SIGNED,
+    response_model=WebhookResultRead,
+)
+async def card_webhook(
+    tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
+) -> JSONResponse | WebhookResultRead:
+    signed = await _authenticate(request, uow, box, settings.webhook_tolerance_seconds, tenant_id, "card")
+    body = await _parse(CardWebhook, signed, uow, tenant_id, "card")
+    needed: Literal["charge_id", "payment_id"] = "charge_id" if body.type == "capture" else "payment_id"
+    if getattr(body, needed) is None:
+        await _refuse(
+            uow,
+            tenant_id=tenant_id,
+            provider="card",
+            reason="malformed",
+            body_sha256=signed.sha256,
+            status=422,
+            title="Invalid webhook body",
+            detail=f"A card {body.type} must name its {needed}.",
+        )
+    result = await receive_card(
+        uow,
+        tenant_id=tenant_id,
+        event_id=body.event_id,
+        type_=body.type,
+        charge_id=body.charge_id,
+        payment_id=body.payment_id,
+        amount_cents=body.amount_cents,
+        occurred_at=body.occurred_at,
+        body_sha256=signed.sha256,
+    )
+    await uow.commit()
+    return _answer([result])

@@ -1,0 +1,327 @@
+"""Use cases of money received and given back: record a payment once per gateway
+reference, reverse it never beyond what was paid, keep what cannot be matched
+for reconciliation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Literal
+from uuid import UUID, uuid4
+
+from sqlalchemy import RowMapping
+
+from payments_service.domain.charges import Method, refundable_cents
+from payments_service.domain.webhooks import PIX_REFUND_DONE, ItemResult, PixReceived
+from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
+from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
+
+log = logging.getLogger("payments.webhooks")
+
+Provider = Literal["pix", "boleto", "card", "api"]
+
+
+class UnknownPaymentError(LookupError):
+    pass
+
+
+class ReversalExceedsPaidError(ValueError):
+    def __init__(self, refundable: int) -> None:
+        super().__init__(f"only {refundable} centavos of this payment can still be reversed")
+        self.refundable = refundable
+
+
+async def record_rejection(
+    uow: PaymentsUnitOfWork,
+    *,
+    tenant_id: UUID,
+    provider: Provider,
+    reason: str,
+    body_sha256: str,
+    reference: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Keep a refused or unmatched webhook item for reconciliation: ids and reasons only."""
+    await uow.rejections.add(
+        {
+            "tenant_id": tenant_id,
+            "provider": provider,
+            "reason": reason,
+            "reference": reference,
+            "detail": detail[:300] if detail else None,
+            "body_sha256": body_sha256,
+            "received_at": uow.clock.now(),
+        }
+    )
+    event = "payments.webhook.unmatched" if reason.startswith("unknown_") else "payments.webhook.rejected"
+    log.warning(
+        event,
+        extra={"tenant_id": str(tenant_id), "provider": provider, "reason": reason, "reference": reference},
+    )
+
+
+async def record_payment(
+    uow: PaymentsUnitOfWork,
+    *,
+    charge: RowMapping,
+    method: Method,
+    reference: str,
+    amount_cents: int,
+    paid_at: datetime,
+) -> ItemResult:
+    """Record money received for ``charge``; a reference seen before changes nothing."""
+    tenant_id: UUID = charge["tenant_id"]
+    payment_id = uuid4()
+    inserted = await uow.payments.add(
+        {
+            "id": payment_id,
+            "tenant_id": tenant_id,
+            "charge_id": charge["id"],
+            "invoice_id": charge["invoice_id"],
+            "debtor_id": charge["debtor_id"],
+            "method": method,
+            "gateway_reference": reference,
+            "amount_cents": amount_cents,
+            "paid_at": paid_at,
+            "created_at": uow.clock.now(),
+        }
+    )
+    if not inserted:
+        existing = await uow.payments.by_reference(tenant_id, method, reference)
+        assert existing is not None
+        return ItemResult(reference, "duplicate", payment_id=existing["id"])
+    uow.publish(
+        PaymentReceivedV1(
+            debtor_id=charge["debtor_id"],
+            payment_id=payment_id,
+            invoice_id=charge["invoice_id"],
+            charge_id=charge["id"],
+            method=method,
+            amount_cents=amount_cents,
+            gateway_reference=reference,
+            paid_at=paid_at,
+        ),
+        tenant_id=tenant_id,
+        subject=str(charge["invoice_id"]),
+    )
+    log.info(
+        "payments.payment.received",
+        extra={"payment_id": str(payment_id), "invoice_id": str(charge["invoice_id"]), "method": method},
+    )
+    return ItemResult(reference, "recorded", payment_id=payment_id)
+
+
+async def reverse_payment(
+    uow: PaymentsUnitOfWork,
+    *,
+    tenant_id: UUID,
+    payment_id: UUID,
+    kind: Literal["refund", "chargeback"],
+    reference: str,
+    amount_cents: int,
+    reason: str | None,
+    reversed_at: datetime,
+) -> ItemResult:
+    """Give back part or all of a payment, once per ``reference``. The payment
+    row is locked so concurrent reversals cannot together exceed what was paid."""
+    payment = await uow.payments.get(tenant_id, payment_id, for_update=True)
+    if payment is None:
+        raise UnknownPaymentError(str(payment_id))
+    existing = await uow.reversals.by_reference(tenant_id, reference)
+    if existing is not None:
+        return ItemResult(reference, "duplicate", "reversal", payment_id, existing["id"])
+    refundable = refundable_cents(payment["amount_cents"], payment["reversed_cents"])
+    if amount_cents > refundable:
+        raise ReversalExceedsPaidError(refundable)
+    reversal_id = uuid4()
+    await uow.reversals.add(
+        {
+            "id": reversal_id,
+            "tenant_id": tenant_id,
+            "payment_id": payment_id,
+            "kind": kind,
+            "gateway_reference": reference,
+            "amount_cents": amount_cents,
+            "reason": reason,
+            "reversed_at": reversed_at,
+            "created_at": uow.clock.now(),
+        }
+    )
+    await uow.payments.add_reversed(payment_id, amount_cents)
+    uow.publish(
+        PaymentReversedV1(
+            debtor_id=payment["debtor_id"],
+            reversal_id=reversal_id,
+            payment_id=payment_id,
+            invoice_id=payment["invoice_id"],
+            kind=kind,
+            amount_cents=amount_cents,
+            reason=reason,
+            reversed_at=reversed_at,
+        ),
+        tenant_id=tenant_id,
+        subject=str(payment["invoice_id"]),
+    )
+    log.info(
+        "payments.payment.reversed",
+        extra={"payment_id": str(payment_id), "reversal_id": str(reversal_id), "kind": kind},
+    )
+    return ItemResult(reference, "recorded", "reversal", payment_id, reversal_id)
+
+
+async def receive_pix(
+    uow: PaymentsUnitOfWork, *, tenant_id: UUID, items: list[PixReceived], body_sha256: str
+) -> list[ItemResult]:
+    """Apply one API Pix callback: each Pix matched by txid to our charge and
+    recorded once (by endToEndId); each settled devolução reversed once."""
+    results: list[ItemResult] = []
+    for item in items:
+        charge = await uow.charges.by_txid(tenant_id, item.txid) if item.txid else None
+        if charge is None or charge["method"] != "pix":
+            await record_rejection(
+                uow,
+                tenant_id=tenant_id,
+                provider="pix",
+                reason="unknown_txid",
+                body_sha256=body_sha256,
+                reference=item.end_to_end_id,
+                detail=f"txid={item.txid}",
+            )
+            results.append(
+                ItemResult(item.end_to_end_id, "unmatched", detail="no Pix charge of ours has this txid")
+            )
+            continue
+        result = await record_payment(
+            uow,
+            charge=charge,
+            method="pix",
+            reference=item.end_to_end_id,
+            amount_cents=item.amount_cents,
+            paid_at=item.paid_at,
+        )
+        assert result.payment_id is not None
+        for refund in item.refunds:
+            reference = f"pix:{item.end_to_end_id}:{refund.id}"
+            if refund.status != PIX_REFUND_DONE:
+                result.children.append(ItemResult(reference, "ignored", "reversal", detail=refund.status))
+                continue
+            try:
+                child = await reverse_payment(
+                    uow,
+                    tenant_id=tenant_id,
+                    payment_id=result.payment_id,
+                    kind="refund",
+                    reference=reference,
+                    amount_cents=refund.amount_cents,
+                    reason="Pix devolução",
+                    reversed_at=refund.at,
+                )
+            except ReversalExceedsPaidError as exc:
+                await record_rejection(
+                    uow,
+                    tenant_id=tenant_id,
+                    provider="pix",
+                    reason="reversal_exceeds_paid",
+                    body_sha256=body_sha256,
+                    reference=reference,
+                    detail=str(exc),
+                )
+                child = ItemResult(reference, "refused", "reversal", result.payment_id, detail=str(exc))
+            result.children.append(child)
+        results.append(result)
+    return results
+
+
+async def receive_boleto(
+    uow: PaymentsUnitOfWork,
+    *,
+    tenant_id: UUID,
+    event_id: str,
+    barcode: str,
+    amount_cents: int,
+    paid_at: datetime,
+    body_sha256: str,
+) -> ItemResult:
+    charge = await uow.charges.by_barcode(tenant_id, barcode)
+    if charge is None:
+        await record_rejection(
+            uow,
+            tenant_id=tenant_id,
+            provider="boleto",
+            reason="unknown_barcode",
+            body_sha256=body_sha256,
+            reference=event_id,
+        )
+        return ItemResult(event_id, "unmatched", detail="no boleto of ours has this barcode")
+    return await record_payment(
+        uow, charge=charge, method="boleto", reference=event_id, amount_cents=amount_cents, paid_at=paid_at
+    )
+
+
+async def receive_card(
+    uow: PaymentsUnitOfWork,
+    *,
+    tenant_id: UUID,
+    event_id: str,
+    type_: Literal["capture", "refund", "chargeback"],
+    charge_id: UUID | None,
+    payment_id: UUID | None,
+    amount_cents: int,
+    occurred_at: datetime,
+    body_sha256: str,
+) -> ItemResult:
+    if type_ == "capture":
+        charge = await uow.charges.get(tenant_id, charge_id) if charge_id else None
+        if charge is None:
+            await record_rejection(
+                uow,
+                tenant_id=tenant_id,
+                provider="card",
+                reason="unknown_charge",
+                body_sha256=body_sha256,
+                reference=event_id,
+            )
+            return ItemResult(event_id, "unmatched", detail="no charge of ours has this charge_id")
+        return await record_payment(
+            uow,
+            charge=charge,
+            method="card",
+            reference=event_id,
+            amount_cents=amount_cents,
+            paid_at=occurred_at,
+        )
+    reference = f"card:{event_id}"
+    try:
+        if payment_id is None:
+            raise UnknownPaymentError("no payment_id")
+        return await reverse_payment(
+            uow,
+            tenant_id=tenant_id,
+            payment_id=payment_id,
+            kind=type_,
+            reference=reference,
+            amount_cents=amount_cents,
+            reason=f"card {type_}",
+            reversed_at=occurred_at,
+        )
+    except UnknownPaymentError:
+        await record_rejection(
+            uow,
+            tenant_id=tenant_id,
+            provider="card",
+            reason="unknown_payment",
+            body_sha256=body_sha256,
+            reference=event_id,
+        )
+        return ItemResult(event_id, "unmatched", "reversal", detail="no payment of ours has this payment_id")
+    except ReversalExceedsPaidError as exc:
+        await record_rejection(
+            uow,
+            tenant_id=tenant_id,
+            provider="card",
+            reason="reversal_exceeds_paid",
+            body_sha256=body_sha256,
+            reference=event_id,
+            detail=str(exc),
+        )
+        return ItemResult(event_id, "refused", "reversal", payment_id, detail=str(exc))

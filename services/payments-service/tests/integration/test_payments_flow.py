@@ -1,0 +1,400 @@
+"""invoice.issued -> charges; signed webhooks -> payment.received once;
+refusals publish nothing; refunds -> payment.reversed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from pydantic_brasil.boleto import BoletoBancario
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from payments_service.adapters.db.tables import pix_settings, webhook_rejections
+from payments_service.domain.brcode import parse_brcode
+from payments_service.domain.signature import sign
+from regua_contracts.invoice.v1 import InvoiceIssuedV1
+from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1, PaymentReversedV1
+from regua_devtools.testing import wait_for
+
+from .conftest import NOW, Harness
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+WEBHOOK_SECRET = "whsec_test_0123456789abcdefXYZ9"
+
+
+def issued(amount_cents: int = 11000) -> InvoiceIssuedV1:
+    return InvoiceIssuedV1(
+        debtor_id=uuid4(),
+        invoice_id=uuid4(),
+        external_id=f"NF-{uuid4().hex[:8]}",
+        amount_cents=amount_cents,
+        due_date=date(2026, 12, 1),
+        issued_at=NOW,
+    )
+
+
+async def charges_of(h: Harness, tenant: UUID, invoice_id: UUID, n: int = 2) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+
+    async def have_them() -> bool:
+        nonlocal items
+        r = await h.client.get("/v1/charges", params={"invoice_id": str(invoice_id)}, headers=h.token(tenant))
+        items = r.json()["items"]
+        return len(items) >= n
+
+    await wait_for(have_them, timeout=30)
+    return items
+
+
+async def configure(h: Harness, tenant: UUID) -> None:
+    r = await h.client.put(
+        "/v1/settings/pix",
+        headers=h.token(tenant),
+        json={
+            "pix_key": "cobranca@lojaexemplo.com.br",
+            "merchant_name": "Loja Exemplo Comércio Ltda",
+            "merchant_city": "São Paulo",
+            "webhook_secret": WEBHOOK_SECRET,
+        },
+    )
+    assert r.status_code == 200, r.text
+
+
+async def post_signed(
+    h: Harness, path: str, body: dict[str, Any], *, secret: str = WEBHOOK_SECRET, t: int | None = None
+) -> Any:
+    raw = json.dumps(body).encode()
+    t = int(h.clock.now().timestamp()) if t is None else t
+    return await h.client.post(
+        path,
+        content=raw,
+        headers={"X-Regua-Signature": sign(secret, raw, t), "Content-Type": "application/json"},
+    )
+
+
+def pix_body(txid: str, valor: str = "110.00", e2e: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "pix": [
+            {
+                "endToEndId": e2e or f"E{uuid4().hex[:31]}",
+                "txid": txid,
+                "valor": valor,
+                "horario": "2026-11-23T11:58:00.000Z",
+                "infoPagador": "pagamento",
+                **extra,
+            }
+        ]
+    }
+
+
+async def settle() -> None:
+    # Give the outbox relay time to publish anything it (wrongly) might.
+    await asyncio.sleep(1.5)
+
+
+async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    invoice = issued(12345)
+    first = await h.send(invoice, tenant)
+    await h.send(invoice, tenant, event_id=first.id)  # redelivery
+    await h.send(invoice, tenant)  # the same invoice announced again
+    items = await charges_of(h, tenant, invoice.invoice_id)
+    await wait_for(lambda: len(h.of_type("charge-created.v1")) >= 2, timeout=30)
+    await settle()
+    assert len(items) == 2 and len(h.of_type("charge-created.v1")) == 2
+    by_method = {c["method"]: c for c in items}
+
+    pix = by_method["pix"]
+    code = parse_brcode(pix["pix_copy_paste"])
+    assert code.amount_cents == 12345 and code.txid == pix["txid"] and len(pix["txid"]) == 32
+    assert code.pix_key == "5f0e3a71-9c2b-4d8e-a6f4-2b7c1d9e8a30"  # the settings default
+    assert code.merchant_name == "REGUA DEMO" and code.merchant_city == "SAO PAULO"
+
+    boleto = by_method["boleto"]
+    parsed = BoletoBancario(boleto["digitable_line"])
+    assert parsed.codigo_barras == boleto["barcode"] and parsed.codigo_banco == "001"
+    assert int(boleto["barcode"][9:19]) == 12345 and boleto["nosso_numero"] == 1
+
+    events = {e.payload.method: e.payload for e in h.of_type("charge-created.v1")}  # type: ignore[attr-defined]
+    pix_event = events["pix"]
+    assert isinstance(pix_event, ChargeCreatedV1)
+    assert pix_event.txid == pix["txid"] and pix_event.pix_copy_paste == pix["pix_copy_paste"]
+    assert events["boleto"].digitable_line == boleto["digitable_line"]
+    assert events["boleto"].barcode == boleto["barcode"]
+    assert pix_event.debtor_id == invoice.debtor_id and pix_event.due_date == invoice.due_date
+
+    detail = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.token(tenant))
+    assert detail.json()["qr_code_data_uri"].startswith("data:image/png;base64,")
+    other = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.token(uuid4()))
+    assert other.status_code == 404 and other.headers["content-type"] == "application/problem+json"
+
+    page = await h.client.get("/v1/charges", params={"limit": 1}, headers=h.token(tenant))
+    second = await h.client.get(
+        "/v1/charges", params={"limit": 1, "cursor": page.json()["next_cursor"]}, headers=h.token(tenant)
+    )
+    assert {page.json()["items"][0]["id"], second.json()["items"][0]["id"]} == {pix["id"], boleto["id"]}
+    assert second.json()["next_cursor"] is None
+
+
+async def test_settings_never_return_the_secret_and_encrypt_it(harness: Harness, migrated: str) -> None:
+    h = harness
+    tenant = uuid4()
+    default = (await h.client.get("/v1/settings/pix", headers=h.token(tenant))).json()
+    assert default["is_default"] and not default["webhook_secret_set"]
+    await configure(h, tenant)
+    r = await h.client.get("/v1/settings/pix", headers=h.token(tenant))
+    body = r.json()
+    assert body["webhook_secret_set"] and body["webhook_secret_last4"] == "XYZ9"
+    assert WEBHOOK_SECRET not in r.text
+    engine = create_async_engine(migrated)
+    async with engine.connect() as conn:
+        stored = (
+            await conn.execute(
+                select(pix_settings.c.webhook_secret_encrypted).where(pix_settings.c.tenant_id == tenant)
+            )
+        ).scalar_one()
+    await engine.dispose()
+    assert WEBHOOK_SECRET.encode() not in stored
+
+
+async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await configure(h, tenant)
+    invoice = issued(11000)
+    await h.send(invoice, tenant)
+    pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
+    assert parse_brcode(pix["pix_copy_paste"]).merchant_name == "LOJA EXEMPLO COMERCIO LTDA"[:25]
+
+    body = pix_body(pix["txid"])
+    first = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
+    h.clock.advance(timedelta(seconds=30))
+    again = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
+    assert first.status_code == 200, first.text
+    assert first.json()["results"][0]["outcome"] == "recorded"
+    assert again.status_code == 200 and again.json()["results"][0]["outcome"] == "duplicate"
+    await wait_for(lambda: h.of_type("payment.received.v1"), timeout=30)
+    await settle()
+    received = h.of_type("payment.received.v1")
+    assert len(received) == 1
+    payment = received[0].payload
+    assert isinstance(payment, PaymentReceivedV1)
+    assert payment.method == "pix" and payment.amount_cents == 11000
+    assert payment.gateway_reference == body["pix"][0]["endToEndId"]
+    assert payment.invoice_id == invoice.invoice_id and payment.charge_id == UUID(pix["id"])
+    assert payment.paid_at.isoformat() == "2026-11-23T11:58:00+00:00"
+    assert received[0].tenantid == tenant and received[0].key == str(invoice.debtor_id).encode()
+
+
+@pytest.mark.parametrize(
+    "case", ["bad_signature", "old_timestamp", "future_timestamp", "unknown_txid", "malformed", "no_secret"]
+)
+async def test_refused_webhooks_answer_4xx_and_publish_nothing(
+    harness: Harness, migrated: str, case: str
+) -> None:
+    h = harness
+    tenant = uuid4()
+    if case != "no_secret":
+        await configure(h, tenant)
+    invoice = issued()
+    await h.send(invoice, tenant)
+    pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
+    path = f"/v1/webhooks/pix/{tenant}"
+    now = int(h.clock.now().timestamp())
+    if case == "bad_signature":
+        r = await post_signed(h, path, pix_body(pix["txid"]), secret="not-the-secret-at-all")
+        expected = (401, "signature_mismatch")
+    elif case == "old_timestamp":
+        r = await post_signed(h, path, pix_body(pix["txid"]), t=now - 301)
+        expected = (401, "signature_stale")
+    elif case == "future_timestamp":
+        r = await post_signed(h, path, pix_body(pix["txid"]), t=now + 301)
+        expected = (401, "signature_stale")
+    elif case == "unknown_txid":
+        r = await post_signed(h, path, pix_body("A" * 32))
+        expected = (422, "unknown_txid")
+    elif case == "malformed":
+        r = await post_signed(h, path, pix_body(pix["txid"], valor="110.001"))
+        expected = (422, "malformed")
+    else:
+        r = await post_signed(h, path, pix_body(pix["txid"]))
+        expected = (403, "no_webhook_secret")
+    assert r.status_code == expected[0], r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    await wait_for(lambda: len(h.of_type("charge-created.v1")) >= 2, timeout=30)
+    await settle()
+    assert not h.of_type("payment.received.v1")
+    engine = create_async_engine(migrated)
+    async with engine.connect() as conn:
+        reasons = (
+            (
+                await conn.execute(
+                    select(webhook_rejections.c.reason).where(webhook_rejections.c.tenant_id == tenant)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    await engine.dispose()
+    assert reasons == [expected[1]]
+    payments = await h.client.get(
+        "/v1/payments", params={"invoice_id": str(invoice.invoice_id)}, headers=h.token(tenant)
+    )
+    assert payments.json() == []
+
+
+async def test_a_mixed_pix_batch_applies_the_good_items_and_answers_422(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await configure(h, tenant)
+    invoice = issued(5000)
+    await h.send(invoice, tenant)
+    pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
+    body = {"pix": pix_body(pix["txid"], "50.00")["pix"] + pix_body("B" * 30)["pix"]}
+    r = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
+    assert r.status_code == 422
+    assert [x["outcome"] for x in r.json()["results"]] == ["recorded", "unmatched"]
+    await wait_for(lambda: h.of_type("payment.received.v1"), timeout=30)
+    retry = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
+    assert [x["outcome"] for x in retry.json()["results"]] == ["duplicate", "unmatched"]
+    await settle()
+    assert len(h.of_type("payment.received.v1")) == 1
+
+
+async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_paid(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await configure(h, tenant)
+    invoice = issued(10000)
+    await h.send(invoice, tenant)
+    charges = {c["method"]: c for c in await charges_of(h, tenant, invoice.invoice_id)}
+    e2e = f"E{uuid4().hex[:31]}"
+    r = await post_signed(
+        h, f"/v1/webhooks/pix/{tenant}", pix_body(charges["pix"]["txid"], "100.00", e2e=e2e)
+    )
+    payment_id = r.json()["results"][0]["payment_id"]
+
+    too_much = await h.client.post(
+        f"/v1/payments/{payment_id}:refund", json={"amount_cents": 10001}, headers=h.token(tenant)
+    )
+    assert too_much.status_code == 422 and too_much.json()["refundable_cents"] == 10000
+    headers = {**h.token(tenant), "Idempotency-Key": "refund-1"}
+    refund = await h.client.post(
+        f"/v1/payments/{payment_id}:refund",
+        json={"amount_cents": 3000, "reason": "desconto"},
+        headers=headers,
+    )
+    assert refund.status_code == 201, refund.text
+    repeat = await h.client.post(
+        f"/v1/payments/{payment_id}:refund",
+        json={"amount_cents": 3000, "reason": "desconto"},
+        headers=headers,
+    )
+    assert repeat.status_code == 200 and repeat.json()["id"] == refund.json()["id"]
+    other_tenant = await h.client.post(
+        f"/v1/payments/{payment_id}:refund", json={"amount_cents": 1}, headers=h.token(uuid4())
+    )
+    assert other_tenant.status_code == 404
+
+    # The same Pix, redelivered with a settled devolução of R$ 20,00 and a pending one.
+    devolucoes = [
+        {
+            "id": "D1",
+            "rtrId": "D" + "1" * 31,
+            "valor": "20.00",
+            "status": "DEVOLVIDO",
+            "horario": {"solicitacao": "2026-11-23T12:00:00Z", "liquidacao": "2026-11-23T12:00:05Z"},
+        },
+        {
+            "id": "D2",
+            "valor": "5.00",
+            "status": "EM_PROCESSAMENTO",
+            "horario": {"solicitacao": "2026-11-23T12:00:00Z"},
+        },
+    ]
+    body = pix_body(charges["pix"]["txid"], "100.00", e2e=e2e, devolucoes=devolucoes)
+    r = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
+    assert r.status_code == 200, r.text
+    assert [x["outcome"] for x in r.json()["results"][0]["reversals"]] == ["recorded", "ignored"]
+    await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)  # retried: nothing new
+
+    # A chargeback of everything is more than is left (100 - 30 - 20): refused.
+    chargeback = {
+        "event_id": "cb-1",
+        "type": "chargeback",
+        "payment_id": payment_id,
+        "amount_cents": 10000,
+        "occurred_at": "2026-11-23T12:01:00Z",
+    }
+    r = await post_signed(h, f"/v1/webhooks/card/{tenant}", chargeback)
+    assert r.status_code == 422 and r.json()["results"][0]["outcome"] == "refused"
+    r = await post_signed(
+        h, f"/v1/webhooks/card/{tenant}", {**chargeback, "event_id": "cb-2", "amount_cents": 5000}
+    )
+    assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "recorded"
+
+    await wait_for(lambda: len(h.of_type("payment.reversed.v1")) >= 3, timeout=30)
+    await settle()
+    reversed_ = [e.payload for e in h.of_type("payment.reversed.v1")]
+    assert all(isinstance(p, PaymentReversedV1) for p in reversed_)
+    assert sorted((p.kind, p.amount_cents) for p in reversed_) == [  # type: ignore[attr-defined]
+        ("chargeback", 5000),
+        ("refund", 2000),
+        ("refund", 3000),
+    ]
+    assert {p.invoice_id for p in reversed_} == {invoice.invoice_id}  # type: ignore[attr-defined]
+    paid = await h.client.get(f"/v1/payments/{payment_id}", headers=h.token(tenant))
+    assert paid.json()["reversed_cents"] == 10000
+
+
+async def test_boleto_and_card_captures_are_recorded_once(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await configure(h, tenant)
+    invoice = issued(7000)
+    await h.send(invoice, tenant)
+    charges = {c["method"]: c for c in await charges_of(h, tenant, invoice.invoice_id)}
+    boleto = {
+        "event_id": "bol-1",
+        "digitable_line": charges["boleto"]["digitable_line"],
+        "amount_cents": 7000,
+        "paid_at": "2026-11-23T10:00:00-03:00",
+    }
+    for _ in range(2):
+        r = await post_signed(h, f"/v1/webhooks/boleto/{tenant}", boleto)
+        assert r.status_code == 200, r.text
+    bad_line = charges["boleto"]["digitable_line"][:-1] + "9"
+    r = await post_signed(
+        h,
+        f"/v1/webhooks/boleto/{tenant}",
+        {**boleto, "event_id": "bol-2", "barcode": "0" * 44, "digitable_line": bad_line},
+    )
+    assert r.status_code == 422
+    capture = {
+        "event_id": "cap-1",
+        "type": "capture",
+        "charge_id": charges["pix"]["id"],
+        "amount_cents": 1000,
+        "occurred_at": "2026-11-23T12:00:00Z",
+    }
+    assert (await post_signed(h, f"/v1/webhooks/card/{tenant}", capture)).status_code == 200
+    assert (await post_signed(h, f"/v1/webhooks/card/{tenant}", capture)).status_code == 200
+    await wait_for(lambda: len(h.of_type("payment.received.v1")) >= 2, timeout=30)
+    await settle()
+    methods = sorted(e.payload.method for e in h.of_type("payment.received.v1"))  # type: ignore[attr-defined]
+    assert methods == ["boleto", "card"]
+
+    async def _count() -> int:
+        r = await h.client.get(
+            "/v1/payments", params={"invoice_id": str(invoice.invoice_id)}, headers=h.token(tenant)
+        )
+        return len(r.json())
+
+    assert await _count() == 2
