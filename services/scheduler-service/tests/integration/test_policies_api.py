@@ -67,6 +67,7 @@ async def test_create_get_and_switch_default(served: Served) -> None:
     assert fetched.status_code == 200 and fetched.json() == policy
 
     # Left out, send_window is the default business window.
+    served.clock.advance(timedelta(seconds=1))
     second = await served.client.post(
         "/v1/policies",
         json={"name": "Second", "default": True, "timezone": "America/Manaus", "steps": [step("a", "P0D")]},
