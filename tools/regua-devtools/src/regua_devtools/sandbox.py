@@ -174,6 +174,10 @@ class FaultRequest(BaseModel):
     count: int = Field(default=1, ge=0, le=10_000)
 
 
+Auth = Annotated[str | None, Header()]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
 def _check_bearer(authorization: str | None) -> None:
     if not authorization or not authorization.lower().startswith("bearer ") or not authorization[7:].strip():
         raise HTTPException(401, "missing bearer token")
@@ -185,8 +189,6 @@ def _fail(status: int) -> JSONResponse:
 
 def create_http_app(store: SandboxStore) -> FastAPI:
     app = FastAPI(title="Régua channel sandbox", version="0.1.0")
-    Auth = Annotated[str | None, Header()]
-    IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
     @app.post("/sms/messages", tags=["providers"])
     async def sms(body: SmsRequest, authorization: Auth = None, idempotency_key: IdemKey = None) -> Any:

@@ -1,0 +1,155 @@
+"""A real notifier-service (API + consumer + sender worker) on a free port,
+against the session's PostgreSQL, a fresh Kafka namespace, and the channel
+sandbox served in-process on free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+import regua_platform.migrations
+from notifier_service.main import DEFINITION
+from notifier_service.settings import Settings, SmsSettings, SmtpSettings, WhatsAppSettings
+from regua_contracts import Envelope, new_envelope, parse_envelope
+from regua_contracts.base import Payload
+from regua_contracts.topics import NOTIFICATION_EVENTS, namespaced
+from regua_devtools.sandbox import Sandbox, running_sandbox
+from regua_devtools.testing import wait_for
+from regua_platform.app import create_app
+from regua_platform.auth import mint_token
+from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
+
+SECRET = "notifier-test-secret-long-enough-for-hs256-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    await asyncio.to_thread(regua_platform.migrations.upgrade, DEFINITION.migrations_dir, database_url)
+    return database_url
+
+
+def token(tenant_id: UUID) -> str:
+    return mint_token(
+        secret=SECRET,
+        tenant_id=tenant_id,
+        scopes=["admin"],
+        issuer="regua-dev",
+        audience="regua",
+        ttl=timedelta(minutes=10),
+        now=datetime.now(UTC),
+    )
+
+
+@dataclass
+class Notifier:
+    client: httpx.AsyncClient
+    sandbox: Sandbox
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+    tenant_id: UUID
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(self.tenant_id)}"}
+
+    async def publish(self, payload: Payload | Envelope) -> Envelope:
+        envelope = (
+            payload
+            if isinstance(payload, Envelope)
+            else new_envelope(payload, tenant_id=self.tenant_id, source="/regua/test", time=datetime.now(UTC))
+        )
+        await self.producer.send_and_wait(
+            namespaced(envelope.topic, self.kafka.topic_namespace), envelope.to_json(), key=envelope.key
+        )
+        return envelope
+
+    async def inbox(self, to: str) -> list[dict[str, Any]]:
+        response = await httpx.AsyncClient().get(f"{self.sandbox.http_url}/api/messages")
+        return [m for m in response.json() if m["to"] == to]
+
+    async def messages(self, invoice_id: UUID) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            "/v1/messages", params={"invoice_id": str(invoice_id)}, headers=self.auth
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def notification_events(self) -> list[Envelope]:
+        consumer = AIOKafkaConsumer(
+            namespaced(NOTIFICATION_EVENTS, self.kafka.topic_namespace),
+            bootstrap_servers=self.kafka.bootstrap_servers,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            batch = await consumer.getmany(timeout_ms=1500)
+            return [parse_envelope(r.value) for records in batch.values() for r in records]
+        finally:
+            await consumer.stop()
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/readyz")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture
+async def notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Notifier]:
+    async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
+        settings = Settings(
+            auth=AuthSettings(jwt_secret=SECRET),
+            database=DatabaseSettings(url=migrated),
+            kafka=kafka_settings,
+            smtp=SmtpSettings(port=sandbox.smtp_port),
+            sms=SmsSettings(base_url=sandbox.http_url),
+            whatsapp=WhatsAppSettings(base_url=f"{sandbox.http_url}/v20.0"),
+            sender={
+                "poll_interval_ms": 50,
+                "retry_base_seconds": 0.05,
+                "retry_max_seconds": 0.2,
+                "invoice_wait_seconds": 3,
+                "charge_wait_seconds": 2,
+                "wait_poll_seconds": 0.1,
+            },
+        )
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(DEFINITION, settings, role="all"), host="127.0.0.1", port=port, log_config=None
+            )
+        )
+        task = asyncio.create_task(server.serve())
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
+        await producer.start()
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+                await wait_for(lambda: _ready(client), timeout=60)
+                yield Notifier(client, sandbox, kafka_settings, producer, uuid4())
+        finally:
+            await producer.stop()
+            server.should_exit = True
+            await asyncio.wait_for(task, timeout=30)
+
+
+Eventually = Callable[[], Awaitable[Any]]
