@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from jinja2.exceptions import SecurityError
 
+from notifier_service.domain.formatting import ascii_fold
 from notifier_service.domain.templates import (
     _ENV,
     SMS_MAX,
@@ -51,9 +52,7 @@ def test_every_version_names_the_creditor_and_cnpj(
 ) -> None:
     message = render(name, channel, tone, context)  # type: ignore[arg-type]
 
-    creditor = context.creditor_name if channel != "sms" else "Escola de Educacao Infantil Aur"[:30].strip()
-    if context.creditor_name == "Aurora":
-        creditor = "Aurora"
+    creditor = ascii_fold(context.creditor_name[:30]).strip() if channel == "sms" else context.creditor_name
     assert creditor in message.body
     assert "11.222.333/0001-81" in message.body
     if channel == "sms":
