@@ -25,7 +25,7 @@ from regua_devtools.devstack.process import (
     spawn,
     stop_pidfile,
 )
-from regua_devtools.devstack.services import SERVICES, Service
+from regua_devtools.devstack.services import SERVICES, Service, service_named
 from regua_devtools.devstack.topics import ensure_platform_topics
 
 READY_TIMEOUT = 180.0
@@ -35,6 +35,8 @@ SANDBOX_PORTS = (SANDBOX_SMTP_PORT, SANDBOX_HTTP_PORT)
 JWT_SECRET_KEY = "REGUA_JWT_SECRET"  # noqa: S105 - the variable's name, not a secret
 TENANT_KEY = "REGUA_TENANT_ID"
 TOKEN_KEY = "REGUA_TOKEN"  # noqa: S105
+WEBHOOK_KEY = "REGUA_WEBHOOK_SECRET"
+LOADED_KEY = "REGUA_DEMO_LOADED"
 DEMO_SCOPES = ("admin",)
 
 Echo = Callable[[str], None]
@@ -63,6 +65,10 @@ def _write_private(path: Path, text: str) -> None:
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     path.chmod(0o600)
+
+
+def _env_text(values: dict[str, str]) -> str:
+    return "".join(f"{k}={v}\n" for k, v in values.items())
 
 
 def jwt_secret(root: Path | None = None) -> str:
@@ -95,8 +101,23 @@ def mint_demo_token(secret: str, tenant_id: str) -> str:
     )
 
 
-def load_demo(infra: Infra, tenant_id: str, token: str) -> None:
-    """Hook: load the demo tenant's data through the services' APIs (to come)."""
+def load_demo(root: Path, tenant_id: str, token: str, echo: Echo) -> dict[str, str]:
+    """Load the demo tenant's data through the services' APIs, once per tenant;
+    returns the lines to keep in ``.local/demo.env``."""
+    from regua_devtools import demo
+
+    known = _read_env_file(paths.local_dir(root) / "demo.env")
+    webhook_secret = known.get(WEBHOOK_KEY) or secrets.token_urlsafe(24)
+    kept = {WEBHOOK_KEY: webhook_secret}
+    if known.get(LOADED_KEY) == tenant_id:
+        echo("Demo data already loaded.")
+        return {**kept, LOADED_KEY: tenant_id}
+    urls = demo.Urls(*(service_named(n).base_url for n in ("invoice", "scheduler", "notifier", "payments")))
+    try:
+        demo.load(urls, tenant_id=tenant_id, token=token, webhook_secret=webhook_secret, echo=echo)
+    except (RuntimeError, httpx.HTTPError) as exc:
+        raise StackError(f"loading the demo failed: {exc}") from exc
+    return {**kept, LOADED_KEY: tenant_id}
 
 
 def _get_ok(url: str, timeout: float = 2.0) -> bool:
@@ -222,9 +243,10 @@ def up(echo: Echo = print, *, timeout: float = READY_TIMEOUT) -> None:
 
     tenant_id = demo_tenant_id(root)
     token = mint_demo_token(secret, tenant_id)
-    demo_env = f"{TENANT_KEY}={tenant_id}\n{TOKEN_KEY}={token}\n"
-    _write_private(paths.local_dir(root) / "demo.env", demo_env)
-    load_demo(infra, tenant_id, token)
+    demo_env = {TENANT_KEY: tenant_id, TOKEN_KEY: token}
+    _write_private(paths.local_dir(root) / "demo.env", _env_text(demo_env))
+    demo_env |= load_demo(root, tenant_id, token, echo)
+    _write_private(paths.local_dir(root) / "demo.env", _env_text(demo_env))
 
     echo("")
     echo("Régua is up:")
