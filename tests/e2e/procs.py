@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +16,7 @@ import httpx
 
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import Service, script_path, service_env
-from regua_devtools.testing import wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from regua_devtools.testing import free_port, wait_for
 
 
 @dataclass

@@ -32,10 +32,10 @@ from regua_devtools.demo import sign
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import fresh_namespace, wait_for
+from regua_devtools.testing import free_port, fresh_namespace, wait_for
 from regua_platform.auth import mint_token
 
-from .procs import ServiceProcess, free_port, service_process
+from .procs import ServiceProcess, service_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 SECRET = secrets.token_urlsafe(48)

@@ -4,8 +4,6 @@ Kafka; health, readiness, metrics, auth and problem+json behave."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +12,6 @@ from uuid import uuid4
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import APIRouter
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -23,7 +20,7 @@ from sqlalchemy import insert
 
 from regua_contracts import Envelope
 from regua_contracts.topics import INVOICE_EVENTS
-from regua_devtools.testing import wait_for
+from regua_devtools.testing import serve, wait_for
 from regua_platform.app import ServiceDefinition, UnitOfWorkDep, create_app
 from regua_platform.auth import PrincipalDep, mint_token
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings, ServiceSettings
@@ -40,12 +37,6 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 class Settings(ServiceSettings):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -87,26 +78,9 @@ async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[d
         database=DatabaseSettings(url=store.database_url),
         kafka=kafka_settings,
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(definition, settings, role="all"), host="127.0.0.1", port=port, log_config=None
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    base = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-        await wait_for(lambda: _ready(client), timeout=60)
+    app = create_app(definition, settings, role="all")
+    async with serve(app) as client:
         yield {"client": client, "exporter": exporter, "consumed": consumed}
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=30)
-
-
-async def _ready(client: httpx.AsyncClient) -> bool:
-    try:
-        return (await client.get("/readyz")).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def token(**overrides: Any) -> str:

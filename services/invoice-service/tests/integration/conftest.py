@@ -5,8 +5,6 @@ listener recording every invoice event the service publishes."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,16 +13,15 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 import regua_platform.migrations
 from invoice_service.main import DEFINITION
 from invoice_service.settings import Settings
-from regua_contracts import Envelope, new_envelope, parse_envelope
+from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
-from regua_devtools.testing import wait_for
+from regua_devtools.testing import collect_events, serve
 from regua_platform.app import create_app
 from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
@@ -34,12 +31,6 @@ from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSetting
 SECRET = "invoice-service-test-secret-0123456789-abcdefgh"
 #: 12:00 in São Paulo on 2026-03-10.
 START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def token(tenant_id: UUID) -> str:
@@ -116,25 +107,6 @@ async def migrated(database_url: str) -> str:
     return database_url
 
 
-async def _listen(kafka: KafkaSettings, sink: list[Envelope], ready: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        namespaced(INVOICE_EVENTS, kafka.topic_namespace),
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    ready.set()
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            for records in batch.values():
-                sink.extend(parse_envelope(r.value) for r in records)
-    finally:
-        await consumer.stop()
-
-
 @pytest.fixture
 async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Service]:
     clock = FixedClock(START)
@@ -144,36 +116,12 @@ async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator
         kafka=kafka_settings,
         overdue_scan_interval_seconds=0.1,
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(DEFINITION, settings, role="all", clock=clock),
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-        )
-    )
-    task = asyncio.create_task(server.serve())
     producer = idempotent_producer(kafka_settings, client_id="invoice-tests")
     await producer.start()
-    events: list[Envelope] = []
-    ready = asyncio.Event()
-    listener = asyncio.create_task(_listen(kafka_settings, events, ready))
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-        await wait_for(lambda: _ready(client), timeout=60)
-        await asyncio.wait_for(ready.wait(), timeout=30)
-        yield Service(client=client, clock=clock, kafka=kafka_settings, producer=producer, events=events)
-    listener.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await listener
-    await producer.stop()
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=30)
-
-
-async def _ready(client: httpx.AsyncClient) -> bool:
+    app = create_app(DEFINITION, settings, role="all", clock=clock)
+    topic = namespaced(INVOICE_EVENTS, kafka_settings.topic_namespace)
     try:
-        response = await client.get("/readyz")
-    except httpx.TransportError:
-        return False
-    return response.status_code == 200
+        async with collect_events(kafka_settings.bootstrap_servers, topic) as events, serve(app) as client:
+            yield Service(client=client, clock=clock, kafka=kafka_settings, producer=producer, events=events)
+    finally:
+        await producer.stop()

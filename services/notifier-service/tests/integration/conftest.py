@@ -5,7 +5,6 @@ sandbox served in-process on free ports."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,6 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 import regua_platform.migrations
@@ -24,18 +22,12 @@ from regua_contracts import Envelope, new_envelope, parse_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import NOTIFICATION_EVENTS, namespaced
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import wait_for
+from regua_devtools.testing import free_port, serve
 from regua_platform.app import create_app
 from regua_platform.auth import mint_token
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
 SECRET = "notifier-test-secret-long-enough-for-hs256-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -107,13 +99,6 @@ class Notifier:
             await consumer.stop()
 
 
-async def _ready(client: httpx.AsyncClient) -> bool:
-    try:
-        return (await client.get("/readyz")).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture
 async def notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Notifier]:
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
@@ -133,23 +118,13 @@ async def notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterato
                 "wait_poll_seconds": 0.1,
             },
         )
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(DEFINITION, settings, role="all"), host="127.0.0.1", port=port, log_config=None
-            )
-        )
-        task = asyncio.create_task(server.serve())
         producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
         await producer.start()
         try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-                await wait_for(lambda: _ready(client), timeout=60)
+            async with serve(create_app(DEFINITION, settings, role="all")) as client:
                 yield Notifier(client, sandbox, kafka_settings, producer, uuid4())
         finally:
             await producer.stop()
-            server.should_exit = True
-            await asyncio.wait_for(task, timeout=30)
 
 
 Eventually = Callable[[], Awaitable[Any]]

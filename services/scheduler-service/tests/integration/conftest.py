@@ -4,7 +4,6 @@ free port, real Kafka topics under a fresh namespace, and a FixedClock the test 
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,14 +12,13 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
-from regua_contracts import Envelope, new_envelope, parse_envelope
+from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import DUNNING_STEP_DUE, namespaced
-from regua_devtools.testing import wait_for
+from regua_devtools.testing import collect_events, serve, wait_for
 from regua_platform import migrations
 from regua_platform.app import create_app
 from regua_platform.auth import mint_token
@@ -74,12 +72,6 @@ def token(tenant_id: UUID) -> str:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Served:
     client: httpx.AsyncClient
@@ -122,55 +114,22 @@ class Served:
         return seen
 
 
-async def _collect(kafka: KafkaSettings, sink: list[Envelope], ready: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(
-        namespaced(DUNNING_STEP_DUE, kafka.topic_namespace),
-        bootstrap_servers=kafka.bootstrap_servers,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    ready.set()
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            for records in batch.values():
-                sink.extend(parse_envelope(r.value or b"") for r in records)
-    finally:
-        await consumer.stop()
-
-
-async def _ready(client: httpx.AsyncClient) -> bool:
-    try:
-        return (await client.get("/readyz")).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture
 async def served(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Served]:
     await clean(migrated)
     clock = FixedClock(START)
     app = create_app(DEFINITION, settings_for(migrated, kafka_settings), role="all", clock=clock)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    task = asyncio.create_task(server.serve())
     producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
     await producer.start()
-    step_due: list[Envelope] = []
-    ready = asyncio.Event()
-    collector = asyncio.create_task(_collect(kafka_settings, step_due, ready))
-    await asyncio.wait_for(ready.wait(), timeout=30)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-        await wait_for(lambda: _ready(client), timeout=60)
-        # The consumer group must own its partitions before events are produced.
-        await wait_for(
-            lambda: app.state.runtime.consumer and app.state.runtime.consumer.ready.is_set(), timeout=60
-        )
-        yield Served(client=client, clock=clock, kafka=kafka_settings, producer=producer, step_due=step_due)
-    collector.cancel()
-    await asyncio.gather(collector, return_exceptions=True)
-    await producer.stop()
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=30)
+    topic = namespaced(DUNNING_STEP_DUE, kafka_settings.topic_namespace)
+    try:
+        async with collect_events(kafka_settings.bootstrap_servers, topic) as step_due, serve(app) as client:
+            # The consumer group must own its partitions before events are produced.
+            await wait_for(
+                lambda: app.state.runtime.consumer and app.state.runtime.consumer.ready.is_set(), timeout=60
+            )
+            yield Served(
+                client=client, clock=clock, kafka=kafka_settings, producer=producer, step_due=step_due
+            )
+    finally:
+        await producer.stop()

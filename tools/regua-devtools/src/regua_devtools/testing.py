@@ -10,12 +10,19 @@ under a fresh namespace.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import socket
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer
 
+from regua_contracts import Envelope, parse_envelope
 from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, namespaced
 from regua_devtools.devstack.infra import Infra, ensure_infra
 from regua_devtools.devstack.topics import ensure_topics
@@ -88,3 +95,67 @@ async def wait_for(predicate: object, *, timeout: float = 20.0, interval: float 
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/readyz")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any, *, timeout: float = 60.0) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ASYNC109
+    """Serve ``app`` with uvicorn on a free port (real HTTP) and yield a client
+    bound to it once ``/readyz`` answers 200; shut the server down afterwards."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            await wait_for(lambda: task.done() or _ready(client), timeout=timeout)
+            if task.done():
+                task.result()
+                raise RuntimeError("the server stopped during start-up")
+            yield client
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=30)
+
+
+@contextlib.asynccontextmanager
+async def collect_events(bootstrap: str, topic: str) -> AsyncIterator[list[Envelope]]:
+    """Every event committed to ``topic`` (namespaced name) while the block
+    runs, parsed; the consumer is positioned before the block starts."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    sink: list[Envelope] = []
+
+    async def pump() -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            for records in batch.values():
+                sink.extend(parse_envelope(r.value or b"") for r in records)
+
+    task = asyncio.create_task(pump())
+    try:
+        yield sink
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await consumer.stop()
