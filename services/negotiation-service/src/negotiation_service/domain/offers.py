@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from uuid import UUID
 
 BPS = Decimal(10_000)
@@ -195,3 +196,14 @@ def simulate(
             )
         )
     return offers
+
+
+def rules_to_dict(rules: OfferRules) -> dict[str, Any]:
+    return asdict(rules)
+
+
+def rules_from_dict(data: dict[str, Any]) -> OfferRules:
+    values = dict(data)
+    values["discount_tiers"] = tuple(DiscountTier(**t) for t in values.get("discount_tiers", ()))
+    values["eligibility"] = Eligibility(**values.get("eligibility", {}))
+    return OfferRules(**values)

@@ -1,8 +1,101 @@
 """Tables of negotiation-service, all in the ``negotiation`` schema."""
 
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
 from regua_platform.db import service_metadata
 from regua_platform.messaging import messaging_tables
 
 SCHEMA = "negotiation"
 metadata = service_metadata(SCHEMA)
 messaging = messaging_tables(metadata)
+
+#: A tenant's offer rules (JSON of the API body); tenants without a row use the defaults.
+offer_rules = Table(
+    "offer_rules",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("rules", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Projection of invoice-service's invoices from regua.invoice.events (last known values).
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("debtor_id", UUID(as_uuid=True), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("amount_due_cents", BigInteger, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("agreement_id", UUID(as_uuid=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("invoices_tenant_id_debtor_id_idx", "tenant_id", "debtor_id"),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("seq", BigInteger, Identity(always=True), nullable=False, unique=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("debtor_id", UUID(as_uuid=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("invoice_ids", JSONB, nullable=False),
+    Column("original_cents", BigInteger, nullable=False),
+    Column("discount_cents", BigInteger, nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("monthly_rate", String(16), nullable=False),
+    Column("tolerance_days", Integer, nullable=False),
+    Column("reason", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Index("agreements_tenant_id_debtor_id_seq_idx", "tenant_id", "debtor_id", "seq"),
+)
+
+installments = Table(
+    "installments",
+    metadata,
+    #: Also the id of the installment invoice invoice-service creates.
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("agreement_id", UUID(as_uuid=True), nullable=False),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("paid_at", DateTime(timezone=True)),
+    Index("installments_agreement_id_idx", "agreement_id"),
+)
+
+#: Which invoices an agreement renegotiates. The partial unique index makes one
+#: invoice belong to at most one active agreement: racing acceptances get one winner.
+agreement_invoices = Table(
+    "agreement_invoices",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("invoice_id", UUID(as_uuid=True), primary_key=True),
+    Column("agreement_id", UUID(as_uuid=True), primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Index(
+        "agreement_invoices_active_key",
+        "tenant_id",
+        "invoice_id",
+        unique=True,
+        postgresql_where=text("active"),
+    ),
+)

@@ -1,0 +1,214 @@
+"""Every query of negotiation-service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, and_, case, exists, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from negotiation_service.adapters.db.tables import (
+    agreement_invoices,
+    agreements,
+    installments,
+    invoices,
+    offer_rules,
+)
+
+
+class OfferRulesRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, tenant_id: UUID) -> dict[str, Any] | None:
+        row = (
+            await self.session.execute(
+                select(offer_rules.c.rules).where(offer_rules.c.tenant_id == tenant_id)
+            )
+        ).first()
+        return dict(row.rules) if row else None
+
+    async def put(self, tenant_id: UUID, rules: dict[str, Any], now: datetime) -> None:
+        stmt = pg_insert(offer_rules).values(tenant_id=tenant_id, rules=rules, updated_at=now)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[offer_rules.c.tenant_id], set_={"rules": rules, "updated_at": now}
+            )
+        )
+
+
+class InvoiceProjection:
+    """The last known state of invoice-service's invoices."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert_issued(
+        self,
+        *,
+        invoice_id: UUID,
+        tenant_id: UUID,
+        debtor_id: UUID,
+        amount_cents: int,
+        due_date: date,
+        agreement_id: UUID | None,
+        now: datetime,
+    ) -> None:
+        stmt = pg_insert(invoices).values(
+            id=invoice_id,
+            tenant_id=tenant_id,
+            debtor_id=debtor_id,
+            amount_cents=amount_cents,
+            amount_due_cents=amount_cents,
+            due_date=due_date,
+            status="open",
+            agreement_id=agreement_id,
+            updated_at=now,
+        )
+        # A redelivered issued event must not reset a later status.
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[invoices.c.id]))
+
+    async def update(
+        self, invoice_id: UUID, tenant_id: UUID, *, amount_due_cents: int, status: str | None, now: datetime
+    ) -> None:
+        values: dict[str, Any] = {"amount_due_cents": amount_due_cents, "updated_at": now}
+        if status is not None:
+            values["status"] = status
+        await self.session.execute(
+            update(invoices)
+            .where(invoices.c.id == invoice_id, invoices.c.tenant_id == tenant_id)
+            .values(**values)
+        )
+
+    async def mark_overdue(
+        self, invoice_id: UUID, tenant_id: UUID, *, amount_due_cents: int, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(invoices)
+            .where(invoices.c.id == invoice_id, invoices.c.tenant_id == tenant_id)
+            .values(
+                amount_due_cents=amount_due_cents,
+                status=case((invoices.c.status == "open", "overdue"), else_=invoices.c.status),
+                updated_at=now,
+            )
+        )
+
+    async def lock_many(self, tenant_id: UUID, ids: Sequence[UUID]) -> list[Row[Any]]:
+        """The rows, locked in id order (a fixed order: racing requests cannot deadlock)."""
+        query = (
+            select(invoices)
+            .where(invoices.c.tenant_id == tenant_id, invoices.c.id.in_(list(ids)))
+            .order_by(invoices.c.id)
+            .with_for_update()
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def get_many(self, tenant_id: UUID, ids: Sequence[UUID]) -> list[Row[Any]]:
+        query = select(invoices).where(invoices.c.tenant_id == tenant_id, invoices.c.id.in_(list(ids)))
+        return list((await self.session.execute(query)).all())
+
+
+class AgreementRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def invoices_in_active_agreements(self, tenant_id: UUID, ids: Sequence[UUID]) -> list[UUID]:
+        query = select(agreement_invoices.c.invoice_id).where(
+            agreement_invoices.c.tenant_id == tenant_id,
+            agreement_invoices.c.invoice_id.in_(list(ids)),
+            agreement_invoices.c.active,
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def add(self, agreement: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        await self.session.execute(insert(agreements).values(**agreement))
+        await self.session.execute(insert(installments), rows)
+        await self.session.execute(
+            insert(agreement_invoices),
+            [
+                {
+                    "tenant_id": agreement["tenant_id"],
+                    "invoice_id": UUID(i),
+                    "agreement_id": agreement["id"],
+                    "active": True,
+                }
+                for i in agreement["invoice_ids"]
+            ],
+        )
+
+    async def get(self, tenant_id: UUID, agreement_id: UUID, *, lock: bool = False) -> Row[Any] | None:
+        query = select(agreements).where(agreements.c.id == agreement_id, agreements.c.tenant_id == tenant_id)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).first()
+
+    async def installments_of(self, agreement_id: UUID) -> list[Row[Any]]:
+        query = (
+            select(installments)
+            .where(installments.c.agreement_id == agreement_id)
+            .order_by(installments.c.number)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def list_for_debtor(
+        self, tenant_id: UUID, debtor_id: UUID | None, after_seq: int | None, limit: int
+    ) -> list[Row[Any]]:
+        query = select(agreements).where(agreements.c.tenant_id == tenant_id)
+        if debtor_id is not None:
+            query = query.where(agreements.c.debtor_id == debtor_id)
+        if after_seq is not None:
+            query = query.where(agreements.c.seq > after_seq)
+        return list((await self.session.execute(query.order_by(agreements.c.seq).limit(limit))).all())
+
+    async def mark_installment_paid(
+        self, installment_id: UUID, tenant_id: UUID, now: datetime
+    ) -> UUID | None:
+        """The installment's agreement id when this marked it paid (None: unknown or already paid)."""
+        result = await self.session.execute(
+            update(installments)
+            .where(
+                installments.c.id == installment_id,
+                installments.c.tenant_id == tenant_id,
+                installments.c.paid_at.is_(None),
+            )
+            .values(paid_at=now)
+            .returning(installments.c.agreement_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def close(self, agreement_id: UUID, *, status: str, reason: str | None, now: datetime) -> None:
+        await self.session.execute(
+            update(agreements)
+            .where(agreements.c.id == agreement_id)
+            .values(status=status, reason=reason, closed_at=now)
+        )
+        if status == "broken":
+            # The original invoices are free to be renegotiated again.
+            await self.session.execute(
+                update(agreement_invoices)
+                .where(agreement_invoices.c.agreement_id == agreement_id)
+                .values(active=False)
+            )
+
+    async def lock_breakable(self, today: date, limit: int) -> list[Row[Any]]:
+        """Active agreements with an unpaid installment past due date + tolerance,
+        locked with SKIP LOCKED so concurrent workers share them and never both break one."""
+        overdue = exists().where(
+            and_(
+                installments.c.agreement_id == agreements.c.id,
+                installments.c.paid_at.is_(None),
+                installments.c.due_date + agreements.c.tolerance_days < today,
+            )
+        )
+        query = (
+            select(agreements)
+            .where(agreements.c.status == "active", overdue)
+            .order_by(agreements.c.seq)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).all())

@@ -1,0 +1,84 @@
+"""``/v1/agreements``: accept an offer, read an agreement, list a debtor's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+
+from negotiation_service.api.deps import UowDep, problems
+from negotiation_service.api.schemas import AgreementCreate, AgreementRead
+from negotiation_service.domain.agreements import local_today
+from negotiation_service.service_layer import agreements as use_cases
+from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
+from regua_platform.auth import PrincipalDep
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from regua_platform.problems import Problem
+
+router = APIRouter(prefix="/v1", tags=["agreements"])
+
+
+async def _read(uow: NegotiationUnitOfWork, tenant_id: UUID, agreement_id: UUID) -> AgreementRead:
+    agreement = await uow.agreements.get(tenant_id, agreement_id)
+    if agreement is None:
+        raise Problem(404, "Agreement not found")
+    parts = await uow.agreements.installments_of(agreement_id)
+    return AgreementRead.model_validate(
+        use_cases.agreement_view(agreement, parts, local_today(uow.clock.now()))
+    )
+
+
+@router.post(
+    "/agreements",
+    status_code=status.HTTP_201_CREATED,
+    summary="Accept an offer: the agreement and its installments (publishes agreement.created)",
+    responses={409: {"description": "invoices taken by another agreement, or the offer changed"}},
+)
+async def create_agreement(body: AgreementCreate, principal: PrincipalDep, uow: UowDep) -> AgreementRead:
+    now = uow.clock.now()
+    with problems():
+        agreement_id = await use_cases.accept_offer(
+            uow,
+            principal.tenant_id,
+            body.debtor_id,
+            body.invoice_ids,
+            offer_id=body.offer_id,
+            kind=body.kind,
+            today=local_today(now),
+            now=now,
+        )
+    read = await _read(uow, principal.tenant_id, agreement_id)
+    await uow.commit()
+    return read
+
+
+@router.get("/agreements/{agreement_id}", summary="An agreement with its installments and their status")
+async def get_agreement(agreement_id: UUID, principal: PrincipalDep, uow: UowDep) -> AgreementRead:
+    return await _read(uow, principal.tenant_id, agreement_id)
+
+
+@router.get("/agreements", summary="Agreements (of one debtor), oldest first, cursor-paginated")
+async def list_agreements(
+    principal: PrincipalDep,
+    uow: UowDep,
+    debtor_id: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[AgreementRead]:
+    after = None
+    if cursor is not None:
+        seq = decode_cursor(cursor).get("seq")
+        if not isinstance(seq, int):
+            raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.")
+        after = seq
+    rows = await uow.agreements.list_for_debtor(principal.tenant_id, debtor_id, after, limit + 1)
+    today = local_today(uow.clock.now())
+    items = [
+        AgreementRead.model_validate(
+            use_cases.agreement_view(r, await uow.agreements.installments_of(r.id), today)
+        )
+        for r in rows[:limit]
+    ]
+    next_cursor = encode_cursor({"seq": rows[limit - 1].seq}) if len(rows) > limit else None
+    return Page[AgreementRead](items=items, next_cursor=next_cursor)

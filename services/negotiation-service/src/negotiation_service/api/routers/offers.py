@@ -1,0 +1,42 @@
+"""``/v1/offer-rules`` and ``/v1/offers:simulate``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from negotiation_service.api.deps import UowDep, problems
+from negotiation_service.api.schemas import (
+    OfferRead,
+    OfferRulesCreate,
+    OfferRulesRead,
+    SimulateRequest,
+    SimulateResponse,
+)
+from negotiation_service.domain.agreements import local_today
+from negotiation_service.domain.offers import rules_to_dict
+from negotiation_service.service_layer import agreements as use_cases
+from regua_platform.auth import PrincipalDep
+
+router = APIRouter(prefix="/v1", tags=["offers"])
+
+
+@router.post("/offer-rules", summary="Set the tenant's offer rules (replaces them)")
+async def put_offer_rules(body: OfferRulesCreate, principal: PrincipalDep, uow: UowDep) -> OfferRulesRead:
+    await use_cases.put_rules(uow, principal.tenant_id, body.to_domain(), uow.clock.now())
+    await uow.commit()
+    return OfferRulesRead.model_validate({**body.model_dump(), "default": False})
+
+
+@router.get("/offer-rules", summary="The tenant's offer rules (built-in defaults until set)")
+async def get_offer_rules(principal: PrincipalDep, uow: UowDep) -> OfferRulesRead:
+    rules, default = await use_cases.get_rules(uow, principal.tenant_id)
+    return OfferRulesRead.model_validate({**rules_to_dict(rules), "default": default})
+
+
+@router.post("/offers:simulate", summary="Every offer that applies to these invoices of the debtor")
+async def simulate_offers(body: SimulateRequest, principal: PrincipalDep, uow: UowDep) -> SimulateResponse:
+    with problems():
+        offers = await use_cases.simulate_offers(
+            uow, principal.tenant_id, body.debtor_id, body.invoice_ids, local_today(uow.clock.now())
+        )
+    return SimulateResponse(offers=[OfferRead.of(o) for o in offers])

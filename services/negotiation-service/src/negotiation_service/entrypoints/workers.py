@@ -1,0 +1,36 @@
+"""Background loops run by the worker role."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from negotiation_service.domain.agreements import local_today
+from negotiation_service.service_layer.agreements import break_overdue_agreements
+from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
+from negotiation_service.settings import Settings
+from regua_platform.aio import sleep_unless
+from regua_platform.app import Runtime
+
+log = logging.getLogger("negotiation.breaker")
+
+
+async def agreement_breaker(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Every few seconds, break the agreements with an installment unpaid beyond
+    the tolerance, in batches of one transaction (SKIP LOCKED: replicas share
+    the work and an agreement is broken, and announced, once)."""
+    settings = runtime.settings
+    interval = settings.breaker_interval_seconds if isinstance(settings, Settings) else 30.0
+    batch = settings.breaker_batch_size if isinstance(settings, Settings) else 200
+    while not stop.is_set():
+        done = batch
+        while done == batch and not stop.is_set():
+            uow = runtime.uow()
+            assert isinstance(uow, NegotiationUnitOfWork)
+            async with uow:
+                now = runtime.clock.now()
+                done = await break_overdue_agreements(uow, today=local_today(now), now=now, limit=batch)
+                await uow.commit()
+            if done:
+                log.info("agreement.broken.batch", extra={"count": done})
+        await sleep_unless(stop, interval)
