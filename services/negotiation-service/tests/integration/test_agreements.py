@@ -75,6 +75,15 @@ async def test_simulate_accept_publishes_agreement_created(service: Service) -> 
         i["installment_id"] for i in agreement["installments"]
     ]
 
+    # An installment invoice is not renegotiated on its own.
+    first = UUID(agreement["installments"][0]["installment_id"])
+    await service.issued(debtor, 10_000, date(2026, 3, 13), first, UUID(agreement["agreement_id"]))
+
+    async def installment_refused() -> bool:
+        r = await service.post("/v1/offers:simulate", {"debtor_id": str(debtor), "invoice_ids": ids(first)})
+        return r.status_code == 409
+
+    await wait_for(installment_refused)
     # The invoices are taken now; reading and listing work.
     again = await service.post(
         "/v1/agreements", {"debtor_id": str(debtor), "invoice_ids": ids(a), "kind": "cash"}

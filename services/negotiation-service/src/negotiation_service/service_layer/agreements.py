@@ -59,6 +59,11 @@ async def _open_invoices(
     if missing:
         raise ServiceError(422, "Unknown invoices", f"Not invoices of this debtor: {', '.join(missing)}.")
     closed = [f"{r.id} ({r.status})" for r in rows if r.status not in RENEGOTIABLE]
+    # An installment of an agreement is not renegotiated on its own: a broken
+    # agreement restores the original invoices, which can then be.
+    closed += [
+        f"{r.id} (installment)" for r in rows if r.agreement_id is not None and r.status in RENEGOTIABLE
+    ]
     if closed:
         raise ServiceError(
             409, "Invoices not renegotiable", f"Only open or overdue invoices: {', '.join(closed)}."
