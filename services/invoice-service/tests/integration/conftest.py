@@ -20,7 +20,7 @@ from invoice_service.main import DEFINITION
 from invoice_service.settings import Settings
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
-from regua_contracts.topics import INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
+from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
 from regua_devtools.testing import collect_events, serve
 from regua_platform.app import create_app
 from regua_platform.auth import mint_token
@@ -70,14 +70,26 @@ class Service:
             if e.type == f"br.regua.{suffix}.v1" and (subject is None or e.subject == str(subject))
         ]
 
-    async def produce(self, payload: Payload, tenant: UUID | None = None) -> Envelope:
+    async def produce(
+        self,
+        payload: Payload,
+        tenant: UUID | None = None,
+        *,
+        topic: str = PAYMENT_EVENTS,
+        source: str = "/regua/payments-service",
+    ) -> Envelope:
         envelope = new_envelope(
-            payload, tenant_id=tenant or self.tenant, source="/regua/payments-service", time=self.clock.now()
+            payload, tenant_id=tenant or self.tenant, source=source, time=self.clock.now()
         )
         await self.producer.send_and_wait(
-            namespaced(PAYMENT_EVENTS, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
+            namespaced(topic, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
         )
         return envelope
+
+    async def produce_agreement(self, payload: Payload, tenant: UUID | None = None) -> Envelope:
+        return await self.produce(
+            payload, tenant, topic=AGREEMENT_EVENTS, source="/regua/negotiation-service"
+        )
 
     async def debtor(self, external_id: str | None = None, **extra: Any) -> dict[str, Any]:
         body = {

@@ -163,6 +163,12 @@ class InvoiceRead(BaseModel):
     cancelled_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    agreement_id: UUID | None = Field(
+        default=None, description="Set on an installment invoice: the agreement it belongs to"
+    )
+    renegotiated_in: UUID | None = Field(
+        default=None, description="Set on an original invoice: the agreement that renegotiated it last"
+    )
 
     @classmethod
     def of(cls, invoice: Invoice, *, today: date) -> InvoiceRead:
@@ -192,6 +198,8 @@ class InvoiceRead(BaseModel):
             cancelled_at=invoice.cancelled_at,
             created_at=invoice.created_at,
             updated_at=invoice.updated_at,
+            agreement_id=invoice.agreement_id,
+            renegotiated_in=invoice.renegotiated_in,
         )
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from invoice_service.consumers.agreements import (
+    on_agreement_broken_restore_invoices,
+    on_agreement_completed_settle_invoices,
+    on_agreement_created_renegotiate_invoices,
+)
 from invoice_service.consumers.payments import (
     on_payment_received_apply_to_invoice,
     on_payment_reversed_reopen_invoice,
@@ -12,4 +17,7 @@ from regua_platform.consumer import Handlers
 HANDLERS: Handlers = {
     "br.regua.payment.received.v1": [on_payment_received_apply_to_invoice],
     "br.regua.payment.reversed.v1": [on_payment_reversed_reopen_invoice],
+    "br.regua.agreement.created.v1": [on_agreement_created_renegotiate_invoices],
+    "br.regua.agreement.broken.v1": [on_agreement_broken_restore_invoices],
+    "br.regua.agreement.completed.v1": [on_agreement_completed_settle_invoices],
 }

@@ -65,6 +65,10 @@ class Invoice:
     cancelled_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    #: The agreement this invoice is an installment of.
+    agreement_id: UUID | None = None
+    #: The agreement that renegotiated this (original) invoice, if any.
+    renegotiated_in: UUID | None = None
 
     @property
     def rates(self) -> Rates:

@@ -43,6 +43,8 @@ async def create_invoice(
     now: datetime,
     known_debtors: set[UUID] | None = None,
     settings: TenantSettings | None = None,
+    invoice_id: UUID | None = None,
+    agreement_id: UUID | None = None,
 ) -> tuple[Invoice, bool]:
     """The invoice and whether it was created now (same idempotency rule as
     debtors). Publishes ``invoice.issued``, and ``invoice.overdue`` at once when
@@ -55,9 +57,11 @@ async def create_invoice(
         settings = await uow.tenant_settings.get(tenant_id)
     inserted = await uow.invoices.add_if_absent(
         {
-            "id": uuid4(),
+            # An agreement's installments come with their ids (deterministic, idempotent).
+            "id": invoice_id or uuid4(),
             "tenant_id": tenant_id,
             **asdict(fields),
+            "agreement_id": agreement_id,
             "status": "open",
             "late_fine_bps": settings.rates.late_fine_bps,
             "monthly_interest_bps": settings.rates.monthly_interest_bps,
@@ -80,6 +84,7 @@ async def create_invoice(
             due_date=invoice.due_date,
             issued_at=now,
             description=invoice.description,
+            agreement_id=invoice.agreement_id,
         ),
         tenant_id=tenant_id,
         subject=str(invoice.id),

@@ -16,6 +16,7 @@ from invoice_service.adapters.db.tables import (
     invoices,
     payment_reversals,
     payments,
+    rejected_agreement_events,
     tenant_settings,
     unmatched_payment_events,
 )
@@ -147,8 +148,11 @@ class InvoiceRepository:
         due_before: date | None,
         after_seq: int | None,
         limit: int,
+        agreement_id: UUID | None = None,
     ) -> list[tuple[int, Invoice]]:
         query = select(invoices).where(invoices.c.tenant_id == tenant_id)
+        if agreement_id is not None:
+            query = query.where(invoices.c.agreement_id == agreement_id)
         if status is not None:
             query = query.where(invoices.c.status == status)
         if debtor_id is not None:
@@ -159,6 +163,43 @@ class InvoiceRepository:
             query = query.where(invoices.c.seq > after_seq)
         rows = (await self._session.execute(query.order_by(invoices.c.seq).limit(limit))).mappings().all()
         return [(int(r["seq"]), _invoice(r)) for r in rows]
+
+    async def lock_many(self, tenant_id: UUID, invoice_ids: Sequence[UUID]) -> list[Invoice]:
+        """The tenant's invoices among ``invoice_ids``, locked in a fixed order
+        (by id, so two transactions never deadlock), oldest due first."""
+        if not invoice_ids:
+            return []
+        query = (
+            select(invoices)
+            .where(invoices.c.tenant_id == tenant_id, invoices.c.id.in_(set(invoice_ids)))
+            .order_by(invoices.c.id)
+            .with_for_update()
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        return sorted((_invoice(r) for r in rows), key=lambda i: (i.due_date, i.created_at, i.id))
+
+    async def of_agreement(self, tenant_id: UUID, agreement_id: UUID) -> list[Invoice]:
+        """The installment invoices of an agreement, locked, by due date."""
+        query = (
+            select(invoices)
+            .where(invoices.c.tenant_id == tenant_id, invoices.c.agreement_id == agreement_id)
+            .order_by(invoices.c.id)
+            .with_for_update()
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        return sorted((_invoice(r) for r in rows), key=lambda i: (i.due_date, i.id))
+
+    async def record_rejected_agreement(self, values: Mapping[str, Any]) -> None:
+        await self._session.execute(
+            pg_insert(rejected_agreement_events).values(**values).on_conflict_do_nothing()
+        )
+
+    async def rejected_agreement_events(self, tenant_id: UUID, agreement_id: UUID) -> list[RowMapping]:
+        query = select(rejected_agreement_events).where(
+            rejected_agreement_events.c.tenant_id == tenant_id,
+            rejected_agreement_events.c.agreement_id == agreement_id,
+        )
+        return list((await self._session.execute(query)).mappings().all())
 
     async def update(self, invoice_id: UUID, values: Mapping[str, Any]) -> None:
         await self._session.execute(update(invoices).where(invoices.c.id == invoice_id).values(**values))

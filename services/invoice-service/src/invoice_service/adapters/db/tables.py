@@ -78,12 +78,20 @@ invoices = Table(
     Column("cancelled_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Set on an installment invoice: the agreement it is an installment of.
+    Column("agreement_id", UUID(as_uuid=True)),
+    # Set on an original invoice when an agreement renegotiates it: only that
+    # agreement's broken/completed events may move it out of ``renegotiated``.
+    Column("renegotiated_in", UUID(as_uuid=True)),
     UniqueConstraint("tenant_id", "external_id", name="invoices_tenant_id_external_id_key"),
     CheckConstraint("amount_cents > 0", name="amount_positive"),
     CheckConstraint("amount_paid_cents >= 0", name="paid_not_negative"),
 )
 Index("invoices_tenant_id_status_idx", invoices.c.tenant_id, invoices.c.status)
 Index("invoices_debtor_id_idx", invoices.c.debtor_id)
+Index(
+    "invoices_agreement_id_idx", invoices.c.agreement_id, postgresql_where=invoices.c.agreement_id.isnot(None)
+)
 # What the overdue worker scans: collectable invoices not flagged yet.
 Index(
     "invoices_overdue_scan_idx",
@@ -129,6 +137,21 @@ unmatched_payment_events = Table(
     Column("invoice_id", UUID(as_uuid=True), nullable=False),
     Column("payment_id", UUID(as_uuid=True), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Agreement events that could not be applied (an original invoice unknown to
+#: the tenant, of another debtor, or no longer collectable), one row per
+#: offending invoice, kept for reconciliation instead of being retried.
+rejected_agreement_events = Table(
+    "rejected_agreement_events",
+    metadata,
+    Column("event_id", String(100), primary_key=True),
+    Column("invoice_id", UUID(as_uuid=True), primary_key=True),
+    Column("event_type", String(200), nullable=False),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("agreement_id", UUID(as_uuid=True), nullable=False),
     Column("reason", String(200), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -154,6 +154,9 @@ async def list_invoices(
     uow: UowDep,
     status_: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
     debtor_id: UUID | None = None,
+    agreement_id: Annotated[
+        UUID | None, Query(description="Only the installment invoices of this agreement")
+    ] = None,
     due_before: Annotated[
         date | None, Query(description="Only invoices due strictly before this date")
     ] = None,
@@ -164,6 +167,7 @@ async def list_invoices(
         principal.tenant_id,
         status=status_,
         debtor_id=debtor_id,
+        agreement_id=agreement_id,
         due_before=due_before,
         after_seq=_seq(cursor),
         limit=limit + 1,
