@@ -51,6 +51,19 @@ async def on_invoice_status_changed_stop_steps(envelope: Envelope, uow: Schedule
     )
 
 
+async def on_invoice_status_changed_resume_steps(envelope: Envelope, uow: SchedulerUnitOfWork) -> None:
+    # An agreement broke: the invoice is collectable again and its paused steps resume.
+    event = envelope.payload
+    assert isinstance(event, InvoiceStatusChangedV1)
+    await plans.resume_dunning(
+        uow,
+        tenant_id=envelope.tenantid,
+        invoice_id=event.invoice_id,
+        previous_status=event.previous_status,
+        status=event.status,
+    )
+
+
 async def on_message_sent_mark_step(envelope: Envelope, uow: SchedulerUnitOfWork) -> None:
     event = envelope.payload
     assert isinstance(event, MessageSentV1)
@@ -71,7 +84,10 @@ async def on_message_failed_mark_step(envelope: Envelope, uow: SchedulerUnitOfWo
 HANDLERS: Handlers = {
     "br.regua.invoice.issued.v1": [on_invoice_issued_plan_steps],
     "br.regua.invoice.overdue.v1": [on_invoice_overdue_ensure_planned],
-    "br.regua.invoice.status-changed.v1": [on_invoice_status_changed_stop_steps],
+    "br.regua.invoice.status-changed.v1": [
+        on_invoice_status_changed_stop_steps,
+        on_invoice_status_changed_resume_steps,
+    ],
     "br.regua.notification.message-sent.v1": [on_message_sent_mark_step],
     "br.regua.notification.message-failed.v1": [on_message_failed_mark_step],
 }

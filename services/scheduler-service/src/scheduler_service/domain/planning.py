@@ -31,6 +31,16 @@ STOPPING_STATUSES: dict[str, str] = {
     # Paused rather than ended: an agreement that breaks resumes dunning (issue 4).
     "renegotiated": "invoice renegotiated: dunning paused",
 }
+PAUSED = STOPPING_STATUSES["renegotiated"]
+RESUMED = "dunning resumed: agreement broken"
+#: Statuses an invoice returns to from ``renegotiated`` when its agreement breaks.
+RESUMING_STATUSES: frozenset[str] = frozenset({"open", "overdue", "partially_paid"})
+
+
+def resumes_dunning(previous_status: str, status: str) -> bool:
+    """Whether a status change takes an invoice out of a paused renegotiation
+    back into collection (its agreement broke)."""
+    return previous_status == "renegotiated" and status in RESUMING_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +112,38 @@ def decide_fire(
     if opens == now:
         return FireDecision(fire=True)
     return FireDecision(fire=False, reschedule_to=opens)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedStep:
+    index: int
+    due_at: datetime
+    status: Literal["scheduled", "skipped"]
+
+
+def resume_steps(
+    paused: Sequence[tuple[int, datetime]],
+    *,
+    tz: ZoneInfo,
+    window: SendWindow | None,
+    now: datetime,
+    is_holiday: HolidayCalendar = national_holiday,
+) -> list[ResumedStep]:
+    """Plan again the steps a renegotiation paused, given as (index,
+    planned_for) in step order: the same rule as a fresh plan. Those still to
+    come fire at their times; of those whose time passed during the pause only
+    the latest fires (now, or when the window next opens), the others are
+    skipped; a step overtaken by a later one firing no later is skipped too."""
+    catch_up_at = next_allowed(now, window, tz, is_holiday)
+    drafts: list[tuple[int, datetime]] = []
+    for index, planned in paused:
+        fires = next_allowed(planned, window, tz, is_holiday)
+        drafts.append((index, catch_up_at if fires <= now else fires))
+    return [
+        ResumedStep(
+            index,
+            fires,
+            "skipped" if any(later <= fires for _, later in drafts[position + 1 :]) else "scheduled",
+        )
+        for position, (index, fires) in enumerate(drafts)
+    ]

@@ -12,7 +12,16 @@ from zoneinfo import ZoneInfo
 from regua_contracts.dunning.v1 import Channel, StepAction, StepDueV1, Tone
 from regua_platform.problems import Problem
 from scheduler_service.adapters.db.repositories import PlanRecord, StepRecord
-from scheduler_service.domain.planning import CATCH_UP, STOPPING_STATUSES, decide_fire, plan_steps
+from scheduler_service.domain.planning import (
+    CATCH_UP,
+    PAUSED,
+    RESUMED,
+    STOPPING_STATUSES,
+    decide_fire,
+    plan_steps,
+    resume_steps,
+    resumes_dunning,
+)
 from scheduler_service.service_layer.policies import default_policy
 from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
 
@@ -83,6 +92,42 @@ async def stop_dunning(uow: SchedulerUnitOfWork, *, tenant_id: UUID, invoice_id:
         extra={"invoice_id": str(invoice_id), "status": status, "count": cancelled},
     )
     return cancelled
+
+
+async def resume_dunning(
+    uow: SchedulerUnitOfWork, *, tenant_id: UUID, invoice_id: UUID, previous_status: str, status: str
+) -> int:
+    """Plan again the steps a renegotiation paused, once its agreement broke
+    (the invoice went from ``renegotiated`` back to collectable); returns how
+    many are scheduled. A redelivery finds nothing paused and does nothing."""
+    if not resumes_dunning(previous_status, status):
+        return 0
+    plan = await uow.plans.get(tenant_id, invoice_id)
+    if plan is None:
+        return 0
+    paused = await uow.plans.paused_steps(tenant_id, invoice_id, reason=PAUSED)
+    now = uow.clock.now()
+    resumed = resume_steps(
+        [(step.step_index, step.planned_for) for step in paused],
+        tz=ZoneInfo(plan.timezone),
+        window=plan.send_window.to_window() if plan.send_window else None,
+        now=now,
+    )
+    by_index = {step.step_index: step for step in paused}
+    for decision in resumed:
+        await uow.plans.replan(
+            by_index[decision.index].id,
+            status=decision.status,
+            due_at=decision.due_at,
+            reason=RESUMED,
+            now=now,
+        )
+    scheduled = sum(1 for d in resumed if d.status == "scheduled")
+    log.info(
+        "scheduler.steps.resumed",
+        extra={"invoice_id": str(invoice_id), "scheduled": scheduled, "skipped": len(resumed) - scheduled},
+    )
+    return scheduled
 
 
 async def record_sent(uow: SchedulerUnitOfWork, *, tenant_id: UUID, step_id: UUID) -> bool:

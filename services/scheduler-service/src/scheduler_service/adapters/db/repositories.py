@@ -232,6 +232,30 @@ class PlanRepository:
         )
         return cast(int, result.rowcount)  # type: ignore[attr-defined]
 
+    async def paused_steps(self, tenant_id: UUID, invoice_id: UUID, *, reason: str) -> list[StepRecord]:
+        """The steps a pause cancelled (status ``cancelled`` with ``reason``), locked, in step order."""
+        rows = await self.session.execute(
+            select(steps)
+            .where(
+                steps.c.tenant_id == tenant_id,
+                steps.c.invoice_id == invoice_id,
+                steps.c.status == "cancelled",
+                steps.c.reason == reason,
+            )
+            .order_by(steps.c.step_index)
+            .with_for_update()
+        )
+        return [_step(row) for row in rows.all()]
+
+    async def replan(
+        self, step_id: UUID, *, status: StepStatus, due_at: datetime, reason: str, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(steps)
+            .where(steps.c.id == step_id)
+            .values(status=status, due_at=due_at, reason=reason, updated_at=now)
+        )
+
     async def record_outcome(
         self,
         tenant_id: UUID,
