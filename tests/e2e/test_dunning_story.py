@@ -12,114 +12,23 @@ and "ten days later" no further message leaves.
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
-import signal
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
 import pytest
 
 from regua_devtools.demo import sign
-from regua_devtools.devstack.infra import Infra
-from regua_devtools.devstack.services import service_named
-from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import free_port, fresh_namespace, wait_for
+from regua_devtools.testing import wait_for
 from regua_platform.auth import mint_token
 
-from .procs import ServiceProcess, service_process
+from .conftest import DAY, SECRET, TZ, Stack, brl, digits, emails_to, invoice_of, timeline_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
-SECRET = secrets.token_urlsafe(48)
-TZ = ZoneInfo("America/Sao_Paulo")
-DAY = 24 * 3600
-NAMES = ("invoice-service", "scheduler-service", "notifier-service", "payments-service")
-
-
-@dataclass
-class Stack:
-    procs: dict[str, ServiceProcess]
-    sandbox: Sandbox
-    offset_s: int = 0
-
-    def url(self, name: str) -> str:
-        return self.procs[name].base_url
-
-    async def restart(self, offset_s: int) -> None:
-        """Stop every service and start it again with its clock shifted."""
-        for p in self.procs.values():
-            p.stop(signal.SIGTERM)
-        self.offset_s = offset_s
-        for p in self.procs.values():
-            p.start(CLOCK_OFFSET_SECONDS=str(offset_s))
-        await asyncio.gather(*(p.wait_ready() for p in self.procs.values()))
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self.offset_s)
-
-
-@pytest.fixture(scope="module")
-async def stack(
-    infra: Infra, database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
-    namespace = await fresh_namespace(infra.bootstrap_servers, "story")
-    log_dir = tmp_path_factory.mktemp("story-logs")
-    async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
-        channel_env = {
-            "notifier-service": {
-                "SMTP__PORT": str(sandbox.smtp_port),
-                "SMS__BASE_URL": sandbox.http_url,
-                "WHATSAPP__BASE_URL": f"{sandbox.http_url}/v20.0",
-                "SENDER__RETRY_BASE_SECONDS": "0.2",
-                "SENDER__POLL_INTERVAL_MS": "100",
-            },
-            "scheduler-service": {"TIMER__INTERVAL_MS": "200"},
-            "invoice-service": {"OVERDUE_SCAN_INTERVAL_SECONDS": "1"},
-        }
-        procs = {
-            name: service_process(
-                service_named(name),
-                infra=infra,
-                database_url=database_url,
-                namespace=namespace,
-                secret=SECRET,
-                log_dir=log_dir,
-                **channel_env.get(name, {}),
-            )
-            for name in NAMES
-        }
-        results = await asyncio.gather(*(asyncio.to_thread(p.migrate) for p in procs.values()))
-        for name, result in zip(procs, results, strict=True):
-            assert result.returncode == 0, f"{name} migrate failed:\n{result.stderr.decode()}"
-        try:
-            for p in procs.values():
-                p.start()
-            await asyncio.gather(*(p.wait_ready() for p in procs.values()))
-            yield Stack(procs=procs, sandbox=sandbox)
-        finally:
-            for p in procs.values():
-                p.stop(signal.SIGKILL)
-
-
-def emails_to(sandbox: Sandbox, address: str) -> list[dict[str, Any]]:
-    return [m for m in sandbox.store.messages if m["channel"] == "email" and address in m["to"]]
-
-
-def brl(cents: int) -> str:
-    reais = f"{cents // 100:,}".replace(",", ".")
-    return f"R$ {reais},{cents % 100:02d}"
-
-
-def digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
 
 
 async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
@@ -239,7 +148,7 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
         assert pix["pix_copy_paste"] in body
         assert boleto["digitable_line"] in digits(body)
         assert "Escola Aurora Ltda" in body and "11.222.333/0001-81" in body
-        timeline = await _timeline(http, stack, invoice_id)
+        timeline = await timeline_of(http, stack, invoice_id)
         assert [s["status"] for s in timeline][:2] == ["sent", "scheduled"] or [
             s["status"] for s in timeline
         ][:2] == ["due", "scheduled"]
@@ -247,7 +156,7 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
         # Four days later (two days overdue): one overdue message, no burst.
         await stack.restart(4 * DAY)
         await wait_for(lambda: len(emails_to(stack.sandbox, email)) >= 2, timeout=60)
-        invoice = await _invoice(http, stack, invoice_id)
+        invoice = await invoice_of(http, stack, invoice_id)
         assert invoice["status"] == "overdue"
         days = invoice["days_overdue"]
         assert days >= 1
@@ -256,7 +165,7 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
         assert invoice["fine_cents"] == fine
         assert invoice["amount_due_cents"] == principal + fine + interest
         due_now = invoice["amount_due_cents"]
-        timeline = await _timeline(http, stack, invoice_id)
+        timeline = await timeline_of(http, stack, invoice_id)
         statuses = {s["name"]: s["status"] for s in timeline}
         assert statuses["vespera"] == "skipped"  # catch-up: only the latest missed step
         assert statuses["atraso"] in ("due", "sent")
@@ -291,10 +200,10 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
         assert outcomes == ["recorded", "duplicate"]
 
         async def paid() -> bool:
-            return (await _invoice(http, stack, invoice_id))["status"] == "paid"
+            return (await invoice_of(http, stack, invoice_id))["status"] == "paid"
 
         await wait_for(paid, timeout=30)
-        invoice = await _invoice(http, stack, invoice_id)
+        invoice = await invoice_of(http, stack, invoice_id)
         assert invoice["amount_paid_cents"] == due_now
         assert invoice["amount_due_cents"] == 0
         payments = (
@@ -303,7 +212,7 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
         assert len(payments) == 1
 
         async def final_cancelled() -> bool:
-            steps = await _timeline(http, stack, invoice_id)
+            steps = await timeline_of(http, stack, invoice_id)
             return {s["name"]: s["status"] for s in steps}["final"] == "cancelled"
 
         await wait_for(final_cancelled, timeout=30)
@@ -313,18 +222,6 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
         await stack.restart(10 * DAY)
         await asyncio.sleep(3)
         assert len(emails_to(stack.sandbox, email)) == sent_before == 2
-        statuses = {s["name"]: s["status"] for s in await _timeline(http, stack, invoice_id)}
+        statuses = {s["name"]: s["status"] for s in await timeline_of(http, stack, invoice_id)}
         assert statuses["final"] == "cancelled"
-        assert (await _invoice(http, stack, invoice_id))["status"] == "paid"
-
-
-async def _timeline(http: httpx.AsyncClient, stack: Stack, invoice_id: str) -> list[dict[str, Any]]:
-    r = await http.get(f"{stack.url('scheduler-service')}/v1/invoices/{invoice_id}/timeline")
-    assert r.status_code == 200, r.text
-    return list(r.json()["steps"])
-
-
-async def _invoice(http: httpx.AsyncClient, stack: Stack, invoice_id: str) -> dict[str, Any]:
-    r = await http.get(f"{stack.url('invoice-service')}/v1/invoices/{invoice_id}")
-    assert r.status_code == 200, r.text
-    return dict(r.json())
+        assert (await invoice_of(http, stack, invoice_id))["status"] == "paid"

@@ -1,0 +1,127 @@
+"""The four-plus-one services as separate processes with the channel sandbox,
+over the session's Kafka and PostgreSQL, with a clock that can be moved by
+restarting them (``Stack.restart(offset_s)``)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from regua_devtools.devstack.infra import Infra
+from regua_devtools.devstack.services import service_named
+from regua_devtools.sandbox import Sandbox, running_sandbox
+from regua_devtools.testing import free_port, fresh_namespace
+
+from .procs import ServiceProcess, service_process
+
+SECRET = secrets.token_urlsafe(48)
+TZ = ZoneInfo("America/Sao_Paulo")
+DAY = 24 * 3600
+NAMES = (
+    "invoice-service",
+    "scheduler-service",
+    "notifier-service",
+    "payments-service",
+    "negotiation-service",
+)
+
+
+@dataclass
+class Stack:
+    procs: dict[str, ServiceProcess]
+    sandbox: Sandbox
+    offset_s: int = 0
+
+    def url(self, name: str) -> str:
+        return self.procs[name].base_url
+
+    async def restart(self, offset_s: int) -> None:
+        """Stop every service and start it again with its clock shifted."""
+        for p in self.procs.values():
+            p.stop(signal.SIGTERM)
+        self.offset_s = offset_s
+        for p in self.procs.values():
+            p.start(CLOCK_OFFSET_SECONDS=str(offset_s))
+        await asyncio.gather(*(p.wait_ready() for p in self.procs.values()))
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset_s)
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    infra: Infra, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    namespace = await fresh_namespace(infra.bootstrap_servers, "story")
+    log_dir = tmp_path_factory.mktemp("story-logs")
+    async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
+        channel_env = {
+            "notifier-service": {
+                "SMTP__PORT": str(sandbox.smtp_port),
+                "SMS__BASE_URL": sandbox.http_url,
+                "WHATSAPP__BASE_URL": f"{sandbox.http_url}/v20.0",
+                "SENDER__RETRY_BASE_SECONDS": "0.2",
+                "SENDER__POLL_INTERVAL_MS": "100",
+            },
+            "scheduler-service": {"TIMER__INTERVAL_MS": "200"},
+            "invoice-service": {"OVERDUE_SCAN_INTERVAL_SECONDS": "1"},
+            "negotiation-service": {"BREAKER_INTERVAL_SECONDS": "1"},
+        }
+        procs = {
+            name: service_process(
+                service_named(name),
+                infra=infra,
+                database_url=database_url,
+                namespace=namespace,
+                secret=SECRET,
+                log_dir=log_dir,
+                **channel_env.get(name, {}),
+            )
+            for name in NAMES
+        }
+        results = await asyncio.gather(*(asyncio.to_thread(p.migrate) for p in procs.values()))
+        for name, result in zip(procs, results, strict=True):
+            assert result.returncode == 0, f"{name} migrate failed:\n{result.stderr.decode()}"
+        try:
+            for p in procs.values():
+                p.start()
+            await asyncio.gather(*(p.wait_ready() for p in procs.values()))
+            yield Stack(procs=procs, sandbox=sandbox)
+        finally:
+            for p in procs.values():
+                p.stop(signal.SIGKILL)
+
+
+def emails_to(sandbox: Sandbox, address: str) -> list[dict[str, Any]]:
+    return [m for m in sandbox.store.messages if m["channel"] == "email" and address in m["to"]]
+
+
+def brl(cents: int) -> str:
+    reais = f"{cents // 100:,}".replace(",", ".")
+    return f"R$ {reais},{cents % 100:02d}"
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+async def timeline_of(http: httpx.AsyncClient, stack: Stack, invoice_id: str) -> list[dict[str, Any]]:
+    r = await http.get(f"{stack.url('scheduler-service')}/v1/invoices/{invoice_id}/timeline")
+    assert r.status_code == 200, r.text
+    return list(r.json()["steps"])
+
+
+async def invoice_of(http: httpx.AsyncClient, stack: Stack, invoice_id: str) -> dict[str, Any]:
+    r = await http.get(f"{stack.url('invoice-service')}/v1/invoices/{invoice_id}")
+    assert r.status_code == 200, r.text
+    return dict(r.json())
