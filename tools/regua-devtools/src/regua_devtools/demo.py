@@ -112,6 +112,7 @@ class Urls:
     scheduler: str
     notifier: str
     payments: str
+    negotiation: str
 
 
 def sign(secret: str, body: bytes, t: int) -> str:
@@ -192,9 +193,13 @@ def load(
                 )
                 invoice_ids.append((invoice["id"], due))
         echo(f"Demo: {debtors} debtors and {len(invoice_ids)} invoices loaded.")
-        for invoice_id, _due in rng.sample(invoice_ids, k=min(paid, len(invoice_ids))):
+        chosen = rng.sample(invoice_ids, k=min(paid + 1, len(invoice_ids)))
+        for invoice_id, _due in chosen[:paid]:
             _pay_by_pix(http, urls, tenant_id, invoice_id, webhook_secret)
         echo(f"Demo: {paid} invoices paid by signed Pix webhooks.")
+        if len(chosen) > paid:
+            _renegotiate(http, urls, chosen[paid][0])
+            echo("Demo: one invoice renegotiated into 3 installments.")
 
 
 def _stable_cpf(cpf: CPF, rng: random.Random) -> str:
@@ -226,6 +231,20 @@ def _pay_by_pix(http: httpx.Client, urls: Urls, tenant_id: str, invoice_id: str,
             headers={"Content-Type": "application/json", "X-Regua-Signature": sign(secret, body, t)},
         )
     )
+
+
+def _renegotiate(http: httpx.Client, urls: Urls, invoice_id: str) -> None:
+    debtor_id = _ok(http.get(f"{urls.invoice}/v1/invoices/{invoice_id}"))["debtor_id"]
+    body = {"debtor_id": debtor_id, "invoice_ids": [invoice_id]}
+    deadline = time.monotonic() + 60
+    while True:  # negotiation-service learns of the invoice through events
+        response = http.post(f"{urls.negotiation}/v1/offers:simulate", json=body)
+        if (response.status_code == 200 and response.json()["offers"]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    kinds = [o["kind"] for o in _ok(response)["offers"]]
+    kind = "installments_3" if "installments_3" in kinds else kinds[0]
+    _ok(http.post(f"{urls.negotiation}/v1/agreements", json={**body, "kind": kind}))
 
 
 def _wait_for_pix_charge(http: httpx.Client, urls: Urls, invoice_id: str) -> dict[str, Any]:

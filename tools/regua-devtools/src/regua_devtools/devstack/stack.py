@@ -112,7 +112,9 @@ def load_demo(root: Path, tenant_id: str, token: str, echo: Echo) -> dict[str, s
     if known.get(LOADED_KEY) == tenant_id:
         echo("Demo data already loaded.")
         return {**kept, LOADED_KEY: tenant_id}
-    urls = demo.Urls(*(service_named(n).base_url for n in ("invoice", "scheduler", "notifier", "payments")))
+    urls = demo.Urls(
+        *(service_named(n).base_url for n in ("invoice", "scheduler", "notifier", "payments", "negotiation"))
+    )
     try:
         demo.load(urls, tenant_id=tenant_id, token=token, webhook_secret=webhook_secret, echo=echo)
     except (RuntimeError, httpx.HTTPError) as exc:
