@@ -5,12 +5,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from negotiation_service.adapters.db.tables import SCHEMA, messaging, metadata
+from negotiation_service.api.portal import router as portal
 from negotiation_service.api.routers import agreements, offers
 from negotiation_service.consumers import HANDLERS
 from negotiation_service.entrypoints.workers import agreement_breaker
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from negotiation_service.settings import Settings
-from regua_contracts.topics import INVOICE_EVENTS
+from regua_contracts.topics import INVOICE_EVENTS, PAYMENT_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
 
 DEFINITION = ServiceDefinition(
@@ -22,8 +23,8 @@ DEFINITION = ServiceDefinition(
     messaging=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
     uow_class=NegotiationUnitOfWork,
-    routers=[offers.router, agreements.router],
-    subscriptions=[INVOICE_EVENTS],
+    routers=[offers.router, agreements.router, portal.router],
+    subscriptions=[INVOICE_EVENTS, PAYMENT_EVENTS],
     handlers=HANDLERS,
     workers=[agreement_breaker],
 )

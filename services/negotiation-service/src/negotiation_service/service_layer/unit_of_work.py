@@ -8,6 +8,7 @@ from negotiation_service.adapters.db.repositories import (
     AgreementRepository,
     InvoiceProjection,
     OfferRulesRepository,
+    PortalRepository,
 )
 from regua_platform.uow import UnitOfWork
 
@@ -16,10 +17,12 @@ class NegotiationUnitOfWork(UnitOfWork):
     rules: OfferRulesRepository
     invoices: InvoiceProjection
     agreements: AgreementRepository
+    portal: PortalRepository
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.rules = OfferRulesRepository(self.session)
         self.invoices = InvoiceProjection(self.session)
         self.agreements = AgreementRepository(self.session)
+        self.portal = PortalRepository(self.session)
         return self

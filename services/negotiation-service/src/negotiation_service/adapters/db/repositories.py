@@ -7,13 +7,15 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, case, exists, insert, select, update
+from sqlalchemy import Row, and_, case, exists, insert, not_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from negotiation_service.adapters.db.tables import (
     agreement_invoices,
     agreements,
+    charges,
+    debtors,
     installments,
     invoices,
     offer_rules,
@@ -210,5 +212,97 @@ class AgreementRepository:
             .order_by(agreements.c.seq)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+        return list((await self.session.execute(query)).all())
+
+
+class PortalRepository:
+    """What the debtor portal reads: the debtor, their invoices, charges and agreements."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert_charge(self, values: dict[str, Any]) -> None:
+        stmt = pg_insert(charges).values(**values)
+        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[charges.c.id]))
+
+    async def upsert_debtor(
+        self, debtor_id: UUID, tenant_id: UUID, name: str, consents: dict[str, bool], now: datetime
+    ) -> None:
+        stmt = pg_insert(debtors).values(
+            id=debtor_id, tenant_id=tenant_id, name=name, consents=consents, updated_at=now
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[debtors.c.id],
+                set_={"name": name, "consents": consents, "updated_at": now},
+                where=debtors.c.tenant_id == tenant_id,
+            )
+        )
+
+    async def debtor(self, tenant_id: UUID, debtor_id: UUID) -> Row[Any] | None:
+        query = select(debtors).where(debtors.c.id == debtor_id, debtors.c.tenant_id == tenant_id)
+        return (await self.session.execute(query)).first()
+
+    async def set_consent(
+        self, tenant_id: UUID, debtor_id: UUID, channel: str, consent: bool, now: datetime
+    ) -> None:
+        row = await self.debtor(tenant_id, debtor_id)
+        consents = dict(row.consents) if row else {}
+        consents[channel] = consent
+        stmt = pg_insert(debtors).values(
+            id=debtor_id, tenant_id=tenant_id, name="", consents=consents, updated_at=now
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[debtors.c.id],
+                set_={"consents": consents, "updated_at": now},
+                where=debtors.c.tenant_id == tenant_id,
+            )
+        )
+
+    async def open_invoices(
+        self, tenant_id: UUID, debtor_id: UUID, statuses: Sequence[str]
+    ) -> list[Row[Any]]:
+        """The debtor's invoices in these statuses, with whether an active agreement holds them."""
+        taken = exists().where(
+            agreement_invoices.c.tenant_id == invoices.c.tenant_id,
+            agreement_invoices.c.invoice_id == invoices.c.id,
+            agreement_invoices.c.active,
+        )
+        query = (
+            select(invoices, taken.label("in_agreement"))
+            .where(
+                invoices.c.tenant_id == tenant_id,
+                invoices.c.debtor_id == debtor_id,
+                invoices.c.status.in_(list(statuses)),
+            )
+            .order_by(invoices.c.due_date, invoices.c.id)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def invoice(self, tenant_id: UUID, debtor_id: UUID, invoice_id: UUID) -> Row[Any] | None:
+        query = select(invoices).where(
+            invoices.c.id == invoice_id, invoices.c.tenant_id == tenant_id, invoices.c.debtor_id == debtor_id
+        )
+        return (await self.session.execute(query)).first()
+
+    async def charges_of(self, tenant_id: UUID, invoice_ids: Sequence[UUID]) -> list[Row[Any]]:
+        query = (
+            select(charges)
+            .where(charges.c.tenant_id == tenant_id, charges.c.invoice_id.in_(list(invoice_ids)))
+            .order_by(charges.c.created_at)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def agreements_of(self, tenant_id: UUID, debtor_id: UUID) -> list[Row[Any]]:
+        query = (
+            select(agreements)
+            .where(
+                agreements.c.tenant_id == tenant_id,
+                agreements.c.debtor_id == debtor_id,
+                not_(agreements.c.status == "broken"),
+            )
+            .order_by(agreements.c.seq.desc())
         )
         return list((await self.session.execute(query)).all())

@@ -99,3 +99,32 @@ agreement_invoices = Table(
         postgresql_where=text("active"),
     ),
 )
+
+#: Ways to pay an invoice (Pix, boleto) from payments-service's charge-created.
+charges = Table(
+    "charges",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("invoice_id", UUID(as_uuid=True), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("txid", String(35)),
+    Column("pix_copy_paste", String(512)),
+    Column("digitable_line", String(47)),
+    Column("barcode", String(44)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("charges_tenant_id_invoice_id_idx", "tenant_id", "invoice_id"),
+)
+
+#: Just enough of the debtor for the portal: a name to greet and the consents
+#: shown on the preferences page (no document, no contacts).
+debtors = Table(
+    "debtors",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("consents", JSONB, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

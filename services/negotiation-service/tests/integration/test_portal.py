@@ -1,0 +1,148 @@
+"""The debtor portal against the real service: links, session cookie, pages,
+pay page with Pix and boleto, payment noticed, negotiation, isolation, rate limit."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from regua_devtools.testing import wait_for
+
+from .conftest import Service
+from .portal_helpers import DIGITABLE, charges, debtor_updated, field, link
+
+pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
+
+
+async def test_bad_and_expired_links_show_no_data(service: Service) -> None:
+    r = await service.client.get("/portal/l/not-a-valid-token")
+    assert r.status_code == 401 and "Link inválido" in r.text and 'lang="pt-BR"' in r.text
+    assert "set-cookie" not in r.headers
+    expired = link(service, uuid4(), uuid4(), ttl_days=-1)
+    r = await service.client.get(expired)
+    assert r.status_code == 410 and "expirou" in r.text and "R$" not in r.text
+    r = await service.client.get("/portal")
+    assert r.status_code == 401 and "sessão terminou" in r.text
+    # A forged cookie is no session either.
+    async with httpx.AsyncClient(
+        base_url=str(service.client.base_url), cookies={"regua_portal": "AAAA" * 20}
+    ) as forged:
+        assert (await forged.get("/portal")).status_code == 401
+
+
+async def test_portal_lists_debts_and_pays_with_pix(service: Service) -> None:
+    debtor, stranger = uuid4(), uuid4()
+    a = await service.issued(debtor, 100_000, date(2026, 2, 8))
+    b = await service.issued(debtor, 23_456, date(2026, 3, 20))
+    await service.overdue(debtor, a, date(2026, 2, 8), 123_456)
+    theirs = await service.issued(stranger, 50_000, date(2026, 2, 8))
+    await debtor_updated(service, debtor, "Maria Aparecida Souza")
+    pix = await charges(service, debtor, a, 123_456, date(2026, 2, 8))
+    await service.known(debtor, [a, b])
+    await service.known(stranger, [theirs])
+
+    r = await service.client.get(link(service, debtor, a))
+    assert r.status_code == 303 and r.headers["location"] == "/portal"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Path=/portal" in cookie
+
+    async def home_ready() -> bool:
+        r = await service.client.get("/portal")
+        return r.status_code == 200 and "Olá, Maria." in r.text and "R$ 1.234,56" in r.text
+
+    await wait_for(home_ready)
+    home = (await service.client.get("/portal")).text
+    assert "Suas pendências" in home
+    assert "R$ 1.000,00" in home and "08/02/2026" in home  # original amount, due date
+    assert "R$ 234,56" in home and "20/03/2026" in home
+    assert "Vencida" in home and "Souza" not in home
+
+    async def pay_ready() -> bool:
+        return DIGITABLE in (await service.client.get(f"/portal/faturas/{a}")).text
+
+    await wait_for(pay_ready)
+    pay = (await service.client.get(f"/portal/faturas/{a}")).text
+    assert "Copiar código Pix" in pay and pix in pay and 'readonly value="' in pay
+    assert re.search(r'<img class="qr" src="data:image/svg\+xml[^"]+" alt="QR Code Pix', pay)
+    assert f"/portal/api/faturas/{a}/status" in pay
+    status = await service.client.get(f"/portal/api/faturas/{a}/status")
+    assert status.json() == {"status": "overdue", "paid": False}
+
+    # Another debtor's invoice, another tenant's link, junk ids: 404 pages with no data.
+    r = await service.client.get(f"/portal/faturas/{theirs}")
+    assert r.status_code == 404 and "R$" not in r.text
+    assert (await service.client.get(f"/portal/api/faturas/{theirs}/status")).status_code == 404
+    assert (await service.client.get("/portal/faturas/zzz")).status_code == 404
+    async with httpx.AsyncClient(base_url=str(service.client.base_url)) as other:
+        await other.get(link(service, debtor, a, tenant=uuid4()))
+        r = await other.get(f"/portal/faturas/{a}")
+        assert r.status_code == 404
+
+    await service.status_changed(debtor, a, "paid", previous="overdue", paid=123_456)
+
+    async def paid() -> bool:
+        return bool((await service.client.get(f"/portal/api/faturas/{a}/status")).json()["paid"])
+
+    await wait_for(paid)
+    assert "Pagamento recebido! Obrigado." in (await service.client.get(f"/portal/faturas/{a}")).text
+
+
+async def test_negotiate_accept_three_installments(service: Service) -> None:
+    debtor = uuid4()
+    a = await service.issued(debtor, 60_000, date(2026, 2, 8))
+    b = await service.issued(debtor, 40_000, date(2026, 3, 1))
+    await service.known(debtor, [a, b])
+    await service.client.get(link(service, debtor, a))
+    page = await service.client.get("/portal/negociar")
+    assert page.status_code == 200 and str(a) in page.text and str(b) in page.text
+    r = await service.client.get("/portal/negociar/ofertas", params={"fatura": [str(a), str(b)]})
+    assert r.status_code == 200 and "3 parcelas de" in r.text and "13/03/2026" in r.text
+    offer = re.search(r'name="oferta" value="([0-9a-f]+)" id="oferta-installments_3"', r.text)
+    assert offer
+    csrf = field(r.text, "csrf")
+    form = {"csrf": csrf, "fatura": [str(a), str(b)], "oferta": offer.group(1), "confirmo": "sim"}
+
+    forged = await service.client.post("/portal/negociar/aceitar", data={**form, "csrf": "x" * 40})
+    assert forged.status_code == 403
+    unconfirmed = await service.client.post("/portal/negociar/aceitar", data={**form, "confirmo": ""})
+    assert unconfirmed.status_code == 400
+
+    r = await service.client.post("/portal/negociar/aceitar", data=form)
+    assert r.status_code == 303, r.text
+    location = r.headers["location"]
+    assert location.startswith("/portal/acordos/")
+    agreement_id = location.rsplit("/", 1)[1]
+    await wait_for(lambda: service.of_type("agreement.created", agreement_id))
+    page = await service.client.get(location)
+    assert page.status_code == 200 and "Parcela 3 de 3" in page.text and "A vencer" in page.text
+    # Accepting again: those invoices are taken.
+    again = await service.client.post("/portal/negociar/aceitar", data=form)
+    assert again.status_code == 409
+
+    # The installment invoices and their charges arrive: their codes appear.
+    body = (await service.get(f"/v1/agreements/{agreement_id}")).json()
+    first = body["installments"][0]
+    inst = UUID(first["installment_id"])
+    await service.issued(debtor, first["amount_cents"], date(2026, 3, 13), inst, UUID(agreement_id))
+    pix = await charges(service, debtor, inst, first["amount_cents"], date(2026, 3, 13))
+
+    async def codes_shown() -> bool:
+        text = (await service.client.get(location)).text
+        return pix in text and DIGITABLE in text and f"/portal/faturas/{inst}" in text
+
+    await wait_for(codes_shown)
+    # Another debtor cannot see the agreement.
+    async with httpx.AsyncClient(base_url=str(service.client.base_url)) as other:
+        await other.get(link(service, uuid4(), a))
+        assert (await other.get(location)).status_code == 404
+
+
+async def test_requests_are_rate_limited(service: Service) -> None:
+    codes = [(await service.client.get("/portal/l/junk")).status_code for _ in range(70)]
+    assert codes[0] == 401 and codes[-1] == 429
+    r = await service.client.get("/portal/l/junk")
+    assert "Muitas solicitações" in r.text and r.headers["retry-after"] == "60"
