@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_contracts.topics import INVOICE_EVENTS, namespaced
 from regua_devtools.devstack.infra import ensure_infra
-from regua_devtools.testing import fresh_namespace
+from regua_devtools.testing import drop_namespace, fresh_namespace
 from regua_platform.clock import SystemClock
 from regua_platform.db import create_engine, create_sessionmaker, service_metadata
 from regua_platform.kafka import idempotent_producer
@@ -105,6 +105,7 @@ async def main(n: int) -> None:
         print(f"bare idempotent producer (peer):              {n / raw_s:,.0f} events/s ({raw_s:.2f} s)")
         print(f"relay / bare producer throughput ratio:       {raw_s / relay_s:.2f}")
     finally:
+        await drop_namespace(infra.bootstrap_servers, ns)
         await engine.dispose()
         await admin.execute(f'drop database "{db}" with (force)')
         await admin.close()

@@ -20,7 +20,7 @@ import pytest
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import free_port, fresh_namespace
+from regua_devtools.testing import drop_namespace, free_port, fresh_namespace
 
 from .procs import ServiceProcess, service_process
 
@@ -100,6 +100,7 @@ async def stack(
         finally:
             for p in procs.values():
                 p.stop(signal.SIGKILL)
+            await drop_namespace(infra.bootstrap_servers, namespace)
 
 
 def emails_to(sandbox: Sandbox, address: str) -> list[dict[str, Any]]:

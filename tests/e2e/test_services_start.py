@@ -18,7 +18,7 @@ import pytest
 
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import SERVICES, Service, script_path
-from regua_devtools.testing import fresh_namespace
+from regua_devtools.testing import drop_namespace, fresh_namespace
 
 from .procs import ServiceProcess, service_process
 
@@ -49,6 +49,7 @@ async def running(
     finally:
         for p in procs.values():
             p.stop(signal.SIGKILL)
+        await drop_namespace(infra.bootstrap_servers, namespace)
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)

@@ -21,6 +21,7 @@ import httpx
 import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from regua_contracts import Envelope, parse_envelope
 from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, namespaced
@@ -69,17 +70,32 @@ async def fresh_namespace(bootstrap: str, prefix: str = "t") -> str:
     return namespace
 
 
+async def drop_namespace(bootstrap: str, namespace: str) -> None:
+    """Delete every topic of ``namespace``: a broker that kept each test's topics
+    would run out of file handles after a few thousand partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith(namespace)]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+
+
 @pytest.fixture
-async def kafka_settings(infra: Infra) -> KafkaSettings:
-    """Kafka settings whose every topic is fresh: a new namespace per test."""
+async def kafka_settings(infra: Infra) -> AsyncIterator[KafkaSettings]:
+    """Kafka settings whose every topic is fresh: a new namespace per test,
+    deleted afterwards."""
     namespace = await fresh_namespace(infra.bootstrap_servers)
-    return KafkaSettings(
+    yield KafkaSettings(
         bootstrap_servers=infra.bootstrap_servers,
         topic_namespace=namespace,
         retry_backoff_ms=10,
         retry_backoff_max_ms=50,
         relay_poll_interval_ms=20,
     )
+    await drop_namespace(infra.bootstrap_servers, namespace)
 
 
 async def wait_for(predicate: object, *, timeout: float = 20.0, interval: float = 0.05) -> None:  # noqa: ASYNC109
