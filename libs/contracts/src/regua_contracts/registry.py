@@ -12,7 +12,7 @@ from regua_contracts.agreement.v1 import (
     AgreementCreatedV1,
 )
 from regua_contracts.base import Payload
-from regua_contracts.debtor.v1 import DebtorUpdatedV1
+from regua_contracts.debtor.v1 import DebtorConsentChangedV1, DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
 from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
@@ -58,6 +58,12 @@ EVENTS: tuple[EventSpec, ...] = (
         DebtorUpdatedV1,
         topics.INVOICE_EVENTS,
         "A debtor was created or changed: contacts, channel preferences, consents.",
+    ),
+    EventSpec(
+        "br.regua.debtor.consent-changed.v1",
+        DebtorConsentChangedV1,
+        topics.INVOICE_EVENTS,
+        "A debtor opted in or out of one channel (from the portal).",
     ),
     EventSpec(
         "br.regua.dunning.step-due.v1",

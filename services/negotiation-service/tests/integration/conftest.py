@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
 
 import regua_platform.migrations
 from negotiation_service.main import DEFINITION
@@ -27,6 +28,7 @@ from regua_devtools.testing import collect_events, serve, wait_for
 from regua_platform.app import create_app
 from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
+from regua_platform.db import create_engine
 from regua_platform.kafka import idempotent_producer
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
@@ -156,8 +158,18 @@ async def migrated(database_url: str) -> str:
     return database_url
 
 
+async def drop_stale_outbox(database_url: str) -> None:
+    """Tests share one database but each has its own Kafka namespace: an event a
+    previous test left unrelayed targets a deleted topic and would block the relay."""
+    engine = create_engine(DatabaseSettings(url=database_url), application_name="negotiation-tests")
+    async with engine.begin() as conn:
+        await conn.execute(text("truncate negotiation.outbox"))
+    await engine.dispose()
+
+
 @pytest.fixture
 async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Service]:
+    await drop_stale_outbox(migrated)
     clock = FixedClock(START)
     settings = Settings(
         auth=AuthSettings(jwt_secret=SECRET),

@@ -10,7 +10,8 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from regua_devtools.testing import wait_for
+from regua_contracts.topics import INVOICE_EVENTS, namespaced
+from regua_devtools.testing import collect_events, wait_for
 
 from .conftest import Service
 from .portal_helpers import DIGITABLE, charges, debtor_updated, field, link
@@ -146,3 +147,40 @@ async def test_requests_are_rate_limited(service: Service) -> None:
     assert codes[0] == 401 and codes[-1] == 429
     r = await service.client.get("/portal/l/junk")
     assert "Muitas solicitações" in r.text and r.headers["retry-after"] == "60"
+
+
+async def test_opt_out_of_a_channel_is_announced(service: Service) -> None:
+    debtor = uuid4()
+    a = await service.issued(debtor)
+    await debtor_updated(service, debtor, "João", {"email": True})
+    await service.known(debtor, [a])
+    topic = namespaced(INVOICE_EVENTS, service.kafka.topic_namespace)
+    async with collect_events(service.kafka.bootstrap_servers, topic) as events:
+        await service.client.get(link(service, debtor, a))
+        page = await service.client.get("/portal/preferencias")
+        assert page.status_code == 200 and 'id="canal-whatsapp" checked' in page.text
+        csrf = field(page.text, "csrf")
+        assert (
+            await service.client.post("/portal/preferencias", data={"canal": ["email"]})
+        ).status_code == 403
+        r = await service.client.post("/portal/preferencias", data={"csrf": csrf, "canal": ["email", "sms"]})
+        assert r.status_code == 200 and "Preferências salvas" in r.text
+        assert 'id="canal-whatsapp">' in r.text and 'id="canal-email" checked' in r.text
+
+        def changed() -> list[dict[str, object]]:
+            return [e.data for e in events if e.type == "br.regua.debtor.consent-changed.v1"]
+
+        await wait_for(changed)
+        assert changed() == [
+            {
+                "debtor_id": str(debtor),
+                "channel": "whatsapp",
+                "consent": False,
+                "changed_at": changed()[0]["changed_at"],
+            }
+        ]
+        # Saving the same choice again announces nothing new.
+        await service.client.post("/portal/preferencias", data={"csrf": csrf, "canal": ["email", "sms"]})
+        page = await service.client.get("/portal/preferencias")
+        assert 'id="canal-whatsapp">' in page.text
+    assert len(changed()) == 1

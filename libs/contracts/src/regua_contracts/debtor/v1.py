@@ -28,3 +28,12 @@ class DebtorUpdatedV1(Payload):
     #: Per channel: may Régua use it? Absent means no recorded objection.
     consents: dict[Channel, bool] = Field(default_factory=dict)
     updated_at: Instant
+
+
+class DebtorConsentChangedV1(Payload):
+    """The debtor said yes or no to one channel themselves (the portal's
+    preferences page). Whoever sends messages honours it at once."""
+
+    channel: Channel
+    consent: bool
+    changed_at: Instant

@@ -6,7 +6,7 @@ from __future__ import annotations
 from notifier_service.service_layer.sender import create_delivery
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from regua_contracts import Envelope
-from regua_contracts.debtor.v1 import DebtorUpdatedV1
+from regua_contracts.debtor.v1 import DebtorConsentChangedV1, DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1
@@ -17,6 +17,15 @@ async def on_debtor_updated_project(envelope: Envelope, uow: NotifierUnitOfWork)
     payload = envelope.payload
     assert isinstance(payload, DebtorUpdatedV1)
     await uow.projections.upsert_debtor(envelope.tenantid, payload)
+
+
+async def on_debtor_consent_changed_project(envelope: Envelope, uow: NotifierUnitOfWork) -> None:
+    """An opt-out from the portal: the next message already skips that channel."""
+    payload = envelope.payload
+    assert isinstance(payload, DebtorConsentChangedV1)
+    await uow.projections.set_consent(
+        envelope.tenantid, payload.debtor_id, payload.channel, payload.consent, payload.changed_at
+    )
 
 
 async def on_invoice_issued_project(envelope: Envelope, uow: NotifierUnitOfWork) -> None:
@@ -61,6 +70,7 @@ async def on_step_due_create_delivery(envelope: Envelope, uow: NotifierUnitOfWor
 
 HANDLERS: Handlers = {
     "br.regua.debtor.updated.v1": [on_debtor_updated_project],
+    "br.regua.debtor.consent-changed.v1": [on_debtor_consent_changed_project],
     "br.regua.invoice.issued.v1": [on_invoice_issued_project],
     "br.regua.invoice.overdue.v1": [on_invoice_overdue_project],
     "br.regua.invoice.status-changed.v1": [on_invoice_status_changed_project],

@@ -42,6 +42,7 @@ from negotiation_service.domain.portal import (
     verify_session,
 )
 from negotiation_service.service_layer import agreements as use_cases
+from negotiation_service.service_layer import portal as portal_use_cases
 from negotiation_service.service_layer.errors import ServiceError
 from negotiation_service.settings import Settings
 from regua_platform.app import Runtime
@@ -490,3 +491,38 @@ async def agreement(agreement_id: str, request: Request, uow: UowDep) -> Respons
         installments=installments,
         csrf=visit.csrf,
     )
+
+
+@router.get("/preferencias")
+async def preferences(request: Request, uow: UowDep) -> Response:
+    visit = _visit(request)
+    if not isinstance(visit, Visit):
+        return visit
+    s = visit.session
+    consents = await portal_use_cases.consents_of(uow, s.tenant_id, s.debtor_id)
+    return page("preferences.html", channels=_channels(consents), csrf=visit.csrf, saved=False)
+
+
+def _channels(consents: dict[str, bool]) -> list[dict[str, Any]]:
+    return [{"id": c, "label": CHANNELS[c], "allowed": consents[c]} for c in portal_use_cases.PORTAL_CHANNELS]
+
+
+@router.post("/preferencias")
+async def save_preferences(request: Request, uow: UowDep) -> Response:
+    visit = _visit(request)
+    if not isinstance(visit, Visit):
+        return visit
+    form = await _form(request)
+    if not csrf_valid(_keys(request).csrf, visit.cookie, (form.get("csrf") or [""])[0]):
+        return message(
+            403, "Não foi possível salvar", "Abra a página de novo e tente outra vez.", back="/portal"
+        )
+    s = visit.session
+    allowed = set(form.get("canal", []))
+    wanted = {c: c in allowed for c in portal_use_cases.PORTAL_CHANNELS}
+    await portal_use_cases.change_consents(
+        uow, s.tenant_id, s.debtor_id, wanted, _runtime(request).clock.now()
+    )
+    await uow.commit()
+    consents = await portal_use_cases.consents_of(uow, s.tenant_id, s.debtor_id)
+    return page("preferences.html", channels=_channels(consents), csrf=visit.csrf, saved=True)

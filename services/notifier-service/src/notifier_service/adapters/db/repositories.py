@@ -55,6 +55,20 @@ class ProjectionRepository:
             )
         )
 
+    async def set_consent(
+        self, tenant_id: UUID, debtor_id: UUID, channel: str, consent: bool, changed_at: datetime
+    ) -> None:
+        """The debtor's own choice for one channel (portal), applied at once.
+        ``updated_at`` advances so an older debtor.updated arriving late cannot undo it."""
+        await self.session.execute(
+            sa.update(debtors)
+            .where(debtors.c.debtor_id == debtor_id, debtors.c.tenant_id == tenant_id)
+            .values(
+                consents=debtors.c.consents.op("||")(sa.func.jsonb_build_object(channel, consent)),
+                updated_at=sa.func.greatest(debtors.c.updated_at, changed_at),
+            )
+        )
+
     async def invoice_issued(self, tenant_id: UUID, p: InvoiceIssuedV1) -> None:
         stmt = insert(invoices).values(
             invoice_id=p.invoice_id,
