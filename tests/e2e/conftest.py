@@ -20,7 +20,7 @@ import pytest
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import drop_namespace, free_port, fresh_namespace
+from regua_devtools.testing import drop_namespace, free_port, fresh_database, fresh_namespace
 
 from .procs import ServiceProcess, service_process
 
@@ -59,12 +59,13 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-async def stack(
-    infra: Infra, database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Stack]:
+async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     namespace = await fresh_namespace(infra.bootstrap_servers, "story")
     log_dir = tmp_path_factory.mktemp("story-logs")
-    async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
+    async with (
+        fresh_database(infra) as database_url,
+        running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox,
+    ):
         channel_env = {
             "notifier-service": {
                 "SMTP__PORT": str(sandbox.smtp_port),

@@ -18,7 +18,7 @@ import pytest
 
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import SERVICES, Service, script_path
-from regua_devtools.testing import drop_namespace, fresh_namespace
+from regua_devtools.testing import drop_namespace, fresh_database, fresh_namespace
 
 from .procs import ServiceProcess, service_process
 
@@ -27,14 +27,21 @@ SECRET = secrets.token_urlsafe(48)
 
 
 @pytest.fixture(scope="module")
+async def db(infra: Infra) -> AsyncIterator[str]:
+    """The services' own database: nothing left over by other tests."""
+    async with fresh_database(infra) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 async def running(
-    infra: Infra, database_url: str, tmp_path_factory: pytest.TempPathFactory
+    infra: Infra, db: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[dict[str, ServiceProcess]]:
     namespace = await fresh_namespace(infra.bootstrap_servers, "e2e")
     log_dir = tmp_path_factory.mktemp("logs")
     procs = {
         s.name: service_process(
-            s, infra=infra, database_url=database_url, namespace=namespace, secret=SECRET, log_dir=log_dir
+            s, infra=infra, database_url=db, namespace=namespace, secret=SECRET, log_dir=log_dir
         )
         for s in SERVICES
     }
@@ -69,10 +76,8 @@ async def test_service_serves_health_metrics_and_openapi(
         assert "regua_http_request_duration_seconds_bucket" in metrics
 
 
-async def test_migrations_created_each_service_schema(
-    running: dict[str, ServiceProcess], database_url: str
-) -> None:
-    conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+async def test_migrations_created_each_service_schema(running: dict[str, ServiceProcess], db: str) -> None:
+    conn = await asyncpg.connect(db.replace("+asyncpg", ""))
     try:
         rows = await conn.fetch(
             "select table_schema, table_name from information_schema.tables "

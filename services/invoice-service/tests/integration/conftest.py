@@ -21,7 +21,7 @@ from invoice_service.settings import Settings
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
-from regua_devtools.testing import collect_events, serve
+from regua_devtools.testing import clear_outbox, collect_events, serve
 from regua_platform.app import create_app
 from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
@@ -121,6 +121,7 @@ async def migrated(database_url: str) -> str:
 
 @pytest.fixture
 async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Service]:
+    await clear_outbox(migrated, "invoice")
     clock = FixedClock(START)
     settings = Settings(
         auth=AuthSettings(jwt_secret=SECRET),

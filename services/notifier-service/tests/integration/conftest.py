@@ -22,7 +22,7 @@ from regua_contracts import Envelope, new_envelope, parse_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import NOTIFICATION_EVENTS, namespaced
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import free_port, serve
+from regua_devtools.testing import clear_outbox, free_port, serve
 from regua_platform.app import create_app
 from regua_platform.auth import mint_token
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
@@ -101,6 +101,7 @@ class Notifier:
 
 @pytest.fixture
 async def notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Notifier]:
+    await clear_outbox(migrated, "notifier")
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
         settings = Settings(
             auth=AuthSettings(jwt_secret=SECRET),

@@ -18,7 +18,7 @@ from payments_service.settings import Settings
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import PAYMENT_EVENTS, namespaced
-from regua_devtools.testing import collect_events, serve
+from regua_devtools.testing import clear_outbox, collect_events, serve
 from regua_platform import migrations
 from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
@@ -69,6 +69,7 @@ class Harness:
 
 @pytest.fixture
 async def harness(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Harness]:
+    await clear_outbox(migrated, "payments")
     clock = FixedClock(NOW)
     settings = Settings(
         auth=AuthSettings(jwt_secret=SECRET),

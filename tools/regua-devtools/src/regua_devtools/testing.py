@@ -41,9 +41,9 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-@pytest.fixture(scope="session")
-async def database_url(infra: Infra) -> AsyncIterator[str]:
-    """A database of its own for this test session, dropped afterwards."""
+@contextlib.asynccontextmanager
+async def fresh_database(infra: Infra) -> AsyncIterator[str]:
+    """A new, empty database on the test server, dropped afterwards."""
     name = f"regua_test_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(_libpq(infra.database_url))
     try:
@@ -57,6 +57,24 @@ async def database_url(infra: Infra) -> AsyncIterator[str]:
         await admin.execute(f'drop database if exists "{name}" with (force)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(infra: Infra) -> AsyncIterator[str]:
+    """A database of its own for this test session, dropped afterwards."""
+    async with fresh_database(infra) as url:
+        yield url
+
+
+async def clear_outbox(database_url: str, schema: str) -> None:
+    """Drop events an earlier test left unpublished: their topics (that test's
+    namespace) are gone, and the relay publishes in order, so they would hold
+    back every later event of the schema."""
+    conn = await asyncpg.connect(_libpq(database_url))
+    try:
+        await conn.execute(f'truncate "{schema}".outbox')
+    finally:
+        await conn.close()
 
 
 async def fresh_namespace(bootstrap: str, prefix: str = "t") -> str:
