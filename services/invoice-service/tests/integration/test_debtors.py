@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
 
 import pytest
 
+from regua_contracts.debtor.v1 import DebtorConsentChangedV1
+from regua_contracts.topics import INVOICE_EVENTS
 from regua_devtools.testing import wait_for
 
 from .conftest import Service
@@ -120,3 +123,29 @@ async def test_list_is_cursor_paginated_and_tenant_scoped(service: Service) -> N
     assert seen == ids
     assert (await service.get("/v1/debtors", cursor="garbage!")).status_code == 400
     assert (await service.get("/v1/debtors", tenant=uuid4())).json() == {"items": [], "next_cursor": None}
+
+
+async def test_an_opt_out_from_the_portal_is_kept_on_the_debtor(service: Service) -> None:
+    debtor = await service.debtor(email="ana@exemplo.com.br", consents={"email": True, "sms": True})
+    await service.produce(
+        DebtorConsentChangedV1(
+            debtor_id=UUID(debtor["id"]),
+            channel="sms",
+            consent=False,
+            changed_at=datetime(2026, 3, 10, 15, 5, tzinfo=UTC),
+        ),
+        topic=INVOICE_EVENTS,
+        source="/regua/negotiation-service",
+    )
+
+    async def opted_out() -> bool:
+        body = (await service.get(f"/v1/debtors/{debtor['id']}")).json()
+        return bool(body["consents"] == {"email": True, "sms": False})
+
+    await wait_for(opted_out, timeout=30)
+
+    def announced() -> bool:
+        updates = service.of_type("debtor.updated", debtor["id"])
+        return bool(updates) and updates[-1].payload.model_dump()["consents"] == {"email": True, "sms": False}
+
+    await wait_for(announced, timeout=30)
