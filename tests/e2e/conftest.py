@@ -5,22 +5,28 @@ restarting them (``Stack.restart(offset_s)``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import secrets
 import signal
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import httpx
+import orjson
 import pytest
 
+from regua_devtools.demo import sign
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
 from regua_devtools.testing import drop_namespace, free_port, fresh_database, fresh_namespace
+from regua_platform.auth import mint_token
 
 from .procs import ServiceProcess, service_process
 
@@ -127,3 +133,125 @@ async def invoice_of(http: httpx.AsyncClient, stack: Stack, invoice_id: str) -> 
     r = await http.get(f"{stack.url('invoice-service')}/v1/invoices/{invoice_id}")
     assert r.status_code == 200, r.text
     return dict(r.json())
+
+
+def step(name: str, offset: str, template: str, tone: str) -> dict[str, Any]:
+    """A policy step that sends an e-mail."""
+    return {"name": name, "offset": offset, "channels": ["email"], "template": template, "tone": tone}
+
+
+@dataclass
+class Tenant:
+    """A fresh tenant on the stack: a creditor, a Pix account with a webhook
+    secret, and an authenticated client."""
+
+    stack: Stack
+    http: httpx.AsyncClient
+    id: UUID
+    webhook_secret: str
+
+    async def call(self, method: str, service: str, path: str, *, status: int = 200, **kw: Any) -> Any:
+        r = await self.http.request(method, f"{self.stack.url(service)}{path}", **kw)
+        assert r.status_code == status, r.text
+        return r.json()
+
+    async def policy(self, *steps: dict[str, Any]) -> None:
+        body = {"name": "e2e", "default": True, "send_window": None, "steps": list(steps)}
+        await self.call("POST", "scheduler-service", "/v1/policies", status=201, json=body)
+
+    async def debtor_with_invoice(
+        self, *, name: str, email: str, amount_cents: int, due: date
+    ) -> tuple[str, str]:
+        debtor = await self.call(
+            "POST",
+            "invoice-service",
+            "/v1/debtors",
+            status=201,
+            json={
+                "external_id": f"d-{uuid4().hex[:8]}",
+                "name": name,
+                "document": "529.982.247-25",
+                "email": email,
+                "preferred_channels": ["email"],
+            },
+        )
+        invoice = await self.call(
+            "POST",
+            "invoice-service",
+            "/v1/invoices",
+            status=201,
+            json={
+                "external_id": f"i-{uuid4().hex[:8]}",
+                "debtor_id": debtor["id"],
+                "amount_cents": amount_cents,
+                "due_date": due.isoformat(),
+            },
+        )
+        return str(debtor["id"]), str(invoice["id"])
+
+    async def pix_charge(self, invoice_id: str) -> dict[str, Any]:
+        page = await self.call("GET", "payments-service", "/v1/charges", params={"invoice_id": invoice_id})
+        return dict(next(c for c in page["items"] if c["method"] == "pix"))
+
+    async def pay_by_pix(self, txid: str, cents: int, end_to_end_id: str | None = None) -> httpx.Response:
+        """Post the gateway's signed Pix webhook, at the stack's (shifted) time."""
+        body = orjson.dumps(
+            {
+                "pix": [
+                    {
+                        "endToEndId": end_to_end_id or "E" + uuid4().hex[:31],
+                        "txid": txid,
+                        "valor": f"{cents // 100}.{cents % 100:02d}",
+                        "horario": self.stack.now().astimezone(TZ).isoformat(timespec="seconds"),
+                    }
+                ]
+            }
+        )
+        t = int(time.time()) + self.stack.offset_s
+        return await self.http.post(
+            f"{self.stack.url('payments-service')}/v1/webhooks/pix/{self.id}",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Regua-Signature": sign(self.webhook_secret, body, t),
+            },
+        )
+
+
+@contextlib.asynccontextmanager
+async def new_tenant(stack: Stack) -> AsyncIterator[Tenant]:
+    tenant = uuid4()
+    token = mint_token(
+        secret=SECRET,
+        tenant_id=tenant,
+        scopes=["admin"],
+        issuer="regua-dev",
+        audience="regua",
+        ttl=timedelta(hours=1),
+        now=datetime.now(UTC),
+    )
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=15) as http:
+        t = Tenant(stack=stack, http=http, id=tenant, webhook_secret=secrets.token_urlsafe(24))
+        await t.call(
+            "PUT",
+            "payments-service",
+            "/v1/settings/pix",
+            json={
+                "pix_key": "financeiro@escola-aurora.com.br",
+                "merchant_name": "ESCOLA AURORA",
+                "merchant_city": "SAO PAULO",
+                "webhook_secret": t.webhook_secret,
+            },
+        )
+        await t.call(
+            "PUT",
+            "notifier-service",
+            "/v1/settings/creditor",
+            json={
+                "name": "Escola Aurora Ltda",
+                "document": "11222333000181",
+                "address": "Rua das Flores, 100, São Paulo - SP",
+                "portal_base_url": stack.url("negotiation-service"),
+            },
+        )
+        yield t

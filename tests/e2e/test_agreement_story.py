@@ -6,7 +6,7 @@ the original debt is restored and its dunning resumes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -14,9 +14,8 @@ import httpx
 import pytest
 
 from regua_devtools.testing import wait_for
-from regua_platform.auth import mint_token
 
-from .conftest import DAY, SECRET, TZ, Stack, invoice_of, timeline_of
+from .conftest import DAY, TZ, Stack, invoice_of, new_tenant, step, timeline_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
@@ -28,73 +27,20 @@ async def messages_of(http: httpx.AsyncClient, stack: Stack, invoice_id: str) ->
 
 
 async def test_agreement_pauses_dunning_and_a_broken_one_resumes_it(stack: Stack) -> None:
-    tenant = uuid4()
-    token = mint_token(
-        secret=SECRET,
-        tenant_id=tenant,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(hours=1),
-        now=datetime.now(UTC),
-    )
     today = datetime.now(TZ).date()
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=15) as http:
-        r = await http.post(
-            f"{stack.url('scheduler-service')}/v1/policies",
-            json={
-                "name": "agreement story",
-                "default": True,
-                "send_window": None,
-                "steps": [
-                    {
-                        "name": "lembrete",
-                        "offset": "-P3D",
-                        "channels": ["email"],
-                        "template": "reminder",
-                        "tone": "friendly",
-                    },
-                    {
-                        "name": "atraso",
-                        "offset": "P1D",
-                        "channels": ["email"],
-                        "template": "overdue",
-                        "tone": "firm",
-                    },
-                    {
-                        "name": "final",
-                        "offset": "P5D",
-                        "channels": ["email"],
-                        "template": "final_notice",
-                        "tone": "final",
-                    },
-                ],
-            },
+    async with new_tenant(stack) as tenant:
+        http = tenant.http
+        await tenant.policy(
+            step("lembrete", "-P3D", "reminder", "friendly"),
+            step("atraso", "P1D", "overdue", "firm"),
+            step("final", "P5D", "final_notice", "final"),
         )
-        assert r.status_code == 201, r.text
-        r = await http.post(
-            f"{stack.url('invoice-service')}/v1/debtors",
-            json={
-                "external_id": "cliente-acordo",
-                "name": "João Lima",
-                "document": "529.982.247-25",
-                "email": f"joao.{uuid4().hex[:8]}@exemplo.com.br",
-                "preferred_channels": ["email"],
-            },
+        debtor_id, original = await tenant.debtor_with_invoice(
+            name="João Lima",
+            email=f"joao.{uuid4().hex[:8]}@exemplo.com.br",
+            amount_cents=300_000,
+            due=today - timedelta(days=2),
         )
-        assert r.status_code == 201, r.text
-        debtor_id = r.json()["id"]
-        r = await http.post(
-            f"{stack.url('invoice-service')}/v1/invoices",
-            json={
-                "external_id": "fatura-acordo",
-                "debtor_id": debtor_id,
-                "amount_cents": 300_000,
-                "due_date": (today - timedelta(days=2)).isoformat(),
-            },
-        )
-        assert r.status_code == 201, r.text
-        original = r.json()["id"]
 
         # Two days overdue: only the latest missed step ("atraso") goes out.
         async def one_sent() -> bool:

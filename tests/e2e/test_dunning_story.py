@@ -12,128 +12,35 @@ and "ten days later" no further message leaves.
 from __future__ import annotations
 
 import asyncio
-import secrets
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import uuid4
 
-import httpx
-import orjson
 import pytest
 
-from regua_devtools.demo import sign
 from regua_devtools.testing import wait_for
-from regua_platform.auth import mint_token
 
-from .conftest import DAY, SECRET, TZ, Stack, brl, digits, emails_to, invoice_of, timeline_of
+from .conftest import DAY, TZ, Stack, brl, digits, emails_to, invoice_of, new_tenant, step, timeline_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
 
 async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
-    tenant = uuid4()
-    token = mint_token(
-        secret=SECRET,
-        tenant_id=tenant,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(hours=1),
-        now=datetime.now(UTC),
-    )
-    webhook_secret = secrets.token_urlsafe(24)
     email = f"maria.{uuid4().hex[:8]}@exemplo.com.br"
     principal = 150_000
     today = datetime.now(TZ).date()
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=15) as http:
-        # The creditor, its Pix account, and a régua.
-        r = await http.put(
-            f"{stack.url('payments-service')}/v1/settings/pix",
-            json={
-                "pix_key": "financeiro@escola-aurora.com.br",
-                "merchant_name": "ESCOLA AURORA",
-                "merchant_city": "SAO PAULO",
-                "webhook_secret": webhook_secret,
-            },
+    async with new_tenant(stack) as tenant:
+        http = tenant.http
+        await tenant.policy(
+            step("lembrete", "-P3D", "reminder", "friendly"),
+            step("vespera", "-P1D", "reminder", "friendly"),
+            step("atraso", "P1D", "overdue", "firm"),
+            step("final", "P5D", "final_notice", "final"),
         )
-        assert r.status_code == 200, r.text
-        r = await http.put(
-            f"{stack.url('notifier-service')}/v1/settings/creditor",
-            json={
-                "name": "Escola Aurora Ltda",
-                "document": "11222333000181",
-                "address": "Rua das Flores, 100, São Paulo - SP",
-                "portal_base_url": "http://127.0.0.1:8004",
-            },
-        )
-        assert r.status_code == 200, r.text
-        r = await http.post(
-            f"{stack.url('scheduler-service')}/v1/policies",
-            json={
-                "name": "story",
-                "default": True,
-                "send_window": None,
-                "steps": [
-                    {
-                        "name": "lembrete",
-                        "offset": "-P3D",
-                        "channels": ["email"],
-                        "template": "reminder",
-                        "tone": "friendly",
-                    },
-                    {
-                        "name": "vespera",
-                        "offset": "-P1D",
-                        "channels": ["email"],
-                        "template": "reminder",
-                        "tone": "friendly",
-                    },
-                    {
-                        "name": "atraso",
-                        "offset": "P1D",
-                        "channels": ["email"],
-                        "template": "overdue",
-                        "tone": "firm",
-                    },
-                    {
-                        "name": "final",
-                        "offset": "P5D",
-                        "channels": ["email"],
-                        "template": "final_notice",
-                        "tone": "final",
-                    },
-                ],
-            },
-        )
-        assert r.status_code == 201, r.text
-
         # A debtor and an invoice due in two days.
-        r = await http.post(
-            f"{stack.url('invoice-service')}/v1/debtors",
-            json={
-                "external_id": "aluno-1",
-                "name": "Maria Souza",
-                "document": "529.982.247-25",
-                "email": email,
-                "preferred_channels": ["email"],
-            },
+        _debtor, invoice_id = await tenant.debtor_with_invoice(
+            name="Maria Souza", email=email, amount_cents=principal, due=today + timedelta(days=2)
         )
-        assert r.status_code == 201, r.text
-        debtor_id = r.json()["id"]
-        due = today + timedelta(days=2)
-        r = await http.post(
-            f"{stack.url('invoice-service')}/v1/invoices",
-            json={
-                "external_id": "mensalidade-1",
-                "debtor_id": debtor_id,
-                "amount_cents": principal,
-                "due_date": due.isoformat(),
-                "description": "Mensalidade",
-            },
-        )
-        assert r.status_code == 201, r.text
-        invoice_id = r.json()["id"]
 
         # The reminder arrives with the amount, the Pix code and the linha digitável.
         await wait_for(lambda: emails_to(stack.sandbox, email), timeout=60)
@@ -172,29 +79,10 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
         assert statuses["final"] == "scheduled"
 
         # The debtor pays by Pix; the gateway posts the webhook twice.
-        payload = orjson.dumps(
-            {
-                "pix": [
-                    {
-                        "endToEndId": "E" + uuid4().hex[:31],
-                        "txid": pix["txid"],
-                        "valor": f"{due_now // 100}.{due_now % 100:02d}",
-                        "horario": stack.now().isoformat(timespec="seconds"),
-                    }
-                ]
-            }
-        )
+        end_to_end = "E" + uuid4().hex[:31]
         outcomes = []
         for _ in range(2):
-            t = int(time.time()) + stack.offset_s
-            r = await http.post(
-                f"{stack.url('payments-service')}/v1/webhooks/pix/{tenant}",
-                content=payload,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Regua-Signature": sign(webhook_secret, payload, t),
-                },
-            )
+            r = await tenant.pay_by_pix(pix["txid"], due_now, end_to_end)
             assert r.status_code == 200, r.text
             outcomes.append(r.json()["results"][0]["outcome"])
         assert outcomes == ["recorded", "duplicate"]

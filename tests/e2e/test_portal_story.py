@@ -7,24 +7,18 @@ signed Pix webhook, and see it marked paid on the page."""
 from __future__ import annotations
 
 import re
-import secrets
 import shutil
-import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-import httpx
-import orjson
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from regua_devtools.demo import sign
 from regua_devtools.testing import wait_for
-from regua_platform.auth import mint_token
 
-from .conftest import SECRET, TZ, Stack, emails_to
+from .conftest import TZ, Stack, emails_to, new_tenant, step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots" / "portal-e2e"
@@ -63,79 +57,14 @@ async def shot(page: Page, name: str) -> None:
 
 
 async def test_open_link_accept_installments_pay_the_first_by_pix(stack: Stack, browser: Browser) -> None:
-    tenant = uuid4()
-    token = mint_token(
-        secret=SECRET,
-        tenant_id=tenant,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(hours=1),
-        now=datetime.now(UTC),
-    )
-    webhook_secret = secrets.token_urlsafe(24)
     email = f"ana.{uuid4().hex[:8]}@exemplo.com.br"
     today = datetime.now(TZ).date()
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=15) as http:
-        r = await http.put(
-            f"{stack.url('payments-service')}/v1/settings/pix",
-            json={
-                "pix_key": "financeiro@escola-aurora.com.br",
-                "merchant_name": "ESCOLA AURORA",
-                "merchant_city": "SAO PAULO",
-                "webhook_secret": webhook_secret,
-            },
+    async with new_tenant(stack) as tenant:
+        http = tenant.http
+        await tenant.policy(step("atraso", "P1D", "overdue", "firm"))
+        await tenant.debtor_with_invoice(
+            name="Ana Paula Costa", email=email, amount_cents=240_000, due=today - timedelta(days=3)
         )
-        assert r.status_code == 200, r.text
-        r = await http.put(
-            f"{stack.url('notifier-service')}/v1/settings/creditor",
-            json={
-                "name": "Escola Aurora Ltda",
-                "document": "11222333000181",
-                "address": "Rua das Flores, 100, São Paulo - SP",
-                "portal_base_url": stack.url("negotiation-service"),
-            },
-        )
-        assert r.status_code == 200, r.text
-        r = await http.post(
-            f"{stack.url('scheduler-service')}/v1/policies",
-            json={
-                "name": "portal story",
-                "default": True,
-                "send_window": None,
-                "steps": [
-                    {
-                        "name": "atraso",
-                        "offset": "P1D",
-                        "channels": ["email"],
-                        "template": "overdue",
-                        "tone": "firm",
-                    }
-                ],
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = await http.post(
-            f"{stack.url('invoice-service')}/v1/debtors",
-            json={
-                "external_id": "aluna-portal",
-                "name": "Ana Paula Costa",
-                "document": "529.982.247-25",
-                "email": email,
-                "preferred_channels": ["email"],
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = await http.post(
-            f"{stack.url('invoice-service')}/v1/invoices",
-            json={
-                "external_id": "mensalidade-portal",
-                "debtor_id": r.json()["id"],
-                "amount_cents": 240_000,
-                "due_date": (today - timedelta(days=3)).isoformat(),
-            },
-        )
-        assert r.status_code == 201, r.text
 
         # The overdue message carries the portal link.
         await wait_for(lambda: emails_to(stack.sandbox, email), timeout=60)
@@ -174,33 +103,8 @@ async def test_open_link_accept_installments_pay_the_first_by_pix(stack: Stack, 
         await shot(page, "03-acordo")
 
         # The debtor pays installment 1; the gateway posts a signed Pix webhook.
-        charges = (
-            await http.get(
-                f"{stack.url('payments-service')}/v1/charges", params={"invoice_id": first["installment_id"]}
-            )
-        ).json()["items"]
-        pix = next(c for c in charges if c["method"] == "pix")
-        cents = first["amount_cents"]
-        body = orjson.dumps(
-            {
-                "pix": [
-                    {
-                        "endToEndId": "E" + uuid4().hex[:31],
-                        "txid": pix["txid"],
-                        "valor": f"{cents // 100}.{cents % 100:02d}",
-                        "horario": datetime.now(TZ).isoformat(timespec="seconds"),
-                    }
-                ]
-            }
-        )
-        r = await http.post(
-            f"{stack.url('payments-service')}/v1/webhooks/pix/{tenant}",
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Regua-Signature": sign(webhook_secret, body, int(time.time())),
-            },
-        )
+        pix = await tenant.pix_charge(first["installment_id"])
+        r = await tenant.pay_by_pix(pix["txid"], first["amount_cents"])
         assert r.status_code == 200, r.text
 
         async def marked_paid() -> bool:
