@@ -25,8 +25,7 @@ from regua_devtools.demo import sign
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import drop_namespace, free_port, fresh_database, fresh_namespace
-from regua_platform.auth import mint_token
+from regua_devtools.testing import admin_token, drop_namespace, free_port, fresh_database, fresh_namespace
 
 from .procs import ServiceProcess, service_process
 
@@ -221,15 +220,7 @@ class Tenant:
 @contextlib.asynccontextmanager
 async def new_tenant(stack: Stack) -> AsyncIterator[Tenant]:
     tenant = uuid4()
-    token = mint_token(
-        secret=SECRET,
-        tenant_id=tenant,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(hours=1),
-        now=datetime.now(UTC),
-    )
+    token = admin_token(SECRET, tenant)
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=15) as http:
         t = Tenant(stack=stack, http=http, id=tenant, webhook_secret=secrets.token_urlsafe(24))
         await t.call(

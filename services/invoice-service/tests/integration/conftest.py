@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,9 +21,8 @@ from invoice_service.settings import Settings
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
-from regua_devtools.testing import clear_outbox, collect_events, serve
+from regua_devtools.testing import admin_token, clear_outbox, collect_events, serve
 from regua_platform.app import create_app
-from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
 from regua_platform.kafka import idempotent_producer
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
@@ -34,15 +33,7 @@ START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 
 def token(tenant_id: UUID) -> str:
-    return mint_token(
-        secret=SECRET,
-        tenant_id=tenant_id,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(minutes=30),
-        now=datetime.now(UTC),
-    )
+    return admin_token(SECRET, tenant_id)
 
 
 @dataclass

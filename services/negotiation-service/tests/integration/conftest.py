@@ -24,9 +24,8 @@ from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
 from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, namespaced
-from regua_devtools.testing import collect_events, serve, wait_for
+from regua_devtools.testing import admin_token, collect_events, serve, wait_for
 from regua_platform.app import create_app
-from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
 from regua_platform.db import create_engine
 from regua_platform.kafka import idempotent_producer
@@ -38,15 +37,7 @@ START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
 
 def token(tenant_id: UUID) -> str:
-    return mint_token(
-        secret=SECRET,
-        tenant_id=tenant_id,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(minutes=30),
-        now=datetime.now(UTC),
-    )
+    return admin_token(SECRET, tenant_id)
 
 
 @dataclass

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,9 +22,8 @@ from regua_contracts import Envelope, new_envelope, parse_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import NOTIFICATION_EVENTS, namespaced
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import clear_outbox, free_port, serve
+from regua_devtools.testing import admin_token, clear_outbox, free_port, serve
 from regua_platform.app import create_app
-from regua_platform.auth import mint_token
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
 SECRET = "notifier-test-secret-long-enough-for-hs256-0123456789"
@@ -37,15 +36,7 @@ async def migrated(database_url: str) -> str:
 
 
 def token(tenant_id: UUID) -> str:
-    return mint_token(
-        secret=SECRET,
-        tenant_id=tenant_id,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(minutes=10),
-        now=datetime.now(UTC),
-    )
+    return admin_token(SECRET, tenant_id)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import httpx
@@ -18,9 +18,8 @@ from payments_service.settings import Settings
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import PAYMENT_EVENTS, namespaced
-from regua_devtools.testing import clear_outbox, collect_events, serve
+from regua_devtools.testing import admin_token, clear_outbox, collect_events, serve
 from regua_platform import migrations
-from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
@@ -43,16 +42,7 @@ class Harness:
     events: list[Envelope] = field(default_factory=list)
 
     def token(self, tenant_id: UUID) -> dict[str, str]:
-        token = mint_token(
-            secret=SECRET,
-            tenant_id=tenant_id,
-            scopes=["admin"],
-            issuer="regua-dev",
-            audience="regua",
-            ttl=timedelta(minutes=10),
-            now=datetime.now(UTC),
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {admin_token(SECRET, tenant_id)}"}
 
     async def send(self, payload: Payload, tenant_id: UUID, event_id: str | None = None) -> Envelope:
         envelope = new_envelope(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,10 +18,9 @@ from sqlalchemy import text
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import DUNNING_STEP_DUE, namespaced
-from regua_devtools.testing import collect_events, serve, wait_for
+from regua_devtools.testing import admin_token, collect_events, serve, wait_for
 from regua_platform import migrations
 from regua_platform.app import create_app
-from regua_platform.auth import mint_token
 from regua_platform.clock import FixedClock
 from regua_platform.db import create_engine
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
@@ -61,15 +60,7 @@ def settings_for(database_url: str, kafka: KafkaSettings) -> Settings:
 
 
 def token(tenant_id: UUID) -> str:
-    return mint_token(
-        secret=SECRET,
-        tenant_id=tenant_id,
-        scopes=["admin"],
-        issuer="regua-dev",
-        audience="regua",
-        ttl=timedelta(minutes=10),
-        now=datetime.now(UTC),
-    )
+    return admin_token(SECRET, tenant_id)
 
 
 @dataclass

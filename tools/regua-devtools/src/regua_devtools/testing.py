@@ -14,7 +14,9 @@ import contextlib
 import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import httpx
@@ -27,6 +29,7 @@ from regua_contracts import Envelope, parse_envelope
 from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, namespaced
 from regua_devtools.devstack.infra import Infra, ensure_infra
 from regua_devtools.devstack.topics import ensure_topics
+from regua_platform.auth import mint_token
 from regua_platform.settings import KafkaSettings
 
 
@@ -129,6 +132,20 @@ async def wait_for(predicate: object, *, timeout: float = 20.0, interval: float 
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+def admin_token(secret: str, tenant_id: UUID | str) -> str:
+    """A bearer token with the ``admin`` scope for ``tenant_id``, valid one hour,
+    as the dev stack's services expect (issuer ``regua-dev``, audience ``regua``)."""
+    return mint_token(
+        secret=secret,
+        tenant_id=tenant_id,
+        scopes=["admin"],
+        issuer="regua-dev",
+        audience="regua",
+        ttl=timedelta(hours=1),
+        now=datetime.now(UTC),
+    )
 
 
 def free_port() -> int:
