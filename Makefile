@@ -6,7 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run down logs status test test-unit lint schemas bench clean
+.PHONY: prereqs prereqs-test setup run down logs status test test-repeat test-unit lint schemas bench clean
+
+prereqs: ## Java, Maven, the PostgreSQL server (installed from Debian's packages as root)
+	@PYTHON=$(PYTHON) tools/prereqs.sh run
+
+prereqs-test: ## The same, plus Chromium for the portal's browser tests
+	@PYTHON=$(PYTHON) tools/prereqs.sh test
 
 $(STAMP): constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +23,7 @@ $(STAMP): constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml 
 
 setup: $(STAMP) ## Create .venv and install every package (pinned by constraints.txt)
 
-run: setup ## Start Kafka, PostgreSQL and the five services with a demo tenant
+run: prereqs setup ## Start Kafka, PostgreSQL and the five services with a demo tenant
 	$(BIN)/regua stack up
 
 down: ## Stop everything `make run` started
@@ -29,8 +35,17 @@ logs: ## Show the logs of the dev stack
 status:
 	$(BIN)/regua stack status
 
-test: setup ## Every test: unit, integration and end-to-end (starts Kafka and PostgreSQL itself)
+test: prereqs-test setup ## Every test: unit, integration and end-to-end (starts Kafka and PostgreSQL itself)
 	$(BIN)/pytest -q
+
+N ?= 5
+test-repeat: prereqs-test setup ## The whole suite N times in a row (default 5), stopping at the first failure
+	@mkdir -p .local; for i in $$(seq 1 $(N)); do \
+	  began=$$(date +%s); \
+	  $(BIN)/pytest -q > .local/test-repeat-$$i.log 2>&1; rc=$$?; \
+	  echo "run $$i/$(N): $$(tail -n 1 .local/test-repeat-$$i.log) ($$(( $$(date +%s) - began )) s)"; \
+	  [ $$rc = 0 ] || { echo "run $$i failed: see .local/test-repeat-$$i.log"; exit 1; }; \
+	done
 
 test-unit: setup ## The fast loop: pure logic only
 	$(BIN)/pytest -q -m "not kafka and not postgres and not e2e"

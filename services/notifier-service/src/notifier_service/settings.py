@@ -60,9 +60,16 @@ class SenderSettings(BaseModel):
     #: How long a step waits for its invoice (event order across topics is not
     #: guaranteed) before failing with ``invoice_unknown``; also for the debtor.
     invoice_wait_seconds: float = Field(default=300.0, ge=0)
-    #: How long a step waits for the Pix/boleto charges before going without them.
-    charge_wait_seconds: float = Field(default=30.0, ge=0)
-    wait_poll_seconds: float = Field(default=2.0, gt=0)
+    #: How long a step waits, from its step-due, for the charges (Pix code,
+    #: boleto line) its channel's message shows. Charges come on another topic
+    #: and are normally known within a second; the deadline bounds how late a
+    #: message gets when payments-service is down or lagging. Past it the
+    #: message goes with what exists (the portal link always) and the delivery
+    #: records ``missing_instruments``.
+    charge_wait_seconds: float = Field(default=600.0, ge=0)
+    #: A waiting delivery is looked at again after this long, or at once when
+    #: an event about its invoice or debtor arrives.
+    wait_poll_seconds: float = Field(default=5.0, gt=0)
     #: A claimed send not recorded within this time (crash) is tried again,
     #: under the same idempotency key.
     lease_seconds: float = Field(default=120.0, gt=0)

@@ -5,15 +5,16 @@ sandbox served in-process on free ports."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 import regua_platform.migrations
 from notifier_service.main import DEFINITION
@@ -22,7 +23,7 @@ from regua_contracts import Envelope, new_envelope, parse_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import NOTIFICATION_EVENTS, namespaced
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import admin_token, clear_outbox, free_port, serve
+from regua_devtools.testing import admin_token, clear_outbox, free_port, serve, wait_committed
 from regua_platform.app import create_app
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
@@ -46,6 +47,8 @@ class Notifier:
     kafka: KafkaSettings
     producer: AIOKafkaProducer
     tenant_id: UUID
+    #: The offset of the last record this test published, per partition.
+    published: dict[TopicPartition, int] = field(default_factory=dict)
 
     @property
     def auth(self) -> dict[str, str]:
@@ -57,10 +60,17 @@ class Notifier:
             if isinstance(payload, Envelope)
             else new_envelope(payload, tenant_id=self.tenant_id, source="/regua/test", time=datetime.now(UTC))
         )
-        await self.producer.send_and_wait(
+        meta = await self.producer.send_and_wait(
             namespaced(envelope.topic, self.kafka.topic_namespace), envelope.to_json(), key=envelope.key
         )
+        self.published[TopicPartition(meta.topic, meta.partition)] = meta.offset
         return envelope
+
+    async def consumed(self) -> None:
+        """Wait until the notifier has handled (and committed) everything published so far."""
+        await wait_committed(
+            self.kafka.bootstrap_servers, f"{self.kafka.topic_namespace}notifier-service", self.published
+        )
 
     async def inbox(self, to: str) -> list[dict[str, Any]]:
         response = await httpx.AsyncClient().get(f"{self.sandbox.http_url}/api/messages")
@@ -92,6 +102,23 @@ class Notifier:
 
 @pytest.fixture
 async def notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Notifier]:
+    """The notifier with short waits: 3 s for an invoice, 2 s for charges."""
+    async with running_notifier(migrated, kafka_settings, charge_wait_seconds=2) as n:
+        yield n
+
+
+@pytest.fixture
+async def patient_notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Notifier]:
+    """The notifier with a charge wait no test outlasts: whatever a test sees
+    is the work of the events it published, never of a deadline."""
+    async with running_notifier(migrated, kafka_settings, charge_wait_seconds=600) as n:
+        yield n
+
+
+@contextlib.asynccontextmanager
+async def running_notifier(
+    migrated: str, kafka_settings: KafkaSettings, *, charge_wait_seconds: float
+) -> AsyncIterator[Notifier]:
     await clear_outbox(migrated, "notifier")
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
         settings = Settings(
@@ -106,7 +133,7 @@ async def notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterato
                 "retry_base_seconds": 0.05,
                 "retry_max_seconds": 0.2,
                 "invoice_wait_seconds": 3,
-                "charge_wait_seconds": 2,
+                "charge_wait_seconds": charge_wait_seconds,
                 "wait_poll_seconds": 0.1,
             },
         )

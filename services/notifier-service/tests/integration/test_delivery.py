@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
@@ -69,23 +69,38 @@ async def load_invoice(
         )
     )
     if charges:
-        for method in ("pix", "boleto"):
-            await n.publish(
-                ChargeCreatedV1(
-                    debtor_id=debtor_id,
-                    charge_id=uuid4(),
-                    invoice_id=invoice_id,
-                    method=method,
-                    amount_cents=amount_cents,
-                    due_date=date(2026, 12, 10),
-                    txid="REGUATESTTXID0000000000001" if method == "pix" else None,
-                    pix_copy_paste=PIX if method == "pix" else None,
-                    digitable_line=LINE if method == "boleto" else None,
-                    barcode=BARCODE if method == "boleto" else None,
-                    created_at=now(),
-                )
-            )
+        await publish_charges(n, debtor_id, invoice_id, amount_cents=amount_cents)
     return debtor_id, invoice_id
+
+
+async def publish_charges(
+    n: Notifier,
+    debtor_id: UUID,
+    invoice_id: UUID,
+    *,
+    amount_cents: int = 123456,
+    methods: tuple[str, ...] = ("pix", "boleto"),
+    announced: tuple[str, ...] = ("pix", "boleto"),
+) -> None:
+    """charge-created for ``methods``, each announcing (as payments-service
+    does) every method the invoice gets."""
+    for method in methods:
+        await n.publish(
+            ChargeCreatedV1(
+                debtor_id=debtor_id,
+                charge_id=uuid4(),
+                invoice_id=invoice_id,
+                method=method,  # type: ignore[arg-type]
+                amount_cents=amount_cents,
+                due_date=date(2026, 12, 10),
+                txid="REGUATESTTXID0000000000001" if method == "pix" else None,
+                pix_copy_paste=PIX if method == "pix" else None,
+                digitable_line=LINE if method == "boleto" else None,
+                barcode=BARCODE if method == "boleto" else None,
+                created_at=now(),
+                invoice_methods=list(announced),  # type: ignore[arg-type]
+            )
+        )
 
 
 def step(
@@ -146,11 +161,87 @@ async def test_step_due_sends_one_email_with_amount_pix_and_boleto(notifier: Not
     # The same event again, and the same step under a new event id: nothing new.
     await notifier.publish(first)
     await notifier.publish(due)
-    await asyncio.sleep(2.0)
+    await notifier.consumed()
     assert len(await notifier.inbox(email)) == 1
     assert len(await notifier.messages(invoice_id)) == 1
     events = await notifier.notification_events()
     assert len([e for e in events if e.type == "br.regua.notification.message-sent.v1"]) == 1
+
+
+async def delivery_of(n: Notifier, invoice_id: UUID) -> dict[str, Any] | None:
+    items = await n.messages(invoice_id)
+    return items[0] if items else None
+
+
+async def test_a_step_due_before_its_charges_waits_and_carries_both_codes(
+    patient_notifier: Notifier,
+) -> None:
+    """Charges and step-due travel on different topics: a step that fires
+    first waits (durably, in its delivery row) until the codes are known."""
+    notifier = patient_notifier
+    email = unique_email()
+    debtor_id, invoice_id = await load_invoice(notifier, email=email, charges=False)
+    await notifier.publish(step(debtor_id, invoice_id))
+
+    async def waiting_for_charges() -> bool:
+        d = await delivery_of(notifier, invoice_id)
+        return d is not None and d["waiting_for"] == "charges"
+
+    await wait_for(waiting_for_charges, timeout=30)
+    # One charge of the two announced: handled, still waiting, nothing sent.
+    await publish_charges(notifier, debtor_id, invoice_id, methods=("pix",))
+    await notifier.consumed()
+    assert await waiting_for_charges()
+    assert await notifier.inbox(email) == []
+
+    await publish_charges(notifier, debtor_id, invoice_id, methods=("boleto",))
+    await wait_for(lambda: notifier.inbox(email), timeout=30)
+    [message] = await notifier.inbox(email)
+    assert PIX in message["body"]
+    assert "00190.50095 40144.816069 06809.350314 3 37370000000100" in message["body"]
+    delivery = await delivery_of(notifier, invoice_id)
+    assert delivery is not None
+    assert (delivery["status"], delivery["waiting_for"], delivery["missing_instruments"]) == (
+        "sent",
+        None,
+        None,
+    )
+
+
+async def test_past_the_charge_deadline_a_message_goes_with_what_exists(notifier: Notifier) -> None:
+    """Only the Pix charge ever arrives: after charge_wait_seconds (2 s in these
+    tests) the e-mail goes with the Pix code and the portal link, and the
+    delivery records that the boleto was missing."""
+    email = unique_email()
+    debtor_id, invoice_id = await load_invoice(notifier, email=email, charges=False)
+    await publish_charges(notifier, debtor_id, invoice_id, methods=("pix",))
+    await notifier.publish(step(debtor_id, invoice_id))
+
+    await wait_for(lambda: notifier.inbox(email), timeout=30)
+    [message] = await notifier.inbox(email)
+    assert PIX in message["body"]
+    assert "linha digitável" not in message["body"]
+    assert "/portal/l/" in message["body"]
+    delivery = await delivery_of(notifier, invoice_id)
+    assert delivery is not None
+    assert (delivery["status"], delivery["missing_instruments"]) == ("sent", ["boleto"])
+
+
+async def test_a_method_the_invoice_will_never_have_is_not_waited_for(notifier: Notifier) -> None:
+    """payments-service announced a boleto only (a tenant without Pix): the
+    message goes as soon as the boleto is known, nothing recorded missing."""
+    email = unique_email()
+    debtor_id, invoice_id = await load_invoice(notifier, email=email, charges=False)
+    await publish_charges(notifier, debtor_id, invoice_id, methods=("boleto",), announced=("boleto",))
+    await notifier.publish(step(debtor_id, invoice_id))
+
+    await wait_for(lambda: notifier.inbox(email), timeout=30)
+    [message] = await notifier.inbox(email)
+    assert "Pix copia e cola" not in message["body"]
+    assert "00190.50095 40144.816069 06809.350314 3 37370000000100" in message["body"]
+    delivery = await delivery_of(notifier, invoice_id)
+    assert delivery is not None
+    assert (delivery["status"], delivery["missing_instruments"]) == ("sent", None)
 
 
 async def test_a_paid_invoice_is_suppressed(notifier: Notifier) -> None:
@@ -176,8 +267,7 @@ async def test_a_paid_invoice_is_suppressed(notifier: Notifier) -> None:
     await wait_for(suppressed, timeout=30)
     [delivery] = await notifier.messages(invoice_id)
     assert delivery["reason"] == "invoice_paid"
-    await asyncio.sleep(0.5)
-    assert await notifier.inbox(email) == []
+    assert await notifier.inbox(email) == []  # suppressed is final
 
 
 async def test_unknown_template_publishes_message_failed(notifier: Notifier) -> None:
@@ -244,7 +334,7 @@ async def test_step_due_before_its_invoice_waits_for_it(notifier: Notifier) -> N
     email = unique_email()
     debtor_id, invoice_id = uuid4(), uuid4()
     await notifier.publish(step(debtor_id, invoice_id))
-    await asyncio.sleep(0.5)
+    await notifier.consumed()
     real_debtor, real_invoice = await load_invoice(notifier, email=email)
     # A second invoice loaded under the ids the step named.
     await notifier.publish(

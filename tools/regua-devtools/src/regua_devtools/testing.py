@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import secrets
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from regua_contracts import Envelope, parse_envelope
@@ -132,6 +132,30 @@ async def wait_for(predicate: object, *, timeout: float = 20.0, interval: float 
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+async def wait_committed(
+    bootstrap: str,
+    group_id: str,
+    offsets: Mapping[TopicPartition, int],
+    *,
+    timeout: float = 30.0,  # noqa: ASYNC109
+) -> None:
+    """Wait until consumer group ``group_id`` has committed past each given
+    record offset: our consumers commit only after the handler's transaction,
+    so by then every effect of those records is in the database. The way to
+    assert that something did *not* happen without sleeping."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+
+        async def done() -> bool:
+            committed = await admin.list_consumer_group_offsets(group_id, partitions=list(offsets))
+            return all(tp in committed and committed[tp].offset > at for tp, at in offsets.items())
+
+        await wait_for(done, timeout=timeout)
+    finally:
+        await admin.close()
 
 
 def admin_token(secret: str, tenant_id: UUID | str) -> str:

@@ -55,3 +55,9 @@ class ChargeCreatedV1(Payload):
     #: Card: the payment link.
     payment_url: str | None = Field(default=None, max_length=500)
     created_at: Instant
+    #: Every method the invoice has a charge for once the transaction that
+    #: created this charge commits (charges created together all carry the
+    #: same list). A consumer that has seen fewer knows more are on the way:
+    #: the notifier holds a message until the codes it promises are known.
+    #: Absent in events of older producers: read it as ``[method]``.
+    invoice_methods: list[PaymentMethod] | None = Field(default=None, max_length=3)

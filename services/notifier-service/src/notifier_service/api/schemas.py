@@ -66,6 +66,10 @@ class MessageRead(BaseModel):
     provider: str | None
     provider_message_id: str | None
     reason: str | None
+    #: A pending delivery's wait: "invoice", "debtor" or "charges" (their events have not arrived yet).
+    waiting_for: str | None = None
+    #: What a sent message went without, its wait for the charges having run out ("pix", "boleto").
+    missing_instruments: list[str] | None = None
     attempts: int
     channel_attempts: list[AttemptRead]
     created_at: datetime

@@ -17,6 +17,7 @@ async def on_debtor_updated_project(envelope: Envelope, uow: NotifierUnitOfWork)
     payload = envelope.payload
     assert isinstance(payload, DebtorUpdatedV1)
     await uow.projections.upsert_debtor(envelope.tenantid, payload)
+    await uow.deliveries.wake(envelope.tenantid, uow.clock.now(), debtor_id=payload.debtor_id)
 
 
 async def on_debtor_consent_changed_project(envelope: Envelope, uow: NotifierUnitOfWork) -> None:
@@ -32,6 +33,7 @@ async def on_invoice_issued_project(envelope: Envelope, uow: NotifierUnitOfWork)
     payload = envelope.payload
     assert isinstance(payload, InvoiceIssuedV1)
     await uow.projections.invoice_issued(envelope.tenantid, payload)
+    await uow.deliveries.wake(envelope.tenantid, uow.clock.now(), invoice_id=payload.invoice_id)
 
 
 async def on_invoice_overdue_project(envelope: Envelope, uow: NotifierUnitOfWork) -> None:
@@ -50,6 +52,7 @@ async def on_charge_created_project(envelope: Envelope, uow: NotifierUnitOfWork)
     payload = envelope.payload
     assert isinstance(payload, ChargeCreatedV1)
     await uow.projections.add_charge(envelope.tenantid, payload)
+    await uow.deliveries.wake(envelope.tenantid, uow.clock.now(), invoice_id=payload.invoice_id)
 
 
 async def on_payment_received_stop_sending(envelope: Envelope, uow: NotifierUnitOfWork) -> None:

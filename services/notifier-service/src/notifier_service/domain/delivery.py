@@ -13,6 +13,21 @@ AttemptStatus = Literal["sending", "sent", "failed"]
 CLOSED_INVOICE_STATUSES = frozenset({"paid", "cancelled"})
 
 
+def instruments_awaited(
+    promised: frozenset[str], announced: frozenset[str] | None, seen: frozenset[str]
+) -> frozenset[str]:
+    """The payment instruments a message still waits for.
+
+    ``promised`` are the ones its template shows (Pix code, boleto line),
+    ``announced`` the methods payments-service said the invoice has charges for
+    (None: no charge-created seen yet, so every promised one may still come),
+    ``seen`` the charges the notifier holds. A method the invoice will never
+    have (a tenant without Pix, say) is not waited for.
+    """
+    expected = promised if announced is None else promised & announced
+    return expected - seen
+
+
 def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:
     """Delay after the ``attempt``-th failure (1-based): base, 2·base, 4·base ... ≤ cap."""
     return float(min(base * 2 ** max(attempt - 1, 0), cap))

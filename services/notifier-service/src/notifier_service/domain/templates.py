@@ -265,6 +265,15 @@ Detalhes e opções de pagamento: {{ link }}
 {{ credor }} - CNPJ {{ cnpj }}"""
 )
 
+#: The payment instruments each channel's message shows when they exist: a
+#: step waits (``sender.charge_wait_seconds``) until the invoice's charges for
+#: these are known rather than go out without them.
+PROMISED_INSTRUMENTS: dict[Channel, frozenset[str]] = {
+    "email": frozenset({"pix", "boleto"}),
+    "whatsapp": frozenset({"pix", "boleto"}),
+    "sms": frozenset({"boleto"}),
+}
+
 _SMS_VARIANTS = (
     "{{ credor_curto }} CNPJ {{ cnpj }}: {{ sentence }} Boleto: {{ linha_digitos }}",
     "{{ credor_curto }} CNPJ {{ cnpj }}: {{ sentence }}",

@@ -26,7 +26,12 @@ from sqlalchemy.engine import RowMapping
 from notifier_service.adapters.providers.base import OutgoingMessage, ProviderError, ProviderReceipt
 from notifier_service.domain import templates
 from notifier_service.domain.channels import CHANNELS, Channel, Contacts, next_channel
-from notifier_service.domain.delivery import CLOSED_INVOICE_STATUSES, backoff_seconds, idempotency_key
+from notifier_service.domain.delivery import (
+    CLOSED_INVOICE_STATUSES,
+    backoff_seconds,
+    idempotency_key,
+    instruments_awaited,
+)
 from notifier_service.domain.portal_link import PortalClaims, portal_link, sign_portal_token
 from notifier_service.service_layer.creditor import creditor_of
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
@@ -136,11 +141,6 @@ class Sender:
         if debtor is None:
             await self._wait_or_fail(uow, row, now, waited, "debtor_unknown")
             return None
-        charges = await uow.projections.charges_of(tenant_id, row["invoice_id"])
-        if not charges and waited < self._s.charge_wait_seconds:
-            await self._postpone(uow, row, now)
-            return None
-
         contacts = Contacts(
             email=debtor["email"],
             phone=debtor["phone"],
@@ -156,6 +156,24 @@ class Sender:
             last = max(attempts.values(), key=lambda a: a["updated_at"])["channel"] if attempts else None
             await self._fail(uow, row, now, reason, None, channel=last)
             return None
+
+        # Charges come on another topic than step-due: hold the message until
+        # the codes its channel shows are known, up to charge_wait_seconds.
+        charges = await uow.projections.charges_of(tenant_id, row["invoice_id"])
+        announced = invoice["charge_methods"]
+        missing = instruments_awaited(
+            templates.PROMISED_INSTRUMENTS[channel],
+            None if announced is None else frozenset(announced),
+            frozenset(c["method"] for c in charges),
+        )
+        if missing and waited < self._s.charge_wait_seconds:
+            await self._postpone(uow, row, now, waiting_for="charges")
+            return None
+        if missing:
+            log.warning(
+                "notifier.message.without_instruments",
+                extra={"step_id": str(row["step_id"]), "missing": sorted(missing), "waited_s": round(waited)},
+            )
 
         creditor = await creditor_of(uow, tenant_id, self.settings.creditor)
         pix = next((c["pix_copy_paste"] for c in charges if c["pix_copy_paste"]), None)
@@ -201,6 +219,8 @@ class Sender:
             channel=channel,
             attempts=row["attempts"] + 1,
             next_attempt_at=now + timedelta(seconds=self._s.lease_seconds),
+            waiting_for=None,
+            missing_instruments=sorted(missing) or None,
             updated_at=now,
         )
         address = contacts.address(channel)
@@ -280,10 +300,15 @@ class Sender:
         await uow.deliveries.update(send.message_id, next_attempt_at=now, reason=error, updated_at=now)
         log.warning("notifier.channel.failed", extra={**ids, "attempt": send.attempt, "error": error})
 
-    async def _postpone(self, uow: NotifierUnitOfWork, row: RowMapping, now: datetime) -> None:
+    async def _postpone(
+        self, uow: NotifierUnitOfWork, row: RowMapping, now: datetime, waiting_for: str
+    ) -> None:
+        """Look again in ``wait_poll_seconds``, or as soon as an event about the
+        invoice or debtor arrives (the handlers wake waiting deliveries)."""
         await uow.deliveries.update(
             row["message_id"],
             next_attempt_at=now + timedelta(seconds=self._s.wait_poll_seconds),
+            waiting_for=waiting_for,
             updated_at=now,
         )
 
@@ -291,7 +316,7 @@ class Sender:
         self, uow: NotifierUnitOfWork, row: RowMapping, now: datetime, waited: float, reason: str
     ) -> None:
         if waited < self._s.invoice_wait_seconds:
-            await self._postpone(uow, row, now)
+            await self._postpone(uow, row, now, waiting_for=reason.split("_")[0])
         else:
             await self._fail(uow, row, now, reason, f"no {reason.split('_')[0]} data after {waited:.0f}s")
 

@@ -66,11 +66,9 @@ async def create_charges_for_invoice(
                 now=now,
             )
         )
-    created: list[Charge] = []
-    for charge in wanted:
-        if not await uow.charges.add(charge):
-            continue
-        created.append(charge)
+    created = [charge for charge in wanted if await uow.charges.add(charge)]
+    methods = sorted({*existing, *(c.method for c in created)})
+    for charge in created:
         uow.publish(
             ChargeCreatedV1(
                 debtor_id=charge.debtor_id,
@@ -84,6 +82,7 @@ async def create_charges_for_invoice(
                 digitable_line=charge.digitable_line,
                 barcode=charge.barcode,
                 created_at=charge.created_at,
+                invoice_methods=methods,
             ),
             tenant_id=tenant_id,
             subject=str(charge.invoice_id),

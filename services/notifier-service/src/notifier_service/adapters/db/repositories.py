@@ -156,6 +156,23 @@ class ProjectionRepository:
         )
 
     async def add_charge(self, tenant_id: UUID, p: ChargeCreatedV1) -> None:
+        """Keep the charge, and add the methods it announces to its invoice's
+        ``charge_methods`` (an older producer's event announces its own)."""
+        announced = sorted(set(p.invoice_methods or [p.method]))
+        stmt = insert(invoices).values(
+            invoice_id=p.invoice_id, tenant_id=tenant_id, debtor_id=p.debtor_id, charge_methods=announced
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[invoices.c.invoice_id],
+                set_={
+                    "charge_methods": sa.func.coalesce(invoices.c.charge_methods, sa.text("'[]'::jsonb")).op(
+                        "||"
+                    )(stmt.excluded.charge_methods)
+                },
+                where=invoices.c.tenant_id == tenant_id,
+            )
+        )
         await self.session.execute(
             insert(charges)
             .values(
@@ -235,6 +252,24 @@ class DeliveryRepository:
             .with_for_update(skip_locked=True)
         )
         return result.mappings().all()
+
+    async def wake(
+        self, tenant_id: UUID, now: datetime, *, invoice_id: UUID | None = None, debtor_id: UUID | None = None
+    ) -> None:
+        """Make the deliveries waiting for news of this invoice (or debtor) due
+        now: the event they waited for may have arrived. Deliveries under a
+        send lease have no ``waiting_for`` and are left alone."""
+        query = sa.update(deliveries).where(
+            deliveries.c.tenant_id == tenant_id,
+            deliveries.c.status == "pending",
+            deliveries.c.waiting_for.is_not(None),
+            deliveries.c.next_attempt_at > now,
+        )
+        if invoice_id is not None:
+            query = query.where(deliveries.c.invoice_id == invoice_id)
+        if debtor_id is not None:
+            query = query.where(deliveries.c.debtor_id == debtor_id)
+        await self.session.execute(query.values(next_attempt_at=now))
 
     async def get_for_update(self, message_id: UUID) -> RowMapping | None:
         result = await self.session.execute(

@@ -47,6 +47,9 @@ invoices = sa.Table(
     sa.Column("status_changed_at", _TS),
     sa.Column("amount_due_cents", sa.BigInteger()),
     sa.Column("payment_seen_at", _TS),
+    # The charge methods payments-service announced (union of every
+    # charge-created's ``invoice_methods``); null until the first one arrives.
+    sa.Column("charge_methods", JSONB),
 )
 
 charges = sa.Table(
@@ -96,8 +99,19 @@ deliveries = sa.Table(
     sa.Column("created_at", _TS, nullable=False),
     sa.Column("updated_at", _TS, nullable=False),
     sa.Column("sent_at", _TS),
+    # What a pending delivery waits for ("invoice", "debtor", "charges"): an
+    # event that brings it wakes the delivery at once.
+    sa.Column("waiting_for", sa.String(20)),
+    # What the message went out without, its wait for the charges having run out.
+    sa.Column("missing_instruments", JSONB),
     sa.Index("deliveries_pending_idx", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")),
     sa.Index("deliveries_tenant_invoice_idx", "tenant_id", "invoice_id", "created_at"),
+    sa.Index(
+        "deliveries_waiting_idx",
+        "tenant_id",
+        "invoice_id",
+        postgresql_where=sa.text("status = 'pending' AND waiting_for IS NOT NULL"),
+    ),
 )
 
 delivery_attempts = sa.Table(

@@ -53,6 +53,8 @@ async def list_messages(
             provider=r["provider"],
             provider_message_id=r["provider_message_id"],
             reason=r["reason"],
+            waiting_for=r["waiting_for"],
+            missing_instruments=r["missing_instruments"],
             attempts=r["attempts"],
             channel_attempts=attempts.get(r["step_id"], []),
             created_at=r["created_at"],
