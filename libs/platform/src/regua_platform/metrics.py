@@ -45,3 +45,8 @@ DLQ_MESSAGES = Counter(
     "Events sent to a dead-letter topic.",
     ["service", "topic"],
 )
+WORKER_PASSES = Counter(
+    "regua_worker_passes_total",
+    "Passes completed by a background worker loop (timer, scanners, sender).",
+    ["service", "worker"],
+)

@@ -21,7 +21,15 @@ from invoice_service.settings import Settings
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
-from regua_devtools.testing import admin_token, clear_outbox, collect_events, serve
+from regua_devtools.testing import (
+    Collected,
+    Settler,
+    admin_token,
+    clear_outbox,
+    collect_events,
+    serve,
+    wait_worker_passes,
+)
 from regua_platform.app import create_app
 from regua_platform.clock import FixedClock
 from regua_platform.kafka import idempotent_producer
@@ -42,7 +50,8 @@ class Service:
     clock: FixedClock
     kafka: KafkaSettings
     producer: AIOKafkaProducer
-    events: list[Envelope] = field(default_factory=list)
+    events: Collected
+    settler: Settler
     tenant: UUID = field(default_factory=uuid4)
 
     def auth(self, tenant: UUID | None = None) -> dict[str, str]:
@@ -72,10 +81,19 @@ class Service:
         envelope = new_envelope(
             payload, tenant_id=tenant or self.tenant, source=source, time=self.clock.now()
         )
-        await self.producer.send_and_wait(
+        meta = await self.producer.send_and_wait(
             namespaced(topic, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
         )
+        self.settler.record(meta)
         return envelope
+
+    async def settled(self) -> None:
+        """Everything produced so far is handled, and what it caused is in ``events``."""
+        await self.settler.settled()
+
+    async def scanned(self) -> None:
+        """The overdue scanner has run a whole pass since now (say, after the clock moved)."""
+        await wait_worker_passes(self.client, "invoice-service", "overdue_scanner")
 
     async def produce_agreement(self, payload: Payload, tenant: UUID | None = None) -> Envelope:
         return await self.produce(
@@ -126,6 +144,14 @@ async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator
     topic = namespaced(INVOICE_EVENTS, kafka_settings.topic_namespace)
     try:
         async with collect_events(kafka_settings.bootstrap_servers, topic) as events, serve(app) as client:
-            yield Service(client=client, clock=clock, kafka=kafka_settings, producer=producer, events=events)
+            settler = Settler(kafka_settings, "invoice-service", migrated, "invoice", events)
+            yield Service(
+                client=client,
+                clock=clock,
+                kafka=kafka_settings,
+                producer=producer,
+                events=events,
+                settler=settler,
+            )
     finally:
         await producer.stop()

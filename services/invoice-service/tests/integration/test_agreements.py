@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -117,7 +116,7 @@ async def test_created_renegotiates_issues_installments_once_and_broken_restores
         return (await body(service, parts[0]["id"]))["status"] == "paid"
 
     await wait_for(first_paid, timeout=30)
-    await asyncio.sleep(0.5)
+    await service.settled()
     assert len(service.of_type("invoice.issued")) == 5 and len(await installments(service, aid)) == 3
     assert len(changes(service, old["id"])) == 1
 
@@ -148,7 +147,8 @@ async def test_created_renegotiates_issues_installments_once_and_broken_restores
 
     await service.produce_agreement(broken)  # replayed: nothing more
     await wait_for(lambda: service.of_type("invoice.overdue", new["id"]), timeout=30)
-    await asyncio.sleep(1.0)
+    await service.scanned()
+    await service.settled()
     assert changes(service, old["id"])[-1] == ("renegotiated", "partially_paid", "agreement_broken")
     assert changes(service, new["id"])[-1] == ("renegotiated", "overdue", "agreement_broken")
     assert len(changes(service, old["id"])) == len(changes(service, new["id"])) == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -24,12 +23,13 @@ async def test_overdue_is_published_once_when_the_due_date_passes_in_the_tenant_
     invoice = await service.invoice(debtor["id"], due_date="2026-03-10")
     # 23:00 of the due date in São Paulo (02:00 UTC the next day): not overdue yet.
     service.clock.set(datetime(2026, 3, 11, 2, 0, tzinfo=UTC))
-    await asyncio.sleep(0.5)
+    await service.scanned()
     assert (await service.get(f"/v1/invoices/{invoice['id']}")).json()["status"] == "open"
 
     service.clock.set(datetime(2026, 3, 11, 3, 30, tzinfo=UTC))  # 00:30 on the 11th, local
     await wait_for(lambda: service.of_type("invoice.overdue", invoice["id"]), timeout=30)
-    await asyncio.sleep(1.0)  # several more scans
+    await service.scanned()  # more scans
+    await service.settled()
     [event] = service.of_type("invoice.overdue", invoice["id"])
     assert event.data["overdue_since"] == "2026-03-11" and event.data["due_date"] == "2026-03-10"
     assert event.data["amount_due_cents"] == 100_000 + 2_000 + 33
@@ -39,7 +39,8 @@ async def test_overdue_is_published_once_when_the_due_date_passes_in_the_tenant_
     assert (body["fine_cents"], body["interest_cents"], body["amount_due_cents"]) == (2_000, 33, 102_033)
 
     service.clock.set(datetime(2026, 4, 9, 15, 0, tzinfo=UTC))  # 30 days late
-    await asyncio.sleep(0.5)
+    await service.scanned()
+    await service.settled()
     assert len(service.of_type("invoice.overdue", invoice["id"])) == 1
     body = (await service.get(f"/v1/invoices/{invoice['id']}")).json()
     assert (body["days_overdue"], body["interest_cents"], body["amount_due_cents"]) == (30, 1_000, 103_000)
@@ -67,7 +68,8 @@ async def test_invoice_loaded_overdue_is_flagged_at_once_with_the_tenant_rates(s
     assert invoice["status"] == "overdue" and invoice["overdue_since"] == "2026-03-01"
     assert (invoice["late_fine_bps"], invoice["fine_cents"], invoice["interest_cents"]) == (100, 1_000, 500)
     await wait_for(lambda: service.of_type("invoice.overdue", invoice["id"]), timeout=30)
-    await asyncio.sleep(0.5)
+    await service.scanned()
+    await service.settled()
     assert len(service.of_type("invoice.overdue", invoice["id"])) == 1
     kinds = [e.type for e in service.events if e.subject == invoice["id"]]
     assert kinds == ["br.regua.invoice.issued.v1", "br.regua.invoice.overdue.v1"]
@@ -137,8 +139,7 @@ async def test_payments_accumulate_settle_overpay_and_reverse(service: Service) 
     assert body["status"] == "partially_paid" and body["settled_on"] is None
     assert body["amount_due_cents"] == 100_000 + 2_000 + 1_200 - 40_500  # 36 days late on 2026-04-10
 
-    await wait_for(lambda: len(service.of_type("invoice.status-changed", iid)) == 3, timeout=30)
-    await asyncio.sleep(0.5)
+    await service.settled()
     changes = [
         (e.data["previous_status"], e.data["status"], e.data["reason"])
         for e in service.of_type("invoice.status-changed", iid)

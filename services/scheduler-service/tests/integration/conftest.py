@@ -18,7 +18,15 @@ from sqlalchemy import text
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import DUNNING_STEP_DUE, namespaced
-from regua_devtools.testing import admin_token, collect_events, serve, wait_for
+from regua_devtools.testing import (
+    Collected,
+    Settler,
+    admin_token,
+    collect_events,
+    serve,
+    wait_for,
+    wait_worker_passes,
+)
 from regua_platform import migrations
 from regua_platform.app import create_app
 from regua_platform.clock import FixedClock
@@ -69,7 +77,8 @@ class Served:
     clock: FixedClock
     kafka: KafkaSettings
     producer: AIOKafkaProducer
-    step_due: list[Envelope]
+    step_due: Collected
+    settler: Settler
     tenant_id: UUID = field(default_factory=uuid4)
 
     @property
@@ -80,10 +89,17 @@ class Served:
         envelope = new_envelope(
             payload, tenant_id=tenant_id or self.tenant_id, source="/regua/test", time=self.clock.now()
         )
-        await self.producer.send_and_wait(
+        meta = await self.producer.send_and_wait(
             namespaced(envelope.topic, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
         )
+        self.settler.record(meta)
         return envelope
+
+    async def settled(self) -> None:
+        """The timer has run a whole pass since now (say, after the clock moved),
+        everything produced is handled, and every step-due is in ``step_due``."""
+        await wait_worker_passes(self.client, "scheduler-service", "timer")
+        await self.settler.settled()
 
     async def timeline(self, invoice_id: UUID) -> dict[str, Any]:
         response = await self.client.get(f"/v1/invoices/{invoice_id}/timeline", headers=self.auth)
@@ -120,7 +136,12 @@ async def served(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[
                 lambda: app.state.runtime.consumer and app.state.runtime.consumer.ready.is_set(), timeout=60
             )
             yield Served(
-                client=client, clock=clock, kafka=kafka_settings, producer=producer, step_due=step_due
+                client=client,
+                clock=clock,
+                kafka=kafka_settings,
+                producer=producer,
+                step_due=step_due,
+                settler=Settler(kafka_settings, "scheduler-service", migrated, "scheduler", step_due),
             )
     finally:
         await producer.stop()

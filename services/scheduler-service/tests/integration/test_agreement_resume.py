@@ -3,7 +3,6 @@ agreement's installment invoices are planned like any invoice."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -81,13 +80,13 @@ async def test_broken_agreement_resumes_paused_steps_with_catch_up(served: Serve
 
     # Tuesday 2026-12-15 10:00: the reminder, due-date and +3 days steps passed while paused.
     served.clock.set(sp(2026, 12, 15, 10))
-    await asyncio.sleep(0.5)
+    await served.settled()
     assert due_for(served, invoice) == []  # paused steps never fire
     broken = changed(debtor, invoice, "renegotiated", "overdue", "agreement_broken", served.clock.now())
     await served.produce(broken)
     await wait_for(lambda: due_for(served, invoice), timeout=30)
     await served.produce(broken)  # redelivered under a new event id: nothing more
-    await asyncio.sleep(1.0)
+    await served.settled()
     [fired] = due_for(served, invoice)
     assert fired.step_name == "overdue_3d" and fired.due_at == served.clock.now()
     timeline = await served.timeline(invoice)
@@ -117,7 +116,7 @@ async def test_completed_agreement_does_not_resume(served: Served) -> None:
     await served.produce(
         changed(debtor, invoice, "renegotiated", "paid", "agreement_completed", served.clock.now())
     )
-    await asyncio.sleep(1.0)
+    await served.settled()
     assert steps(await served.timeline(invoice)) == [("cancelled", PAUSED)] * 5
 
 

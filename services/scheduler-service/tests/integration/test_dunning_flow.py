@@ -4,7 +4,6 @@ the notifier's outcomes land on the timeline."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -61,11 +60,6 @@ def due_for(served: Served, invoice: UUID) -> list[StepDueV1]:
     return [p for p in events if isinstance(p, StepDueV1) and p.invoice_id == invoice]
 
 
-async def settle() -> None:
-    """Give the timer several rounds to (wrongly) emit more."""
-    await asyncio.sleep(1.0)
-
-
 async def test_planned_fired_once_sent_failed_then_paid(served: Served) -> None:
     debtor, invoice = uuid4(), uuid4()
     await served.produce(issued(debtor, invoice, date(2026, 12, 10), served.clock.now()))
@@ -86,16 +80,16 @@ async def test_planned_fired_once_sent_failed_then_paid(served: Served) -> None:
         "2026-12-21T08:00:00-03:00",
         "2026-12-30T08:00:00-03:00",
     ]
-    await settle()
+    await served.settled()
     assert due_for(served, invoice) == []
 
     # Monday 07:59: not yet; 08:00: the reminder, once.
     served.clock.set(sp(2026, 12, 7, 7, 59))
-    await settle()
+    await served.settled()
     assert due_for(served, invoice) == []
     served.clock.set(sp(2026, 12, 7, 8, 0))
     await wait_for(lambda: due_for(served, invoice), timeout=30)
-    await settle()
+    await served.settled()
     [reminder] = due_for(served, invoice)
     step0 = timeline["steps"][0]
     assert reminder.step_id == UUID(step0["id"])
@@ -153,7 +147,7 @@ async def test_planned_fired_once_sent_failed_then_paid(served: Served) -> None:
     assert statuses(timeline) == ["sent", "failed", "cancelled", "cancelled", "cancelled"]
     assert {s["reason"] for s in timeline["steps"][2:]} == {"invoice paid"}
     served.clock.set(sp(2027, 3, 1, 10))
-    await settle()
+    await served.settled()
     assert len(due_for(served, invoice)) == 2
     assert Counter(p.step_id for p in due_for(served, invoice)).most_common(1)[0][1] == 1
 
@@ -164,7 +158,7 @@ async def test_catch_up_fires_only_the_latest_missed_step(served: Served) -> Non
     debtor, invoice = uuid4(), uuid4()
     await served.produce(issued(debtor, invoice, date(2026, 11, 20), served.clock.now()))
     await wait_for(lambda: due_for(served, invoice), timeout=30)
-    await settle()
+    await served.settled()
     [fired] = due_for(served, invoice)
     assert fired.step_name == "overdue_10d"
     assert fired.planned_for == sp(2026, 11, 30)
@@ -183,7 +177,7 @@ async def test_catch_up_outside_the_window_waits_for_it(served: Served) -> None:
     timeline = await served.wait_timeline(invoice, lambda t: len(t.get("steps", ())) == 5)
     assert statuses(timeline) == ["skipped", "skipped", "skipped", "scheduled", "scheduled"]
     assert timeline["steps"][3]["due_at"] == "2026-12-07T08:00:00-03:00"
-    await settle()
+    await served.settled()
     assert due_for(served, invoice) == []
     served.clock.set(sp(2026, 12, 7, 8))
     await wait_for(lambda: due_for(served, invoice), timeout=30)
@@ -215,7 +209,7 @@ async def test_timer_rechecks_the_window_when_it_runs_late(served: Served) -> No
     # The reminder (Tue 08:00) was also late: a later step being due, it is skipped.
     assert statuses(timeline) == ["skipped", "scheduled", "scheduled"]
     assert timeline["steps"][0]["reason"] == "catch-up: a later step was already due"
-    await settle()
+    await served.settled()
     assert due_for(served, invoice) == []
     served.clock.set(sp(2026, 12, 14, 8))
     await wait_for(lambda: due_for(served, invoice), timeout=30)
@@ -253,7 +247,7 @@ async def test_overdue_plans_an_unplanned_invoice_and_issued_twice_plans_once(se
     timeline = await served.wait_timeline(invoice, lambda t: len(t.get("steps", ())) == 5)
     await served.produce(issued(debtor, invoice, date(2027, 1, 30), served.clock.now()))
     await served.produce(issued(debtor, invoice, date(2027, 1, 30), served.clock.now()))
-    await settle()
+    await served.settled()
     again = await served.timeline(invoice)
     assert again["due_date"] == "2026-11-30"
     assert [s["id"] for s in again["steps"]] == [s["id"] for s in timeline["steps"]]
@@ -287,7 +281,7 @@ async def test_a_policy_with_short_offsets_and_no_window(served: Served) -> None
     await served.produce(issued(debtor, invoice, date(2026, 12, 6), served.clock.now()))
     await wait_for(lambda: due_for(served, invoice), timeout=30)
     served.clock.advance(timedelta(seconds=29))
-    await settle()
+    await served.settled()
     assert [p.step_name for p in due_for(served, invoice)] == ["a"]
     served.clock.advance(timedelta(seconds=1))
     await wait_for(lambda: len(due_for(served, invoice)) == 2, timeout=30)
@@ -316,5 +310,5 @@ async def test_timeline_of_unknown_or_other_tenants_invoice_is_404(served: Serve
         tenant_id=uuid4(),
     )
     await served.produce(status_changed(debtor, invoice, "paid", served.clock.now()), tenant_id=uuid4())
-    await settle()
+    await served.settled()
     assert statuses(await served.timeline(invoice)) == ["scheduled"] * 5

@@ -42,7 +42,9 @@ def replica(database_url: str, clock: FixedClock, name: str) -> tuple[Any, Any]:
         return SchedulerUnitOfWork(sessions, messaging, source=f"/regua/{name}", clock=clock)
 
     runtime = SimpleNamespace(
-        uow=uow, settings=SimpleNamespace(timer=TimerSettings(interval_ms=10, batch_size=7))
+        uow=uow,
+        settings=SimpleNamespace(timer=TimerSettings(interval_ms=10, batch_size=7)),
+        definition=SimpleNamespace(name="scheduler-service"),
     )
     return runtime, engine
 

@@ -14,6 +14,7 @@ import contextlib
 import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ import pytest
 import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from regua_contracts import Envelope, parse_envelope
 from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, namespaced
@@ -158,6 +160,85 @@ async def wait_committed(
         await admin.close()
 
 
+async def worker_passes(client: httpx.AsyncClient, service: str, worker: str) -> float:
+    """``regua_worker_passes_total`` of one worker loop, read from ``/metrics``."""
+    text = (await client.get("/metrics")).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if (
+                sample.name == "regua_worker_passes_total"
+                and sample.labels.get("service") == service
+                and sample.labels.get("worker") == worker
+            ):
+                return float(sample.value)
+    return 0.0
+
+
+async def wait_worker_passes(
+    client: httpx.AsyncClient,
+    service: str,
+    worker: str,
+    *,
+    passes: int = 2,
+    timeout: float = 30.0,  # noqa: ASYNC109
+) -> None:
+    """Wait until ``worker`` has completed ``passes`` more passes. Two are
+    enough to know that one pass started after this call (say, after a test
+    moved the clock) and finished: what it would do, it has done."""
+    start = await worker_passes(client, service, worker)
+    await wait_for(
+        lambda: _passes_at_least(client, service, worker, start + passes), timeout=timeout, interval=0.02
+    )
+
+
+async def _passes_at_least(client: httpx.AsyncClient, service: str, worker: str, target: float) -> bool:
+    return await worker_passes(client, service, worker) >= target
+
+
+async def wait_outbox_empty(database_url: str, schema: str, *, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Wait until the relay has published every event in ``schema``'s outbox."""
+    conn = await asyncpg.connect(_libpq(database_url))
+    try:
+
+        async def empty() -> bool:
+            return not await conn.fetchval(f'select exists (select 1 from "{schema}".outbox)')
+
+        await wait_for(empty, timeout=timeout)
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Settler:
+    """Knows when a service under test has finished reacting to what a test
+    produced, so a test asserts that nothing (more) happened without sleeping.
+
+    ``record`` each record the test produces; ``settled()`` waits until the
+    service's consumer group committed past them (their handlers' effects are
+    stored), the relay emptied the outbox (what they caused is on Kafka) and
+    ``events``, when given, holds every event committed to its topic.
+    """
+
+    kafka: KafkaSettings
+    service: str
+    database_url: str
+    schema: str
+    events: Collected | None = None
+    published: dict[TopicPartition, int] = field(default_factory=dict)
+
+    def record(self, meta: Any) -> None:
+        """Note a produced record (the ``RecordMetadata`` of ``send_and_wait``)."""
+        self.published[TopicPartition(meta.topic, meta.partition)] = meta.offset
+
+    async def settled(self) -> None:
+        if self.published:
+            group = f"{self.kafka.topic_namespace}{self.service}"
+            await wait_committed(self.kafka.bootstrap_servers, group, self.published)
+        await wait_outbox_empty(self.database_url, self.schema)
+        if self.events is not None:
+            await self.events.caught_up()
+
+
 def admin_token(secret: str, tenant_id: UUID | str) -> str:
     """A bearer token with the ``admin`` scope for ``tenant_id``, valid one hour,
     as the dev stack's services expect (issuer ``regua-dev``, audience ``regua``)."""
@@ -207,8 +288,27 @@ async def serve(app: Any, *, timeout: float = 60.0) -> AsyncIterator[httpx.Async
         await asyncio.wait_for(task, timeout=30)
 
 
+class Collected(list[Envelope]):
+    """The events :func:`collect_events` has read so far."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, topic: str) -> None:
+        super().__init__()
+        self._consumer = consumer
+        self._topic = topic
+        #: Where the collector stands, per partition, once what it fetched is in the list.
+        self.positions: dict[TopicPartition, int] = {}
+
+    async def caught_up(self, *, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until every event committed to the topic before this call is in the list."""
+        partitions = self._consumer.partitions_for_topic(self._topic) or set()
+        ends = await self._consumer.end_offsets([TopicPartition(self._topic, p) for p in partitions])
+        await wait_for(
+            lambda: all(self.positions.get(tp, 0) >= end for tp, end in ends.items()), timeout=timeout
+        )
+
+
 @contextlib.asynccontextmanager
-async def collect_events(bootstrap: str, topic: str) -> AsyncIterator[list[Envelope]]:
+async def collect_events(bootstrap: str, topic: str) -> AsyncIterator[Collected]:
     """Every event committed to ``topic`` (namespaced name) while the block
     runs, parsed; the consumer is positioned before the block starts."""
     consumer = AIOKafkaConsumer(
@@ -219,13 +319,15 @@ async def collect_events(bootstrap: str, topic: str) -> AsyncIterator[list[Envel
         isolation_level="read_committed",
     )
     await consumer.start()
-    sink: list[Envelope] = []
+    sink = Collected(consumer, topic)
 
     async def pump() -> None:
         while True:
             batch = await consumer.getmany(timeout_ms=100)
             for records in batch.values():
                 sink.extend(parse_envelope(r.value or b"") for r in records)
+            for tp in consumer.assignment():
+                sink.positions[tp] = await consumer.position(tp)
 
     task = asyncio.create_task(pump())
     try:

@@ -9,7 +9,7 @@ from invoice_service.domain.models import DEFAULT_TIMEZONE
 from invoice_service.service_layer.invoices import flag_overdue_invoices
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from invoice_service.settings import Settings
-from regua_platform.aio import sleep_unless
+from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime
 
 log = logging.getLogger("invoice.overdue")
@@ -22,17 +22,19 @@ async def overdue_scanner(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = runtime.settings
     interval = settings.overdue_scan_interval_seconds if isinstance(settings, Settings) else 2.0
     batch = settings.overdue_scan_batch_size if isinstance(settings, Settings) else 500
-    while not stop.is_set():
-        flagged = batch
-        # A full batch means there may be more: go again before sleeping.
-        while flagged == batch and not stop.is_set():
-            uow = runtime.uow()
-            assert isinstance(uow, InvoiceUnitOfWork)
-            async with uow:
-                flagged = await flag_overdue_invoices(
-                    uow, now=runtime.clock.now(), default_timezone=DEFAULT_TIMEZONE, limit=batch
-                )
-                await uow.commit()
-            if flagged:
-                log.info("invoice.overdue.flagged", extra={"count": flagged})
-        await sleep_unless(stop, interval)
+
+    async def one_pass() -> bool:
+        uow = runtime.uow()
+        assert isinstance(uow, InvoiceUnitOfWork)
+        async with uow:
+            flagged = await flag_overdue_invoices(
+                uow, now=runtime.clock.now(), default_timezone=DEFAULT_TIMEZONE, limit=batch
+            )
+            await uow.commit()
+        if flagged:
+            log.info("invoice.overdue.flagged", extra={"count": flagged})
+        return flagged == batch  # a full batch: there may be more
+
+    await batch_worker(
+        one_pass, service=runtime.definition.name, worker="overdue_scanner", stop=stop, interval=interval
+    )

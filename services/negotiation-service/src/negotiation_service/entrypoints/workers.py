@@ -9,7 +9,7 @@ from negotiation_service.domain.agreements import local_today
 from negotiation_service.service_layer.agreements import break_overdue_agreements
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from negotiation_service.settings import Settings
-from regua_platform.aio import sleep_unless
+from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime
 
 log = logging.getLogger("negotiation.breaker")
@@ -22,15 +22,18 @@ async def agreement_breaker(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = runtime.settings
     interval = settings.breaker_interval_seconds if isinstance(settings, Settings) else 30.0
     batch = settings.breaker_batch_size if isinstance(settings, Settings) else 200
-    while not stop.is_set():
-        done = batch
-        while done == batch and not stop.is_set():
-            uow = runtime.uow()
-            assert isinstance(uow, NegotiationUnitOfWork)
-            async with uow:
-                now = runtime.clock.now()
-                done = await break_overdue_agreements(uow, today=local_today(now), now=now, limit=batch)
-                await uow.commit()
-            if done:
-                log.info("agreement.broken.batch", extra={"count": done})
-        await sleep_unless(stop, interval)
+
+    async def one_pass() -> bool:
+        uow = runtime.uow()
+        assert isinstance(uow, NegotiationUnitOfWork)
+        async with uow:
+            now = runtime.clock.now()
+            done = await break_overdue_agreements(uow, today=local_today(now), now=now, limit=batch)
+            await uow.commit()
+        if done:
+            log.info("agreement.broken.batch", extra={"count": done})
+        return done == batch
+
+    await batch_worker(
+        one_pass, service=runtime.definition.name, worker="agreement_breaker", stop=stop, interval=interval
+    )

@@ -13,7 +13,7 @@ from notifier_service.domain.portal_link import derive_key
 from notifier_service.service_layer.sender import PreparedSend, Sender
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
-from regua_platform.aio import sleep_unless
+from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime
 
 log = logging.getLogger("notifier.sender")
@@ -29,30 +29,33 @@ async def send_deliveries(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = cast(Settings, runtime.settings)
     providers = build_providers(settings, runtime.clock)
     sender = Sender(settings, link_key(settings), providers.has)
-    poll = settings.sender.poll_interval_ms / 1000
     try:
-        while not stop.is_set():
-            if not await _one_pass(runtime, sender, providers):
-                await sleep_unless(stop, poll)
+        await batch_worker(
+            lambda: _one_pass(runtime, sender, providers),
+            service=runtime.definition.name,
+            worker="sender",
+            stop=stop,
+            interval=settings.sender.poll_interval_ms / 1000,
+        )
     finally:
         await providers.close()
 
 
-async def _one_pass(runtime: Runtime, sender: Sender, providers: RateLimitedProviders) -> int:
-    """Returns how many deliveries were looked at (0: nothing was due)."""
+async def _one_pass(runtime: Runtime, sender: Sender, providers: RateLimitedProviders) -> bool:
+    """Prepare, send and record one batch; True when something was due (there may be more)."""
     async with runtime.uow() as uow:
         assert isinstance(uow, NotifierUnitOfWork)
         prepared = await sender.prepare(uow, runtime.clock.now())
         await uow.commit()
     if not prepared:
-        return 0
+        return False
     outcomes = await asyncio.gather(*(_send(providers, p) for p in prepared))
     for send, outcome in zip(prepared, outcomes, strict=True):
         async with runtime.uow() as uow:
             assert isinstance(uow, NotifierUnitOfWork)
             await sender.record(uow, send, outcome, runtime.clock.now())
             await uow.commit()
-    return len(prepared)
+    return True
 
 
 async def _send(providers: RateLimitedProviders, send: PreparedSend) -> ProviderReceipt | ProviderError:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, cast
 
-from regua_platform.aio import sleep_unless
+from regua_platform.aio import batch_worker
 from scheduler_service.service_layer.plans import fire_due_steps
 from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
 from scheduler_service.settings import TimerSettings
@@ -26,7 +26,8 @@ log = logging.getLogger("scheduler.timer")
 async def run_timer(runtime: Runtime, stop: asyncio.Event) -> None:
     """Worker: run timer rounds until ``stop``; a full batch goes again at once."""
     timer = cast(TimerSettings, getattr(runtime.settings, "timer", TimerSettings()))
-    while not stop.is_set():
+
+    async def one_pass() -> bool:
         async with cast(SchedulerUnitOfWork, runtime.uow()) as uow:
             result = await fire_due_steps(uow, limit=timer.batch_size)
             await uow.commit()
@@ -35,5 +36,12 @@ async def run_timer(runtime: Runtime, stop: asyncio.Event) -> None:
                 "scheduler.timer.round",
                 extra={"fired": result.fired, "skipped": result.skipped, "rescheduled": result.rescheduled},
             )
-        if result.claimed < timer.batch_size:
-            await sleep_unless(stop, timer.interval_ms / 1000)
+        return result.claimed == timer.batch_size
+
+    await batch_worker(
+        one_pass,
+        service=runtime.definition.name,
+        worker="timer",
+        stop=stop,
+        interval=timer.interval_ms / 1000,
+    )
