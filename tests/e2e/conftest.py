@@ -9,7 +9,6 @@ import contextlib
 import re
 import secrets
 import signal
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,26 +40,37 @@ NAMES = (
 )
 
 
+def start_offset_s() -> int:
+    """The clock shift that starts the services at 10:00 of today in São
+    Paulo: a story never crosses midnight, whatever the hour it runs at."""
+    wall = datetime.now(TZ)
+    return round((wall.replace(hour=10, minute=0, second=0, microsecond=0) - wall).total_seconds())
+
+
 @dataclass
 class Stack:
     procs: dict[str, ServiceProcess]
     sandbox: Sandbox
+    #: The shift every service's clock starts with (see :func:`start_offset_s`).
+    base_offset_s: int = 0
+    #: How far the story has moved the clock since.
     offset_s: int = 0
 
     def url(self, name: str) -> str:
         return self.procs[name].base_url
 
     async def restart(self, offset_s: int) -> None:
-        """Stop every service and start it again with its clock shifted."""
+        """Stop every service and start it again with its clock ``offset_s`` further on."""
         for p in self.procs.values():
             p.stop(signal.SIGTERM)
         self.offset_s = offset_s
         for p in self.procs.values():
-            p.start(CLOCK_OFFSET_SECONDS=str(offset_s))
+            p.start(CLOCK_OFFSET_SECONDS=str(self.base_offset_s + offset_s))
         await asyncio.gather(*(p.wait_ready() for p in self.procs.values()))
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self.offset_s)
+        """The services' time."""
+        return datetime.now(UTC) + timedelta(seconds=self.base_offset_s + self.offset_s)
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +109,11 @@ async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Async
         for name, result in zip(procs, results, strict=True):
             assert result.returncode == 0, f"{name} migrate failed:\n{result.stderr.decode()}"
         try:
+            base = start_offset_s()
             for p in procs.values():
-                p.start()
+                p.start(CLOCK_OFFSET_SECONDS=str(base))
             await asyncio.gather(*(p.wait_ready() for p in procs.values()))
-            yield Stack(procs=procs, sandbox=sandbox)
+            yield Stack(procs=procs, sandbox=sandbox, base_offset_s=base)
         finally:
             for p in procs.values():
                 p.stop(signal.SIGKILL)
@@ -206,7 +217,7 @@ class Tenant:
                 ]
             }
         )
-        t = int(time.time()) + self.stack.offset_s
+        t = int(self.stack.now().timestamp())
         return await self.http.post(
             f"{self.stack.url('payments-service')}/v1/webhooks/pix/{self.id}",
             content=body,

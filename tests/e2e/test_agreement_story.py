@@ -6,7 +6,7 @@ the original debt is restored and its dunning resumes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -27,7 +27,7 @@ async def messages_of(http: httpx.AsyncClient, stack: Stack, invoice_id: str) ->
 
 
 async def test_agreement_pauses_dunning_and_a_broken_one_resumes_it(stack: Stack) -> None:
-    today = datetime.now(TZ).date()
+    today = stack.now().astimezone(TZ).date()
     async with new_tenant(stack) as tenant:
         http = tenant.http
         await tenant.policy(

@@ -11,14 +11,13 @@ and "ten days later" no further message leaves.
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import uuid4
 
 import pytest
 
-from regua_devtools.testing import wait_for
+from regua_devtools.testing import wait_for, wait_worker_passes
 
 from .conftest import DAY, TZ, Stack, brl, digits, emails_to, invoice_of, new_tenant, step, timeline_of
 
@@ -28,7 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
     email = f"maria.{uuid4().hex[:8]}@exemplo.com.br"
     principal = 150_000
-    today = datetime.now(TZ).date()
+    today = stack.now().astimezone(TZ).date()
     async with new_tenant(stack) as tenant:
         http = tenant.http
         await tenant.policy(
@@ -108,7 +107,9 @@ async def test_remind_overdue_pay_once_and_stop(stack: Stack) -> None:
 
         # Ten days later the final notice's time has passed: nothing more is sent.
         await stack.restart(10 * DAY)
-        await asyncio.sleep(3)
+        # The timer has looked at the steps at the new time, and the sender at its deliveries.
+        await wait_worker_passes(http, "scheduler-service", "timer", base_url=stack.url("scheduler-service"))
+        await wait_worker_passes(http, "notifier-service", "sender", base_url=stack.url("notifier-service"))
         assert len(emails_to(stack.sandbox, email)) == sent_before == 2
         statuses = {s["name"]: s["status"] for s in await timeline_of(http, stack, invoice_id)}
         assert statuses["final"] == "cancelled"

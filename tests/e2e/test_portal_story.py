@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -58,7 +58,7 @@ async def shot(page: Page, name: str) -> None:
 
 async def test_open_link_accept_installments_pay_the_first_by_pix(stack: Stack, browser: Browser) -> None:
     email = f"ana.{uuid4().hex[:8]}@exemplo.com.br"
-    today = datetime.now(TZ).date()
+    today = stack.now().astimezone(TZ).date()
     async with new_tenant(stack) as tenant:
         http = tenant.http
         await tenant.policy(step("atraso", "P1D", "overdue", "firm"))

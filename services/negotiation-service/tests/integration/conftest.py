@@ -24,7 +24,15 @@ from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
 from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, namespaced
-from regua_devtools.testing import admin_token, collect_events, serve, wait_for
+from regua_devtools.testing import (
+    Collected,
+    Settler,
+    admin_token,
+    collect_events,
+    serve,
+    wait_for,
+    wait_worker_passes,
+)
 from regua_platform.app import create_app
 from regua_platform.clock import FixedClock
 from regua_platform.db import create_engine
@@ -46,7 +54,8 @@ class Service:
     clock: FixedClock
     kafka: KafkaSettings
     producer: AIOKafkaProducer
-    events: list[Envelope] = field(default_factory=list)
+    events: Collected
+    settler: Settler
     tenant: UUID = field(default_factory=uuid4)
 
     def auth(self, tenant: UUID | None = None) -> dict[str, str]:
@@ -70,10 +79,17 @@ class Service:
         envelope = new_envelope(
             payload, tenant_id=tenant or self.tenant, source="/regua/invoice-service", time=self.clock.now()
         )
-        await self.producer.send_and_wait(
+        meta = await self.producer.send_and_wait(
             namespaced(INVOICE_EVENTS, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
         )
+        self.settler.record(meta)
         return envelope
+
+    async def settled(self) -> None:
+        """The breaker has run a whole pass since now (say, after the clock moved),
+        everything produced is handled, and every event it caused is in ``events``."""
+        await wait_worker_passes(self.client, "negotiation-service", "agreement_breaker")
+        await self.settler.settled()
 
     async def issued(
         self,
@@ -174,6 +190,14 @@ async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator
     topic = namespaced(AGREEMENT_EVENTS, kafka_settings.topic_namespace)
     try:
         async with collect_events(kafka_settings.bootstrap_servers, topic) as events, serve(app) as client:
-            yield Service(client=client, clock=clock, kafka=kafka_settings, producer=producer, events=events)
+            settler = Settler(kafka_settings, "negotiation-service", migrated, "negotiation", events)
+            yield Service(
+                client=client,
+                clock=clock,
+                kafka=kafka_settings,
+                producer=producer,
+                events=events,
+                settler=settler,
+            )
     finally:
         await producer.stop()

@@ -205,12 +205,12 @@ async def test_installment_overdue_beyond_tolerance_breaks_once(service: Service
         service.clock.now().replace(year=second_due.year, month=second_due.month, day=second_due.day)
         + timedelta(days=5)
     )
-    await asyncio.sleep(0.5)
+    await service.settled()
     got = (await service.get(f"/v1/agreements/{agreement['agreement_id']}")).json()
     assert got["status"] == "active" and got["installments"][1]["status"] == "overdue"
     service.clock.advance(timedelta(days=1))
     await wait_for(lambda: service.of_type("agreement.broken", agreement["agreement_id"]))
-    await asyncio.sleep(0.5)  # a few more breaker rounds: still one event
+    await service.settled()  # another breaker pass: still one event
     broken = service.of_type("agreement.broken", agreement["agreement_id"])
     assert len(broken) == 1
     assert broken[0].data["paid_cents"] == first["amount_cents"]

@@ -8,7 +8,12 @@ from uuid import uuid4
 import pytest
 
 from notifier_service.domain.channels import Contacts, next_channel, ordered_channels, usable
-from notifier_service.domain.delivery import backoff_seconds, idempotency_key, smtp_message_id
+from notifier_service.domain.delivery import (
+    backoff_seconds,
+    idempotency_key,
+    instruments_awaited,
+    smtp_message_id,
+)
 from notifier_service.domain.formatting import format_brl, format_date, format_digitable_line, format_document
 from notifier_service.domain.portal_link import (
     InvalidPortalToken,
@@ -102,3 +107,33 @@ def test_portal_token_round_trip_and_tamper() -> None:
         verify_portal_token(key, flipped, now=now)
     with pytest.raises(InvalidPortalToken):
         verify_portal_token(key, "not a token!", now=now)
+
+
+PIX_AND_BOLETO = frozenset({"pix", "boleto"})
+
+
+@pytest.mark.parametrize(
+    ("promised", "announced", "seen", "awaited"),
+    [
+        # No charge-created yet: every promised code may still come.
+        (PIX_AND_BOLETO, None, frozenset(), PIX_AND_BOLETO),
+        # Both announced, one arrived: wait for the other.
+        (PIX_AND_BOLETO, PIX_AND_BOLETO, frozenset({"pix"}), frozenset({"boleto"})),
+        (PIX_AND_BOLETO, PIX_AND_BOLETO, PIX_AND_BOLETO, frozenset()),
+        # A tenant without Pix: the invoice will never have one; nothing to wait for.
+        (PIX_AND_BOLETO, frozenset({"boleto"}), frozenset({"boleto"}), frozenset()),
+        # The SMS shows only the boleto: the missing Pix does not hold it.
+        (frozenset({"boleto"}), PIX_AND_BOLETO, frozenset({"boleto"}), frozenset()),
+        (frozenset({"boleto"}), None, frozenset(), frozenset({"boleto"})),
+    ],
+)
+def test_a_message_waits_for_the_codes_its_channel_shows_and_the_invoice_will_have(
+    promised: frozenset[str], announced: frozenset[str] | None, seen: frozenset[str], awaited: frozenset[str]
+) -> None:
+    assert instruments_awaited(promised, announced, seen) == awaited
+
+
+def test_every_channel_of_the_templates_declares_what_it_shows() -> None:
+    from notifier_service.domain.templates import PROMISED_INSTRUMENTS, TEMPLATE_CHANNELS
+
+    assert set(PROMISED_INSTRUMENTS) == set(TEMPLATE_CHANNELS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -18,7 +18,7 @@ from payments_service.settings import Settings
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.topics import PAYMENT_EVENTS, namespaced
-from regua_devtools.testing import admin_token, clear_outbox, collect_events, serve
+from regua_devtools.testing import Collected, Settler, admin_token, clear_outbox, collect_events, serve
 from regua_platform import migrations
 from regua_platform.clock import FixedClock
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
@@ -39,7 +39,8 @@ class Harness:
     clock: FixedClock
     kafka: KafkaSettings
     producer: AIOKafkaProducer
-    events: list[Envelope] = field(default_factory=list)
+    events: Collected
+    settler: Settler
 
     def token(self, tenant_id: UUID) -> dict[str, str]:
         return {"Authorization": f"Bearer {admin_token(SECRET, tenant_id)}"}
@@ -48,10 +49,15 @@ class Harness:
         envelope = new_envelope(
             payload, tenant_id=tenant_id, source="/regua/test", time=self.clock.now(), event_id=event_id
         )
-        await self.producer.send_and_wait(
+        meta = await self.producer.send_and_wait(
             namespaced(envelope.topic, self.kafka.topic_namespace), envelope.to_json(), key=envelope.key
         )
+        self.settler.record(meta)
         return envelope
+
+    async def settled(self) -> None:
+        """Everything sent is handled, and every event it caused is in ``events``."""
+        await self.settler.settled()
 
     def of_type(self, suffix: str) -> list[Envelope]:
         return [e for e in self.events if e.type.endswith(suffix)]
@@ -72,7 +78,8 @@ async def harness(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator
     topic = namespaced(PAYMENT_EVENTS, kafka_settings.topic_namespace)
     try:
         async with collect_events(kafka_settings.bootstrap_servers, topic) as events, serve(app) as client:
-            yield Harness(client, clock, kafka_settings, producer, events)
+            settler = Settler(kafka_settings, "payments-service", migrated, "payments", events)
+            yield Harness(client, clock, kafka_settings, producer, events, settler)
     finally:
         await producer.stop()
 

@@ -3,7 +3,6 @@ refusals publish nothing; refunds -> payment.reversed."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date, timedelta
 from typing import Any
@@ -93,11 +92,6 @@ def pix_body(txid: str, valor: str = "110.00", e2e: str | None = None, **extra: 
     }
 
 
-async def settle() -> None:
-    # Give the outbox relay time to publish anything it (wrongly) might.
-    await asyncio.sleep(1.5)
-
-
 async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Harness) -> None:
     h = harness
     tenant = uuid4()
@@ -107,7 +101,7 @@ async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Ha
     await h.send(invoice, tenant)  # the same invoice announced again
     items = await charges_of(h, tenant, invoice.invoice_id)
     await wait_for(lambda: len(h.of_type("charge-created.v1")) >= 2, timeout=30)
-    await settle()
+    await h.settled()
     assert len(items) == 2 and len(h.of_type("charge-created.v1")) == 2
     by_method = {c["method"]: c for c in items}
 
@@ -181,7 +175,7 @@ async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness
     assert first.json()["results"][0]["outcome"] == "recorded"
     assert again.status_code == 200 and again.json()["results"][0]["outcome"] == "duplicate"
     await wait_for(lambda: h.of_type("payment.received.v1"), timeout=30)
-    await settle()
+    await h.settled()
     received = h.of_type("payment.received.v1")
     assert len(received) == 1
     payment = received[0].payload
@@ -229,7 +223,7 @@ async def test_refused_webhooks_answer_4xx_and_publish_nothing(
     assert r.status_code == expected[0], r.text
     assert r.headers["content-type"] == "application/problem+json"
     await wait_for(lambda: len(h.of_type("charge-created.v1")) >= 2, timeout=30)
-    await settle()
+    await h.settled()
     assert not h.of_type("payment.received.v1")
     engine = create_async_engine(migrated)
     async with engine.connect() as conn:
@@ -264,7 +258,7 @@ async def test_a_mixed_pix_batch_applies_the_good_items_and_answers_422(harness:
     await wait_for(lambda: h.of_type("payment.received.v1"), timeout=30)
     retry = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
     assert [x["outcome"] for x in retry.json()["results"]] == ["duplicate", "unmatched"]
-    await settle()
+    await h.settled()
     assert len(h.of_type("payment.received.v1")) == 1
 
 
@@ -341,7 +335,7 @@ async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_pai
     assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "recorded"
 
     await wait_for(lambda: len(h.of_type("payment.reversed.v1")) >= 3, timeout=30)
-    await settle()
+    await h.settled()
     reversed_ = [e.payload for e in h.of_type("payment.reversed.v1")]
     assert all(isinstance(p, PaymentReversedV1) for p in reversed_)
     assert sorted((p.kind, p.amount_cents) for p in reversed_) == [  # type: ignore[attr-defined]
@@ -387,7 +381,7 @@ async def test_boleto_and_card_captures_are_recorded_once(harness: Harness) -> N
     assert (await post_signed(h, f"/v1/webhooks/card/{tenant}", capture)).status_code == 200
     assert (await post_signed(h, f"/v1/webhooks/card/{tenant}", capture)).status_code == 200
     await wait_for(lambda: len(h.of_type("payment.received.v1")) >= 2, timeout=30)
-    await settle()
+    await h.settled()
     methods = sorted(e.payload.method for e in h.of_type("payment.received.v1"))  # type: ignore[attr-defined]
     assert methods == ["boleto", "card"]
 

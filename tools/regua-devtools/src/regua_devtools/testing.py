@@ -160,9 +160,10 @@ async def wait_committed(
         await admin.close()
 
 
-async def worker_passes(client: httpx.AsyncClient, service: str, worker: str) -> float:
-    """``regua_worker_passes_total`` of one worker loop, read from ``/metrics``."""
-    text = (await client.get("/metrics")).text
+async def worker_passes(client: httpx.AsyncClient, service: str, worker: str, *, base_url: str = "") -> float:
+    """``regua_worker_passes_total`` of one worker loop, read from ``/metrics``
+    (of ``base_url`` when the client is not bound to the service)."""
+    text = (await client.get(f"{base_url}/metrics")).text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if (
@@ -180,19 +181,18 @@ async def wait_worker_passes(
     worker: str,
     *,
     passes: int = 2,
+    base_url: str = "",
     timeout: float = 30.0,  # noqa: ASYNC109
 ) -> None:
     """Wait until ``worker`` has completed ``passes`` more passes. Two are
     enough to know that one pass started after this call (say, after a test
     moved the clock) and finished: what it would do, it has done."""
-    start = await worker_passes(client, service, worker)
-    await wait_for(
-        lambda: _passes_at_least(client, service, worker, start + passes), timeout=timeout, interval=0.02
-    )
+    start = await worker_passes(client, service, worker, base_url=base_url)
 
+    async def done() -> bool:
+        return await worker_passes(client, service, worker, base_url=base_url) >= start + passes
 
-async def _passes_at_least(client: httpx.AsyncClient, service: str, worker: str, target: float) -> bool:
-    return await worker_passes(client, service, worker) >= target
+    await wait_for(done, timeout=timeout, interval=0.02)
 
 
 async def wait_outbox_empty(database_url: str, schema: str, *, timeout: float = 30.0) -> None:  # noqa: ASYNC109
@@ -201,7 +201,8 @@ async def wait_outbox_empty(database_url: str, schema: str, *, timeout: float = 
     try:
 
         async def empty() -> bool:
-            return not await conn.fetchval(f'select exists (select 1 from "{schema}".outbox)')
+            query = f'select exists (select 1 from "{schema}".outbox)'  # noqa: S608 (a schema name of ours)
+            return not await conn.fetchval(query)
 
         await wait_for(empty, timeout=timeout)
     finally:
