@@ -27,6 +27,8 @@ class EventSpec:
     model: builtins.type[Payload]
     topic: str
     description: str
+    #: The service that publishes it (consumers subscribe only to what someone publishes).
+    producer: str
 
     @property
     def dataschema(self) -> str:
@@ -40,84 +42,98 @@ EVENTS: tuple[EventSpec, ...] = (
         InvoiceIssuedV1,
         topics.INVOICE_EVENTS,
         "An invoice was loaded and is open.",
+        "invoice-service",
     ),
     EventSpec(
         "br.regua.invoice.overdue.v1",
         InvoiceOverdueV1,
         topics.INVOICE_EVENTS,
         "The due date passed in the tenant's time zone; sent once per invoice.",
+        "invoice-service",
     ),
     EventSpec(
         "br.regua.invoice.status-changed.v1",
         InvoiceStatusChangedV1,
         topics.INVOICE_EVENTS,
         "Paid, partially paid, cancelled, renegotiated or reopened.",
+        "invoice-service",
     ),
     EventSpec(
         "br.regua.debtor.updated.v1",
         DebtorUpdatedV1,
         topics.INVOICE_EVENTS,
         "A debtor was created or changed: contacts, channel preferences, consents.",
+        "invoice-service",
     ),
     EventSpec(
         "br.regua.debtor.consent-changed.v1",
         DebtorConsentChangedV1,
         topics.INVOICE_EVENTS,
         "A debtor opted in or out of one channel (from the portal).",
+        "negotiation-service",
     ),
     EventSpec(
         "br.regua.dunning.step-due.v1",
         StepDueV1,
         topics.DUNNING_STEP_DUE,
         "A planned dunning step's time has come; emitted at most once per step.",
+        "scheduler-service",
     ),
     EventSpec(
         "br.regua.notification.message-sent.v1",
         MessageSentV1,
         topics.NOTIFICATION_EVENTS,
         "A message left on a channel.",
+        "notifier-service",
     ),
     EventSpec(
         "br.regua.notification.message-failed.v1",
         MessageFailedV1,
         topics.NOTIFICATION_EVENTS,
         "No channel could carry a step's message.",
+        "notifier-service",
     ),
     EventSpec(
         "br.regua.payment.received.v1",
         PaymentReceivedV1,
         topics.PAYMENT_EVENTS,
         "A payment was confirmed by a gateway and matched to an invoice.",
+        "payments-service",
     ),
     EventSpec(
         "br.regua.payment.charge-created.v1",
         ChargeCreatedV1,
         topics.PAYMENT_EVENTS,
         "A Pix charge, boleto or card link was created for an invoice.",
+        "payments-service",
     ),
     EventSpec(
         "br.regua.payment.reversed.v1",
         PaymentReversedV1,
         topics.PAYMENT_EVENTS,
         "A refund or chargeback undid (part of) a payment.",
+        "payments-service",
     ),
     EventSpec(
         "br.regua.agreement.created.v1",
         AgreementCreatedV1,
         topics.AGREEMENT_EVENTS,
         "A debtor accepted a renegotiation offer.",
+        "negotiation-service",
     ),
     EventSpec(
         "br.regua.agreement.broken.v1",
         AgreementBrokenV1,
         topics.AGREEMENT_EVENTS,
         "An installment stayed unpaid beyond tolerance; the original debt is restored.",
+        "negotiation-service",
     ),
     EventSpec(
         "br.regua.agreement.completed.v1",
         AgreementCompletedV1,
         topics.AGREEMENT_EVENTS,
         "Every installment of an agreement was paid.",
+        "negotiation-service",
     ),
 )
 

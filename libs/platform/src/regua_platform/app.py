@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -29,8 +29,9 @@ from regua_platform import metrics
 from regua_platform.aio import sleep_unless
 from regua_platform.auth import TokenVerifier
 from regua_platform.clock import Clock, OffsetClock, SystemClock
-from regua_platform.consumer import ConsumerRunner, Handlers
+from regua_platform.consumer import ConsumerRunner
 from regua_platform.db import create_engine, create_sessionmaker
+from regua_platform.handlers import Subscriptions, bind_handlers
 from regua_platform.kafka import idempotent_producer
 from regua_platform.logs import setup_logging
 from regua_platform.messaging import MessagingTables
@@ -43,13 +44,21 @@ from regua_platform.uow import UnitOfWork
 log = logging.getLogger("regua.app")
 
 Role = Literal["api", "worker", "all"]
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+UowT = TypeVar("UowT", bound=UnitOfWork)
 #: A background loop of a worker: runs until the event is set.
-Worker = Callable[["Runtime", asyncio.Event], Awaitable[None]]
+Worker = Callable[["Runtime[Any, Any]", asyncio.Event], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class ServiceDefinition:
-    """Everything that makes one service what it is; built in its composition root."""
+class ServiceDefinition(Generic[SettingsT, UowT]):
+    """Everything that makes one service what it is; built in its composition root.
+
+    ``handlers`` are keyed by the payload class they take (see
+    :mod:`regua_platform.handlers`): the service subscribes to the topics of
+    those events. ``dependencies`` builds, from the settings, the objects
+    handlers ask for by type beyond ``(event, meta, uow)``.
+    """
 
     name: str
     schema: str
@@ -58,32 +67,40 @@ class ServiceDefinition:
     metadata: MetaData
     messaging: MessagingTables
     migrations_dir: Path
-    uow_class: type[UnitOfWork] = UnitOfWork
+    settings_class: type[SettingsT]
+    uow_class: type[UowT]
     routers: Sequence[APIRouter] = ()
-    subscriptions: Sequence[str] = ()
-    handlers: Handlers = field(default_factory=dict)
+    handlers: Sequence[Callable[..., Awaitable[None]]] = ()
+    dependencies: Callable[[SettingsT], Sequence[object]] | None = None
     workers: Sequence[Worker] = ()
     version: str = "0.1.0"
 
+    def subscriptions(self, settings: SettingsT) -> Subscriptions:
+        """The handlers bound to their dependencies, by event type; raises
+        :class:`~regua_platform.handlers.HandlerError` when one cannot be wired."""
+        provided = self.dependencies(settings) if self.dependencies is not None else ()
+        return bind_handlers(self.handlers, provided)
+
 
 @dataclass
-class Runtime:
+class Runtime(Generic[SettingsT, UowT]):
     """The objects a running service shares; ``app.state.runtime``."""
 
-    definition: ServiceDefinition
-    settings: ServiceSettings
+    definition: ServiceDefinition[SettingsT, UowT]
+    settings: SettingsT
     clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
     producer: AIOKafkaProducer
+    subscriptions: Subscriptions
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     kafka_connected: bool = False
     relay: OutboxRelay | None = None
     consumer: ConsumerRunner | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def uow(self) -> UnitOfWork:
+    def uow(self) -> UowT:
         """A fresh unit of work (enter it with ``async with``)."""
         return self.definition.uow_class(
             self.sessions,
@@ -95,20 +112,22 @@ class Runtime:
 
 
 def create_app(
-    definition: ServiceDefinition,
-    settings: ServiceSettings,
+    definition: ServiceDefinition[SettingsT, UowT],
+    settings: SettingsT,
     *,
     role: Role = "all",
     clock: Clock | None = None,
 ) -> FastAPI:
     setup_logging(definition.name, settings.telemetry.log_level)
+    subscriptions = definition.subscriptions(settings)  # a handler that cannot be wired stops us here
     provider = setup_tracing(definition.name, settings.telemetry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database, application_name=f"{definition.name}-{role}")
-        runtime = Runtime(
+        runtime = Runtime[SettingsT, UowT](
             definition=definition,
+            subscriptions=subscriptions,
             settings=settings,
             clock=clock or _clock(settings),
             engine=engine,
@@ -148,7 +167,7 @@ def _clock(settings: ServiceSettings) -> Clock:
     return SystemClock()
 
 
-async def _run_background(runtime: Runtime, role: Role) -> None:
+async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
     """Connect to Kafka (retrying until it answers), then start the worker loops."""
     delay = 0.5
     while not runtime.stop.is_set():
@@ -169,11 +188,11 @@ async def _run_background(runtime: Runtime, role: Role) -> None:
         service=d.name, engine=runtime.engine, messaging=d.messaging, kafka=runtime.settings.kafka
     )
     workers: list[tuple[str, Worker]] = [(w.__name__, w) for w in d.workers]
-    if d.subscriptions:
+    if runtime.subscriptions:
         consumer = ConsumerRunner(
             service=d.name,
-            topics=d.subscriptions,
-            handlers=d.handlers,
+            topics=runtime.subscriptions.topics,
+            handlers=runtime.subscriptions.handlers,
             uow_factory=runtime.uow,
             kafka=runtime.settings.kafka,
             dlq_producer=runtime.producer,
@@ -186,7 +205,7 @@ async def _run_background(runtime: Runtime, role: Role) -> None:
     )
 
 
-async def _supervised(runtime: Runtime, name: str, worker: Worker) -> None:
+async def _supervised(runtime: Runtime[Any, Any], name: str, worker: Worker) -> None:
     """Restart a worker loop that crashed, with backoff, until shutdown."""
     delay = 0.5
     while not runtime.stop.is_set():
@@ -199,7 +218,7 @@ async def _supervised(runtime: Runtime, name: str, worker: Worker) -> None:
             delay = min(delay * 2, 10.0)
 
 
-async def _shutdown(runtime: Runtime, tasks: list[asyncio.Task[None]]) -> None:
+async def _shutdown(runtime: Runtime[Any, Any], tasks: list[asyncio.Task[None]]) -> None:
     """Stop consuming, let in-flight work finish, flush the producer, close the pool."""
     runtime.stop.set()
     grace = runtime.settings.http.shutdown_grace_seconds
@@ -220,7 +239,7 @@ def _ops_router() -> APIRouter:
 
     @router.get("/readyz", summary="Readiness: PostgreSQL and Kafka are reachable")
     async def readyz(request: Request) -> JSONResponse:
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         checks = {
             "database": await _check(_ping_database(runtime.engine)),
             "kafka": await _check(_ping_kafka(runtime)),
@@ -251,7 +270,7 @@ async def _ping_database(engine: AsyncEngine) -> None:
         await conn.execute(text("select 1"))
 
 
-async def _ping_kafka(runtime: Runtime) -> None:
+async def _ping_kafka(runtime: Runtime[Any, Any]) -> None:
     if not runtime.kafka_connected:
         raise ConnectionError("not connected yet")
     await runtime.producer.client.fetch_all_metadata()
@@ -273,11 +292,31 @@ def _install_http_metrics(app: FastAPI, service: str) -> None:
             metrics.HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
 
 
-async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
-    runtime: Runtime = request.app.state.runtime
-    async with runtime.uow() as uow:
+def runtime_of(request: Request) -> Runtime[Any, Any]:
+    """The running service's :class:`Runtime`."""
+    runtime: Runtime[Any, Any] = request.app.state.runtime
+    return runtime
+
+
+async def provide_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """A unit of work for one request; the endpoint commits it once, at the edge.
+    A service names its own type: ``Annotated[MyUnitOfWork, Depends(provide_uow)]``."""
+    async with runtime_of(request).uow() as uow:
         yield uow
 
 
-#: A unit of work for one request; the endpoint commits it once, at the edge.
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
+def provide_settings(request: Request) -> ServiceSettings:
+    """The service's settings; a service names its own type:
+    ``Annotated[Settings, Depends(provide_settings)]``."""
+    settings: ServiceSettings = runtime_of(request).settings
+    return settings
+
+
+def provide_clock(request: Request) -> Clock:
+    return runtime_of(request).clock
+
+
+#: The service's clock (tests inject a fixed one).
+ClockDep = Annotated[Clock, Depends(provide_clock)]
+#: A unit of work of the platform's base type (services alias their own).
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(provide_uow)]

@@ -1,4 +1,5 @@
-"""The consumer runner: one consumer group per service, handlers per event type.
+"""The consumer runner: one consumer group per service, handlers per event type
+(see :mod:`regua_platform.handlers`).
 
 For every record: parse the envelope, open a unit of work, claim the event in
 the inbox (a redelivered event has no second effect), run the handlers, commit
@@ -13,8 +14,7 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry import trace
@@ -23,6 +23,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from regua_contracts import ContractError, Envelope, parse_envelope
 from regua_contracts.topics import dlq_topic, namespaced
 from regua_platform import metrics
+from regua_platform.handlers import BoundHandler, EventMeta
 from regua_platform.kafka import group_consumer, trace_context
 from regua_platform.settings import KafkaSettings
 from regua_platform.uow import UnitOfWork
@@ -30,17 +31,6 @@ from regua_platform.uow import UnitOfWork
 log = logging.getLogger("regua.consumer")
 tracer = trace.get_tracer("regua.consumer")
 
-
-class Handler(Protocol):
-    """``on_<event>_<effect>(envelope, uow)``: the effect of one event, inside
-    the transaction the runner opened. It must not commit."""
-
-    __name__: str
-
-    def __call__(self, envelope: Envelope, uow: Any, /) -> Awaitable[None]: ...
-
-
-Handlers = Mapping[str, Sequence[Handler]]
 
 # Headers added to a dead letter.
 DLQ_ERROR = "regua-dlq-error"
@@ -58,7 +48,7 @@ class ConsumerRunner:
         *,
         service: str,
         topics: Sequence[str],
-        handlers: Handlers,
+        handlers: Mapping[str, Sequence[BoundHandler]],
         uow_factory: Callable[[], UnitOfWork],
         kafka: KafkaSettings,
         dlq_producer: AIOKafkaProducer,
@@ -167,12 +157,13 @@ class ConsumerRunner:
                     await asyncio.sleep(self._backoff(attempt))
         raise AssertionError("unreachable")
 
-    async def _apply(self, envelope: Envelope, topic: str, handlers: Sequence[Handler]) -> str:
+    async def _apply(self, envelope: Envelope, topic: str, handlers: Sequence[BoundHandler]) -> str:
+        meta = EventMeta.of(envelope, topic)
         async with self._uow_factory() as uow:
             if not await uow.claim(envelope, topic=topic):
                 return "duplicate"
             for handler in handlers:
-                await handler(envelope, uow)
+                await handler(envelope.payload, meta, uow)
             await uow.commit()
         return "handled"
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import uvicorn
 
-from regua_platform.app import ServiceDefinition, create_app
+from regua_platform.app import ServiceDefinition, SettingsT, create_app
 from regua_platform.migrations import upgrade
-from regua_platform.settings import ServiceSettings
 
 
 def main(
-    definition: ServiceDefinition,
-    load_settings: Callable[[], ServiceSettings],
+    definition: ServiceDefinition[SettingsT, Any],
+    load_settings: Callable[[], SettingsT],
     argv: Sequence[str] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(prog=definition.name, description=definition.description)

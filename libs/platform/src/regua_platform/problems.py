@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from regua_platform.errors import DomainError
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -71,6 +73,12 @@ def install_problem_handlers(app: FastAPI) -> None:
             **exc.extensions,
         )
 
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(
+            exc.status, exc.title, exc.detail, instance=request.url.path, **exc.extensions
+        )
+
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
@@ -103,6 +111,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(500, detail="An unexpected error occurred.", instance=request.url.path)
 
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(Exception, on_unexpected)
