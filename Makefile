@@ -53,7 +53,7 @@ test-unit: setup ## The fast loop: pure logic only
 lint: setup ## ruff, mypy --strict, import-linter, schema drift
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs/contracts/src libs/platform/src tools/regua-devtools/src $(wildcard services/*/src)
+	$(BIN)/mypy libs/contracts/src libs/platform/src libs/br/src tools/regua-devtools/src $(wildcard services/*/src)
 	$(BIN)/lint-imports
 	$(BIN)/regua schemas --check
 

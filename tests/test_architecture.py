@@ -26,3 +26,28 @@ def test_committed_event_schemas_are_current() -> None:
         [regua, "schemas", "--check"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_every_service_handles_only_events_another_service_publishes() -> None:
+    """The wiring create_app does at start-up, for each service: every handler
+    takes a payload class of the contracts registry (so its event has a type,
+    a topic and a schema) whose declared producer is another Régua service."""
+    from invoice_service.main import DEFINITION as invoice
+    from negotiation_service.main import DEFINITION as negotiation
+    from notifier_service.main import DEFINITION as notifier
+    from payments_service.main import DEFINITION as payments
+    from regua_contracts.registry import EVENTS
+    from regua_platform.settings import AuthSettings
+    from scheduler_service.main import DEFINITION as scheduler
+
+    definitions = (invoice, scheduler, notifier, negotiation, payments)
+    names = {d.name for d in definitions}
+    assert {spec.producer for spec in EVENTS} <= names
+    for definition in definitions:
+        settings = definition.settings_class(auth=AuthSettings(jwt_secret="x" * 40))
+        subscriptions = definition.subscriptions(settings)
+        assert subscriptions, f"{definition.name} handles no event"
+        for spec in subscriptions.specs:
+            assert spec.producer != definition.name, f"{definition.name} consumes its own {spec.type}"
+            schema = ROOT / "libs" / "contracts" / spec.dataschema
+            assert schema.is_file(), f"{spec.type} has no JSON Schema at {schema}"

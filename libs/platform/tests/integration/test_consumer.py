@@ -12,9 +12,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import insert
 
 from regua_contracts import Envelope, new_envelope
+from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_contracts.topics import INVOICE_EVENTS, dlq_topic, namespaced
 from regua_devtools.testing import wait_for
 from regua_platform.consumer import DLQ_ATTEMPTS, DLQ_ERROR, DLQ_TOPIC, ConsumerRunner, redrive
+from regua_platform.handlers import EventMeta, bind_handlers
 from regua_platform.kafka import idempotent_producer
 from regua_platform.settings import KafkaSettings
 from regua_platform.uow import UnitOfWork
@@ -23,7 +25,6 @@ from .conftest import TENANT, Store
 from .events import issued
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-ISSUED = "br.regua.invoice.issued.v1"
 
 
 class Killed(BaseException):
@@ -53,9 +54,9 @@ def an_event() -> Envelope:
 
 
 def recording_handler(store: Store, calls: list[str]) -> Any:
-    async def on_invoice_issued_record(envelope: Envelope, uow: UnitOfWork) -> None:
-        calls.append(envelope.id)
-        await uow.session.execute(insert(store.effects).values(event_id=envelope.id, note="x"))
+    async def on_invoice_issued_record(event: InvoiceIssuedV1, meta: EventMeta, uow: UnitOfWork) -> None:
+        calls.append(meta.id)
+        await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="x"))
 
     return on_invoice_issued_record
 
@@ -71,7 +72,7 @@ def runner(
     return cls(
         service="consumer-test",
         topics=[INVOICE_EVENTS],
-        handlers={ISSUED: [handler]},
+        handlers=bind_handlers([handler]).handlers,
         uow_factory=lambda: store.uow(kafka.topic_namespace),
         kafka=kafka.model_copy(update=kafka_overrides),
         dlq_producer=producer,
@@ -148,11 +149,11 @@ async def test_poison_event_goes_to_dlq_after_bounded_retries_and_redrive_works(
     broken = True
     attempts: list[str] = []
 
-    async def on_invoice_issued_flaky(envelope: Envelope, uow: UnitOfWork) -> None:
-        attempts.append(envelope.id)
+    async def on_invoice_issued_flaky(event: InvoiceIssuedV1, meta: EventMeta, uow: UnitOfWork) -> None:
+        attempts.append(meta.id)
         if broken:
             raise RuntimeError("template store unavailable")
-        await uow.session.execute(insert(store.effects).values(event_id=envelope.id, note="ok"))
+        await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="ok"))
 
     event = an_event()
     await send(producer, kafka_settings, event.to_json())

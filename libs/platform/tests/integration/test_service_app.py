@@ -18,11 +18,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import get_current_span
 from sqlalchemy import insert
 
-from regua_contracts import Envelope
-from regua_contracts.topics import INVOICE_EVENTS
+from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_devtools.testing import serve, wait_for
 from regua_platform.app import ServiceDefinition, UnitOfWorkDep, create_app
 from regua_platform.auth import PrincipalDep, mint_token
+from regua_platform.handlers import EventMeta
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings, ServiceSettings
 from regua_platform.telemetry import setup_tracing
 from regua_platform.uow import UnitOfWork
@@ -49,9 +49,9 @@ async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[d
     )
     consumed: list[str] = []
 
-    async def on_invoice_issued_note_trace(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def on_invoice_issued_note_trace(event: InvoiceIssuedV1, meta: EventMeta, uow: UnitOfWork) -> None:
         consumed.append(format(get_current_span().get_span_context().trace_id, "032x"))
-        await uow.session.execute(insert(store.effects).values(event_id=envelope.id, note="t"))
+        await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="t"))
 
     router = APIRouter()
 
@@ -69,9 +69,10 @@ async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[d
         metadata=store.metadata,
         messaging=store.messaging,
         migrations_dir=Path("."),
+        settings_class=Settings,
+        uow_class=UnitOfWork,
         routers=[router],
-        subscriptions=[INVOICE_EVENTS],
-        handlers={"br.regua.invoice.issued.v1": [on_invoice_issued_note_trace]},
+        handlers=[on_invoice_issued_note_trace],
     )
     settings = Settings(
         auth=AuthSettings(jwt_secret=SECRET),

@@ -10,7 +10,6 @@ from invoice_service.consumers import HANDLERS
 from invoice_service.entrypoints.workers import overdue_scanner
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from invoice_service.settings import Settings
-from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, PAYMENT_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
 
 DEFINITION = ServiceDefinition(
@@ -21,9 +20,9 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    settings_class=Settings,
     uow_class=InvoiceUnitOfWork,
     routers=[settings.router, debtors.router, invoices.router],
-    subscriptions=[PAYMENT_EVENTS, AGREEMENT_EVENTS, INVOICE_EVENTS],
     handlers=HANDLERS,
     workers=[overdue_scanner],
 )

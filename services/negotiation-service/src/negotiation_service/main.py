@@ -11,7 +11,6 @@ from negotiation_service.consumers import HANDLERS
 from negotiation_service.entrypoints.workers import agreement_breaker
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from negotiation_service.settings import Settings
-from regua_contracts.topics import INVOICE_EVENTS, PAYMENT_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
 
 DEFINITION = ServiceDefinition(
@@ -22,9 +21,9 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    settings_class=Settings,
     uow_class=NegotiationUnitOfWork,
     routers=[offers.router, agreements.router, portal.router],
-    subscriptions=[INVOICE_EVENTS, PAYMENT_EVENTS],
     handlers=HANDLERS,
     workers=[agreement_breaker],
 )

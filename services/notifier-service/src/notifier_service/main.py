@@ -10,7 +10,6 @@ from notifier_service.consumers.handlers import HANDLERS
 from notifier_service.entrypoints.sender import send_deliveries
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
-from regua_contracts.topics import DUNNING_STEP_DUE, INVOICE_EVENTS, PAYMENT_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
 
 DEFINITION = ServiceDefinition(
@@ -21,9 +20,9 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    settings_class=Settings,
     uow_class=NotifierUnitOfWork,
     routers=[templates.router, messages.router, creditor.router],
-    subscriptions=[INVOICE_EVENTS, PAYMENT_EVENTS, DUNNING_STEP_DUE],
     handlers=HANDLERS,
     workers=[send_deliveries],
 )

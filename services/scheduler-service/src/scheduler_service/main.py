@@ -4,7 +4,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from regua_contracts.topics import INVOICE_EVENTS, NOTIFICATION_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
 from scheduler_service.adapters.db.tables import SCHEMA, messaging, metadata
 from scheduler_service.api.routers import policies, timeline
@@ -21,9 +20,9 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     messaging=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
+    settings_class=Settings,
     uow_class=SchedulerUnitOfWork,
     routers=[policies.router, timeline.router],
-    subscriptions=[INVOICE_EVENTS, NOTIFICATION_EVENTS],
     handlers=HANDLERS,
     workers=[run_timer],
 )

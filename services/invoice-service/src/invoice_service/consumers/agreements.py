@@ -8,23 +8,23 @@ from invoice_service.service_layer.agreements import (
     apply_agreement_created,
 )
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
-from regua_contracts import Envelope
 from regua_contracts.agreement.v1 import AgreementBrokenV1, AgreementCompletedV1, AgreementCreatedV1
+from regua_platform.handlers import EventMeta
 
 
-async def on_agreement_created_renegotiate_invoices(envelope: Envelope, uow: InvoiceUnitOfWork) -> None:
-    payload = envelope.payload
-    assert isinstance(payload, AgreementCreatedV1)
-    await apply_agreement_created(uow, envelope, payload)
+async def on_agreement_created_renegotiate_invoices(
+    event: AgreementCreatedV1, meta: EventMeta, uow: InvoiceUnitOfWork
+) -> None:
+    await apply_agreement_created(uow, meta, event)
 
 
-async def on_agreement_broken_restore_invoices(envelope: Envelope, uow: InvoiceUnitOfWork) -> None:
-    payload = envelope.payload
-    assert isinstance(payload, AgreementBrokenV1)
-    await apply_agreement_broken(uow, envelope, payload)
+async def on_agreement_broken_restore_invoices(
+    event: AgreementBrokenV1, meta: EventMeta, uow: InvoiceUnitOfWork
+) -> None:
+    await apply_agreement_broken(uow, meta, event)
 
 
-async def on_agreement_completed_settle_invoices(envelope: Envelope, uow: InvoiceUnitOfWork) -> None:
-    payload = envelope.payload
-    assert isinstance(payload, AgreementCompletedV1)
-    await apply_agreement_completed(uow, envelope, payload)
+async def on_agreement_completed_settle_invoices(
+    event: AgreementCompletedV1, meta: EventMeta, uow: InvoiceUnitOfWork
+) -> None:
+    await apply_agreement_completed(uow, meta, event)

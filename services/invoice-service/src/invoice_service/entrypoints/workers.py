@@ -15,18 +15,15 @@ from regua_platform.app import Runtime
 log = logging.getLogger("invoice.overdue")
 
 
-async def overdue_scanner(runtime: Runtime, stop: asyncio.Event) -> None:
+async def overdue_scanner(runtime: Runtime[Settings, InvoiceUnitOfWork], stop: asyncio.Event) -> None:
     """Every few seconds, flag the invoices whose due date has passed and publish
     ``invoice.overdue`` for each, in batches of one transaction. Rows are locked
     with SKIP LOCKED, so replicas share the work and never publish twice."""
-    settings = runtime.settings
-    interval = settings.overdue_scan_interval_seconds if isinstance(settings, Settings) else 2.0
-    batch = settings.overdue_scan_batch_size if isinstance(settings, Settings) else 500
+    interval = runtime.settings.overdue_scan_interval_seconds
+    batch = runtime.settings.overdue_scan_batch_size
 
     async def one_pass() -> bool:
-        uow = runtime.uow()
-        assert isinstance(uow, InvoiceUnitOfWork)
-        async with uow:
+        async with runtime.uow() as uow:
             flagged = await flag_overdue_invoices(
                 uow, now=runtime.clock.now(), default_timezone=DEFAULT_TIMEZONE, limit=batch
             )

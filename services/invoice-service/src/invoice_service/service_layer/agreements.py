@@ -42,9 +42,9 @@ from invoice_service.domain.invoices import (
 from invoice_service.domain.models import Invoice
 from invoice_service.service_layer.invoices import InvoiceFields, create_invoice, publish_status_changed
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
-from regua_contracts import Envelope
 from regua_contracts.agreement.v1 import AgreementBrokenV1, AgreementCompletedV1, AgreementCreatedV1
 from regua_contracts.invoice.v1 import InvoiceOverdueV1
+from regua_platform.handlers import EventMeta
 
 log = logging.getLogger("invoice.agreements")
 
@@ -67,11 +67,9 @@ def credit_id(agreement_id: UUID, invoice_id: UUID, kind: str) -> UUID:
     return uuid5(CREDIT_NAMESPACE, f"{agreement_id}:{invoice_id}:{kind}")
 
 
-async def apply_agreement_created(
-    uow: InvoiceUnitOfWork, envelope: Envelope, event: AgreementCreatedV1
-) -> bool:
+async def apply_agreement_created(uow: InvoiceUnitOfWork, meta: EventMeta, event: AgreementCreatedV1) -> bool:
     """True when applied now; False when rejected or applied already."""
-    tenant_id = envelope.tenantid
+    tenant_id = meta.tenant_id
     now = uow.clock.now()
     originals = await uow.invoices.lock_many(tenant_id, event.invoice_ids)
     if await uow.invoices.of_agreement(tenant_id, event.agreement_id):
@@ -90,7 +88,7 @@ async def apply_agreement_created(
         elif invoice.status not in COLLECTABLE:
             rejections[invoice_id] = f"invoice is {invoice.status}"
     if rejections:
-        await _reject(uow, envelope, event.agreement_id, rejections, now=now)
+        await _reject(uow, meta, event.agreement_id, rejections, now=now)
         return False
 
     settings = await uow.tenant_settings.get(tenant_id)
@@ -129,10 +127,8 @@ async def apply_agreement_created(
     return True
 
 
-async def apply_agreement_broken(
-    uow: InvoiceUnitOfWork, envelope: Envelope, event: AgreementBrokenV1
-) -> None:
-    tenant_id = envelope.tenantid
+async def apply_agreement_broken(uow: InvoiceUnitOfWork, meta: EventMeta, event: AgreementBrokenV1) -> None:
+    tenant_id = meta.tenant_id
     now = uow.clock.now()
     settings = await uow.tenant_settings.get(tenant_id)
     today = settings.local_date(now)
@@ -144,7 +140,7 @@ async def apply_agreement_broken(
         )
         await _announce(uow, installment, installment.status, REASON_AGREEMENT_BROKEN, now=now)
 
-    originals = await _renegotiated_by(uow, envelope, event.agreement_id, event.invoice_ids, now=now)
+    originals = await _renegotiated_by(uow, meta, event.agreement_id, event.invoice_ids, now=now)
     shares = allocate_credit(event.paid_cents, [i.amount_on(today).balance_cents for i in originals])
     for invoice, share in zip(originals, shares, strict=True):
         paid = invoice.amount_paid_cents
@@ -190,13 +186,13 @@ async def apply_agreement_broken(
 
 
 async def apply_agreement_completed(
-    uow: InvoiceUnitOfWork, envelope: Envelope, event: AgreementCompletedV1
+    uow: InvoiceUnitOfWork, meta: EventMeta, event: AgreementCompletedV1
 ) -> None:
-    tenant_id = envelope.tenantid
+    tenant_id = meta.tenant_id
     now = uow.clock.now()
     settings = await uow.tenant_settings.get(tenant_id)
     today = settings.local_date(now)
-    originals = await _renegotiated_by(uow, envelope, event.agreement_id, event.invoice_ids, now=now)
+    originals = await _renegotiated_by(uow, meta, event.agreement_id, event.invoice_ids, now=now)
     for invoice in originals:
         paid = invoice.amount_paid_cents
         balance = invoice.amount_on(today).balance_cents
@@ -217,7 +213,7 @@ async def apply_agreement_completed(
 
 async def _renegotiated_by(
     uow: InvoiceUnitOfWork,
-    envelope: Envelope,
+    meta: EventMeta,
     agreement_id: UUID,
     invoice_ids: Sequence[UUID],
     *,
@@ -226,11 +222,11 @@ async def _renegotiated_by(
     """The originals this agreement renegotiated and that are still renegotiated,
     locked, oldest due first. Unknown ids are recorded as rejected; the others
     (already restored or settled: a replay) are skipped."""
-    found = await uow.invoices.lock_many(envelope.tenantid, invoice_ids)
+    found = await uow.invoices.lock_many(meta.tenant_id, invoice_ids)
     unknown = set(invoice_ids) - {i.id for i in found}
     if unknown:
         await _reject(
-            uow, envelope, agreement_id, dict.fromkeys(unknown, "no such invoice for this tenant"), now=now
+            uow, meta, agreement_id, dict.fromkeys(unknown, "no such invoice for this tenant"), now=now
         )
     mine = [i for i in found if i.status == "renegotiated" and i.renegotiated_in == agreement_id]
     if len(mine) < len(found):
@@ -276,15 +272,15 @@ async def _announce(
 
 
 async def _reject(
-    uow: InvoiceUnitOfWork, envelope: Envelope, agreement_id: UUID, reasons: dict[UUID, str], *, now: datetime
+    uow: InvoiceUnitOfWork, meta: EventMeta, agreement_id: UUID, reasons: dict[UUID, str], *, now: datetime
 ) -> None:
     for invoice_id, reason in reasons.items():
         await uow.invoices.record_rejected_agreement(
             {
-                "event_id": envelope.id,
+                "event_id": meta.id,
                 "invoice_id": invoice_id,
-                "event_type": envelope.type,
-                "tenant_id": envelope.tenantid,
+                "event_type": meta.type,
+                "tenant_id": meta.tenant_id,
                 "agreement_id": agreement_id,
                 "reason": reason,
                 "recorded_at": now,
@@ -293,7 +289,7 @@ async def _reject(
         log.warning(
             "invoice.agreement.rejected",
             extra={
-                "event_id": envelope.id,
+                "event_id": meta.id,
                 "agreement_id": str(agreement_id),
                 "invoice_id": str(invoice_id),
                 "reason": reason,

@@ -8,9 +8,9 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from invoice_service.domain.models import Channel, Debtor
-from invoice_service.service_layer.errors import Conflict, NotFound
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
+from regua_platform.errors import Conflict, NotFound
 
 #: Fields a PATCH may change (the identity, external_id and document, may not).
 MUTABLE_FIELDS = frozenset({"name", "email", "phone", "whatsapp", "preferred_channels", "consents"})

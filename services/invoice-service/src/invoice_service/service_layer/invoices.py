@@ -15,9 +15,9 @@ from invoice_service.domain.invoices import (
     status_after_payments,
 )
 from invoice_service.domain.models import Invoice, TenantSettings
-from invoice_service.service_layer.errors import Conflict, NotFound, Unprocessable
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
+from regua_platform.errors import Conflict, NotFound, RuleViolated
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ async def create_invoice(
     if known_debtors is None:
         known_debtors = await uow.debtors.existing_ids(tenant_id, [fields.debtor_id])
     if fields.debtor_id not in known_debtors:
-        raise Unprocessable("debtor_id does not name a debtor of this tenant.")
+        raise RuleViolated("debtor_id does not name a debtor of this tenant.")
     if settings is None:
         settings = await uow.tenant_settings.get(tenant_id)
     inserted = await uow.invoices.add_if_absent(

@@ -14,20 +14,18 @@ from uuid import UUID
 from invoice_service.domain.invoices import REASON_PAYMENT_RECEIVED, REASON_PAYMENT_REVERSED
 from invoice_service.service_layer.invoices import reconcile_payments
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
-from regua_contracts import Envelope
 from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
+from regua_platform.handlers import EventMeta
 
 log = logging.getLogger("invoice.payments")
 
 
-async def apply_payment_received(
-    uow: InvoiceUnitOfWork, envelope: Envelope, payment: PaymentReceivedV1
-) -> None:
-    tenant_id = envelope.tenantid
+async def apply_payment_received(uow: InvoiceUnitOfWork, meta: EventMeta, payment: PaymentReceivedV1) -> None:
+    tenant_id = meta.tenant_id
     now = uow.clock.now()
     invoice = await uow.invoices.get(tenant_id, payment.invoice_id, for_update=True)
     if invoice is None:
-        await _unmatched(uow, envelope, payment.invoice_id, payment.payment_id, payment.amount_cents)
+        await _unmatched(uow, meta, payment.invoice_id, payment.payment_id, payment.amount_cents)
         return
     inserted = await uow.payments.add_if_absent(
         {
@@ -65,14 +63,14 @@ async def apply_payment_received(
 
 
 async def apply_payment_reversed(
-    uow: InvoiceUnitOfWork, envelope: Envelope, reversal: PaymentReversedV1
+    uow: InvoiceUnitOfWork, meta: EventMeta, reversal: PaymentReversedV1
 ) -> None:
-    tenant_id = envelope.tenantid
+    tenant_id = meta.tenant_id
     now = uow.clock.now()
     invoice = await uow.invoices.get(tenant_id, reversal.invoice_id, for_update=True)
     payment = await uow.payments.get_for_update(tenant_id, reversal.payment_id)
     if invoice is None or payment is None or payment["invoice_id"] != invoice.id:
-        await _unmatched(uow, envelope, reversal.invoice_id, reversal.payment_id, reversal.amount_cents)
+        await _unmatched(uow, meta, reversal.invoice_id, reversal.payment_id, reversal.amount_cents)
         return
     # Never subtract more than is left of the payment (a refund after a chargeback, say).
     applied = min(reversal.amount_cents, payment["amount_cents"] - payment["reversed_cents"])
@@ -107,13 +105,13 @@ async def apply_payment_reversed(
 
 
 async def _unmatched(
-    uow: InvoiceUnitOfWork, envelope: Envelope, invoice_id: UUID, payment_id: UUID, amount_cents: int
+    uow: InvoiceUnitOfWork, meta: EventMeta, invoice_id: UUID, payment_id: UUID, amount_cents: int
 ) -> None:
     await uow.payments.record_unmatched(
         {
-            "event_id": envelope.id,
-            "event_type": envelope.type,
-            "tenant_id": envelope.tenantid,
+            "event_id": meta.id,
+            "event_type": meta.type,
+            "tenant_id": meta.tenant_id,
             "invoice_id": invoice_id,
             "payment_id": payment_id,
             "amount_cents": amount_cents,
@@ -123,5 +121,5 @@ async def _unmatched(
     )
     log.warning(
         "invoice.payment.unmatched",
-        extra={"event_id": envelope.id, "invoice_id": str(invoice_id), "payment_id": str(payment_id)},
+        extra={"event_id": meta.id, "invoice_id": str(invoice_id), "payment_id": str(payment_id)},
     )

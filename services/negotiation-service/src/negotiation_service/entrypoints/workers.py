@@ -15,18 +15,15 @@ from regua_platform.app import Runtime
 log = logging.getLogger("negotiation.breaker")
 
 
-async def agreement_breaker(runtime: Runtime, stop: asyncio.Event) -> None:
+async def agreement_breaker(runtime: Runtime[Settings, NegotiationUnitOfWork], stop: asyncio.Event) -> None:
     """Every few seconds, break the agreements with an installment unpaid beyond
     the tolerance, in batches of one transaction (SKIP LOCKED: replicas share
     the work and an agreement is broken, and announced, once)."""
-    settings = runtime.settings
-    interval = settings.breaker_interval_seconds if isinstance(settings, Settings) else 30.0
-    batch = settings.breaker_batch_size if isinstance(settings, Settings) else 200
+    interval = runtime.settings.breaker_interval_seconds
+    batch = runtime.settings.breaker_batch_size
 
     async def one_pass() -> bool:
-        uow = runtime.uow()
-        assert isinstance(uow, NegotiationUnitOfWork)
-        async with uow:
+        async with runtime.uow() as uow:
             now = runtime.clock.now()
             done = await break_overdue_agreements(uow, today=local_today(now), now=now, limit=batch)
             await uow.commit()

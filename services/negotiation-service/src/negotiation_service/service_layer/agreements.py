@@ -9,8 +9,6 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy.exc import IntegrityError
-
 from negotiation_service.domain.agreements import RENEGOTIABLE, beyond_tolerance, installment_status
 from negotiation_service.domain.offers import (
     DEFAULT_RULES,
@@ -21,7 +19,6 @@ from negotiation_service.domain.offers import (
     rules_to_dict,
     simulate,
 )
-from negotiation_service.service_layer.errors import ServiceError
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_contracts.agreement.v1 import (
     AgreementBrokenV1,
@@ -29,6 +26,7 @@ from regua_contracts.agreement.v1 import (
     AgreementCreatedV1,
     InstallmentV1,
 )
+from regua_platform.errors import Conflict, RuleViolated
 
 log = logging.getLogger("negotiation.agreements")
 
@@ -57,7 +55,7 @@ async def _open_invoices(
     found = {r.id: r for r in rows}
     missing = [str(i) for i in ids if i not in found or found[i].debtor_id != debtor_id]
     if missing:
-        raise ServiceError(422, "Unknown invoices", f"Not invoices of this debtor: {', '.join(missing)}.")
+        raise RuleViolated(f"Not invoices of this debtor: {', '.join(missing)}.")
     closed = [f"{r.id} ({r.status})" for r in rows if r.status not in RENEGOTIABLE]
     # An installment of an agreement is not renegotiated on its own: a broken
     # agreement restores the original invoices, which can then be.
@@ -65,14 +63,10 @@ async def _open_invoices(
         f"{r.id} (installment)" for r in rows if r.agreement_id is not None and r.status in RENEGOTIABLE
     ]
     if closed:
-        raise ServiceError(
-            409, "Invoices not renegotiable", f"Only open or overdue invoices: {', '.join(closed)}."
-        )
+        raise Conflict(f"Only open or overdue invoices: {', '.join(closed)}.")
     taken = await uow.agreements.invoices_in_active_agreements(tenant_id, ids)
     if taken:
-        raise ServiceError(
-            409, "Invoices already in an agreement", f"In an active agreement: {', '.join(map(str, taken))}."
-        )
+        raise Conflict(f"In an active agreement: {', '.join(map(str, taken))}.")
     return [
         OpenInvoice(r.id, int(r.amount_due_cents), max(0, (today - r.due_date).days))
         for r in sorted(rows, key=lambda r: str(r.id))
@@ -119,8 +113,8 @@ async def accept_offer(
     )
     if chosen is None:
         if offer_id is not None:
-            raise ServiceError(409, "Offer no longer valid", "The debt or the rules changed: simulate again.")
-        raise ServiceError(422, "Offer not available", f"No {kind!r} offer applies to these invoices.")
+            raise Conflict("The debt or the rules changed: simulate again.")
+        raise RuleViolated(f"No {kind!r} offer applies to these invoices.")
     agreement_id = uuid4()
     rows = [
         {
@@ -134,29 +128,25 @@ async def accept_offer(
         for i in chosen.installments
     ]
     ids = [str(i.invoice_id) for i in invoices]
-    try:
-        async with uow.session.begin_nested():
-            await uow.agreements.add(
-                {
-                    "id": agreement_id,
-                    "tenant_id": tenant_id,
-                    "debtor_id": debtor_id,
-                    "status": "active",
-                    "kind": chosen.kind,
-                    "invoice_ids": ids,
-                    "original_cents": chosen.original_cents,
-                    "discount_cents": chosen.discount_cents,
-                    "total_cents": chosen.total_cents,
-                    "monthly_rate": chosen.monthly_rate,
-                    "tolerance_days": rules.tolerance_days,
-                    "created_at": now,
-                },
-                rows,
-            )
-    except IntegrityError:
-        raise ServiceError(
-            409, "Invoices already in an agreement", "Another agreement took them first."
-        ) from None
+    added = await uow.agreements.add(
+        {
+            "id": agreement_id,
+            "tenant_id": tenant_id,
+            "debtor_id": debtor_id,
+            "status": "active",
+            "kind": chosen.kind,
+            "invoice_ids": ids,
+            "original_cents": chosen.original_cents,
+            "discount_cents": chosen.discount_cents,
+            "total_cents": chosen.total_cents,
+            "monthly_rate": chosen.monthly_rate,
+            "tolerance_days": rules.tolerance_days,
+            "created_at": now,
+        },
+        rows,
+    )
+    if not added:
+        raise Conflict("Another agreement took them first.")
     uow.publish(
         AgreementCreatedV1(
             debtor_id=debtor_id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import cast
 from uuid import UUID
 
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
@@ -13,7 +12,7 @@ from regua_contracts.dunning.v1 import Channel
 
 log = logging.getLogger("negotiation.portal")
 #: The channels a debtor can turn off in the portal.
-PORTAL_CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp")
+PORTAL_CHANNELS: tuple[Channel, ...] = ("email", "sms", "whatsapp")
 
 
 async def consents_of(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID) -> dict[str, bool]:
@@ -25,7 +24,7 @@ async def consents_of(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UU
 
 async def change_consents(
     uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, wanted: dict[str, bool], now: datetime
-) -> list[str]:
+) -> list[Channel]:
     """Store and announce (debtor.consent-changed) each channel whose consent changed."""
     current = await consents_of(uow, tenant_id, debtor_id)
     changed = [c for c in PORTAL_CHANNELS if c in wanted and wanted[c] != current[c]]
@@ -33,7 +32,7 @@ async def change_consents(
         await uow.portal.set_consent(tenant_id, debtor_id, channel, wanted[channel], now)
         uow.publish(
             DebtorConsentChangedV1(
-                debtor_id=debtor_id, channel=cast(Channel, channel), consent=wanted[channel], changed_at=now
+                debtor_id=debtor_id, channel=channel, consent=wanted[channel], changed_at=now
             ),
             tenant_id=tenant_id,
             subject=str(debtor_id),

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
-from regua_platform.app import Runtime
+from regua_platform.app import provide_settings, provide_uow
 
-
-async def _uow(request: Request) -> AsyncIterator[NotifierUnitOfWork]:
-    runtime: Runtime = request.app.state.runtime
-    async with runtime.uow() as uow:
-        yield cast(NotifierUnitOfWork, uow)
-
-
-def _settings(request: Request) -> Settings:
-    runtime: Runtime = request.app.state.runtime
-    return cast(Settings, runtime.settings)
-
-
-NotifierUowDep = Annotated[NotifierUnitOfWork, Depends(_uow)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
+#: The notifier's unit of work for one request; the endpoint commits it once.
+UowDep = Annotated[NotifierUnitOfWork, Depends(provide_uow)]
+SettingsDep = Annotated[Settings, Depends(provide_settings)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import cast
 
 from notifier_service.adapters.providers.base import ProviderError, ProviderReceipt
 from notifier_service.adapters.providers.registry import RateLimitedProviders, build_providers
@@ -25,8 +24,8 @@ def link_key(settings: Settings) -> bytes:
     return derive_key(settings.auth.jwt_secret.get_secret_value())
 
 
-async def send_deliveries(runtime: Runtime, stop: asyncio.Event) -> None:
-    settings = cast(Settings, runtime.settings)
+async def send_deliveries(runtime: Runtime[Settings, NotifierUnitOfWork], stop: asyncio.Event) -> None:
+    settings = runtime.settings
     providers = build_providers(settings, runtime.clock)
     sender = Sender(settings, link_key(settings), providers.has)
     try:
@@ -41,10 +40,11 @@ async def send_deliveries(runtime: Runtime, stop: asyncio.Event) -> None:
         await providers.close()
 
 
-async def _one_pass(runtime: Runtime, sender: Sender, providers: RateLimitedProviders) -> bool:
+async def _one_pass(
+    runtime: Runtime[Settings, NotifierUnitOfWork], sender: Sender, providers: RateLimitedProviders
+) -> bool:
     """Prepare, send and record one batch; True when something was due (there may be more)."""
     async with runtime.uow() as uow:
-        assert isinstance(uow, NotifierUnitOfWork)
         prepared = await sender.prepare(uow, runtime.clock.now())
         await uow.commit()
     if not prepared:
@@ -52,7 +52,6 @@ async def _one_pass(runtime: Runtime, sender: Sender, providers: RateLimitedProv
     outcomes = await asyncio.gather(*(_send(providers, p) for p in prepared))
     for send, outcome in zip(prepared, outcomes, strict=True):
         async with runtime.uow() as uow:
-            assert isinstance(uow, NotifierUnitOfWork)
             await sender.record(uow, send, outcome, runtime.clock.now())
             await uow.commit()
     return True

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from payments_service.adapters.crypto import SecretBox
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from payments_service.settings import Settings
-from regua_platform.app import Runtime
-
-
-def _runtime(request: Request) -> Runtime:
-    return cast(Runtime, request.app.state.runtime)
-
-
-async def _uow(request: Request) -> AsyncIterator[PaymentsUnitOfWork]:
-    async with cast(PaymentsUnitOfWork, _runtime(request).uow()) as uow:
-        yield uow
-
-
-def _settings(request: Request) -> Settings:
-    return cast(Settings, _runtime(request).settings)
-
-
-def _secret_box(request: Request) -> SecretBox:
-    extras = _runtime(request).extras
-    if "secret_box" not in extras:
-        extras["secret_box"] = SecretBox(_settings(request).key_material())
-    return cast(SecretBox, extras["secret_box"])
-
+from regua_platform.app import provide_settings, provide_uow, runtime_of
 
 #: The request's unit of work; the endpoint commits it once, at the edge.
-UowDep = Annotated[PaymentsUnitOfWork, Depends(_uow)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
+UowDep = Annotated[PaymentsUnitOfWork, Depends(provide_uow)]
+SettingsDep = Annotated[Settings, Depends(provide_settings)]
+
+
+def _secret_box(request: Request, settings: SettingsDep) -> SecretBox:
+    """One :class:`SecretBox` per running service, made on first use."""
+    extras = runtime_of(request).extras
+    box: SecretBox | None = extras.get("secret_box")
+    if box is None:
+        box = extras["secret_box"] = SecretBox(settings.key_material())
+    return box
+
+
 SecretBoxDep = Annotated[SecretBox, Depends(_secret_box)]

@@ -15,19 +15,30 @@ from payments_service.domain.charges import Method, refundable_cents
 from payments_service.domain.webhooks import PIX_REFUND_DONE, ItemResult, PixReceived
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
+from regua_platform.errors import NotFound, RuleViolated
 
 log = logging.getLogger("payments.webhooks")
 
 Provider = Literal["pix", "boleto", "card", "api"]
 
 
-class UnknownPaymentError(LookupError):
-    pass
+class UnknownPaymentError(NotFound):
+    """No payment of this tenant has that id."""
+
+    def __init__(self) -> None:
+        super().__init__("No such payment.")
 
 
-class ReversalExceedsPaidError(ValueError):
+class ReversalExceedsPaidError(RuleViolated):
+    """A reversal above what is left of the payment; the problem document says
+    how much may still be reversed (``refundable_cents``)."""
+
+    title = "Refund exceeds payment"
+
     def __init__(self, refundable: int) -> None:
-        super().__init__(f"only {refundable} centavos of this payment can still be reversed")
+        super().__init__(
+            f"only {refundable} centavos of this payment can still be reversed", refundable_cents=refundable
+        )
         self.refundable = refundable
 
 
@@ -126,7 +137,7 @@ async def reverse_payment(
     row is locked so concurrent reversals cannot together exceed what was paid."""
     payment = await uow.payments.get(tenant_id, payment_id, for_update=True)
     if payment is None:
-        raise UnknownPaymentError(str(payment_id))
+        raise UnknownPaymentError
     existing = await uow.reversals.by_reference(tenant_id, reference)
     if existing is not None:
         return ItemResult(reference, "duplicate", "reversal", payment_id, existing["id"])
@@ -293,7 +304,7 @@ async def receive_card(
     reference = f"card:{event_id}"
     try:
         if payment_id is None:
-            raise UnknownPaymentError("no payment_id")
+            raise UnknownPaymentError
         return await reverse_payment(
             uow,
             tenant_id=tenant_id,

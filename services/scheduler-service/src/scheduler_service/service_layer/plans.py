@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from regua_contracts.dunning.v1 import Channel, StepAction, StepDueV1, Tone
-from regua_platform.problems import Problem
+from regua_platform.errors import NotFound
 from scheduler_service.adapters.db.repositories import PlanRecord, StepRecord
 from scheduler_service.domain.planning import (
     CATCH_UP,
@@ -152,7 +152,7 @@ class Timeline:
 async def timeline(uow: SchedulerUnitOfWork, *, tenant_id: UUID, invoice_id: UUID) -> Timeline:
     plan = await uow.plans.get(tenant_id, invoice_id)
     if plan is None:
-        raise Problem(404, "Invoice not found", f"No dunning plan for invoice {invoice_id} in this tenant.")
+        raise NotFound(f"No dunning plan for invoice {invoice_id} in this tenant.")
     return Timeline(plan=plan, steps=await uow.plans.steps_of(tenant_id, invoice_id))
 
 

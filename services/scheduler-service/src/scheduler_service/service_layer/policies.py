@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from regua_platform.problems import Problem
+from regua_platform.errors import NotFound
 from scheduler_service.adapters.db.repositories import PolicyRecord
 from scheduler_service.domain.policy import (
     BUILTIN_POLICY,
@@ -84,5 +84,5 @@ async def list_policies(
 async def get_policy(uow: SchedulerUnitOfWork, tenant_id: UUID, policy_id: UUID) -> PolicyRecord:
     record = await uow.policies.get(tenant_id, policy_id)
     if record is None:
-        raise Problem(404, "Policy not found", f"No policy {policy_id} for this tenant.")
+        raise NotFound(f"No policy {policy_id} for this tenant.")
     return record

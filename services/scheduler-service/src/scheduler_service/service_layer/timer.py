@@ -10,25 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from regua_platform.aio import batch_worker
 from scheduler_service.service_layer.plans import fire_due_steps
-from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
-from scheduler_service.settings import TimerSettings
 
 if TYPE_CHECKING:
     from regua_platform.app import Runtime
+    from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
+    from scheduler_service.settings import Settings
 
 log = logging.getLogger("scheduler.timer")
 
 
-async def run_timer(runtime: Runtime, stop: asyncio.Event) -> None:
+async def run_timer(runtime: Runtime[Settings, SchedulerUnitOfWork], stop: asyncio.Event) -> None:
     """Worker: run timer rounds until ``stop``; a full batch goes again at once."""
-    timer = cast(TimerSettings, getattr(runtime.settings, "timer", TimerSettings()))
+    timer = runtime.settings.timer
 
     async def one_pass() -> bool:
-        async with cast(SchedulerUnitOfWork, runtime.uow()) as uow:
+        async with runtime.uow() as uow:
             result = await fire_due_steps(uow, limit=timer.batch_size)
             await uow.commit()
         if result.claimed:

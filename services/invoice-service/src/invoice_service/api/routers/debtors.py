@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from invoice_service.api.deps import UowDep, problems
+from invoice_service.api.deps import UowDep
 from invoice_service.api.schemas import DebtorCreate, DebtorRead, DebtorUpdate
 from invoice_service.service_layer import debtors as use_cases
 from invoice_service.service_layer.debtors import DebtorFields
@@ -28,8 +28,7 @@ async def create_debtor(
     body: DebtorCreate, principal: PrincipalDep, uow: UowDep, response: Response
 ) -> DebtorRead:
     fields = DebtorFields(**body.model_dump())
-    with problems():
-        debtor, created = await use_cases.create_debtor(uow, principal.tenant_id, fields, now=uow.clock.now())
+    debtor, created = await use_cases.create_debtor(uow, principal.tenant_id, fields, now=uow.clock.now())
     await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -55,8 +54,7 @@ async def list_debtors(
 
 @router.get("/{debtor_id}", summary="One debtor")
 async def get_debtor(debtor_id: UUID, principal: PrincipalDep, uow: UowDep) -> DebtorRead:
-    with problems():
-        return DebtorRead.of(await use_cases.get_debtor(uow, principal.tenant_id, debtor_id))
+    return DebtorRead.of(await use_cases.get_debtor(uow, principal.tenant_id, debtor_id))
 
 
 @router.patch("/{debtor_id}", summary="Change contacts, channel preferences, consents or name")
@@ -67,10 +65,7 @@ async def update_debtor(
     for required in ("name", "preferred_channels", "consents"):
         if required in changes and changes[required] is None:
             raise Problem(422, "Invalid request", f"{required} cannot be null.")
-    with problems():
-        debtor = await use_cases.update_debtor(
-            uow, principal.tenant_id, debtor_id, changes, now=uow.clock.now()
-        )
+    debtor = await use_cases.update_debtor(uow, principal.tenant_id, debtor_id, changes, now=uow.clock.now())
     await uow.commit()
     return DebtorRead.of(debtor)
 

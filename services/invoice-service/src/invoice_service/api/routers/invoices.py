@@ -9,16 +9,16 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import ValidationError
 
-from invoice_service.api.deps import SettingsDep, UowDep, problems
+from invoice_service.api.deps import SettingsDep, UowDep
 from invoice_service.api.routers.debtors import _seq
 from invoice_service.api.schemas import BatchItem, BatchResult, BatchRowError, InvoiceCreate, InvoiceRead
 from invoice_service.domain.batch import BatchFormatError, ParsedBatch, parse_csv, parse_ndjson
 from invoice_service.domain.invoices import InvoiceStatus
 from invoice_service.service_layer import invoices as use_cases
-from invoice_service.service_layer.errors import ServiceError
 from invoice_service.service_layer.invoices import InvoiceFields
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from regua_platform.auth import PrincipalDep
+from regua_platform.errors import DomainError
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, encode_cursor
 from regua_platform.problems import Problem
 
@@ -41,10 +41,9 @@ async def _today(uow: InvoiceUnitOfWork, tenant_id: UUID) -> date:
 async def create_invoice(
     body: InvoiceCreate, principal: PrincipalDep, uow: UowDep, response: Response
 ) -> InvoiceRead:
-    with problems():
-        invoice, created = await use_cases.create_invoice(
-            uow, principal.tenant_id, InvoiceFields(**body.model_dump()), now=uow.clock.now()
-        )
+    invoice, created = await use_cases.create_invoice(
+        uow, principal.tenant_id, InvoiceFields(**body.model_dump()), now=uow.clock.now()
+    )
     await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -135,7 +134,7 @@ async def _load(uow: InvoiceUnitOfWork, tenant_id: UUID, parsed: ParsedBatch) ->
                 known_debtors=known,
                 settings=settings,
             )
-        except ServiceError as exc:
+        except DomainError as exc:
             errors.append(
                 BatchRowError(row=row, external_id=body.external_id, status=exc.status, detail=exc.detail)
             )
@@ -183,8 +182,7 @@ async def list_invoices(
 
 @router.get("/invoices/{invoice_id}", summary="One invoice with its amount due today (tenant time zone)")
 async def get_invoice(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> InvoiceRead:
-    with problems():
-        invoice = await use_cases.get_invoice(uow, principal.tenant_id, invoice_id)
+    invoice = await use_cases.get_invoice(uow, principal.tenant_id, invoice_id)
     return InvoiceRead.of(invoice, today=await _today(uow, principal.tenant_id))
 
 
@@ -193,7 +191,6 @@ async def get_invoice(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) ->
     summary="Cancel an invoice (no-op when already cancelled; 409 when paid)",
 )
 async def cancel_invoice(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> InvoiceRead:
-    with problems():
-        invoice = await use_cases.cancel_invoice(uow, principal.tenant_id, invoice_id, now=uow.clock.now())
+    invoice = await use_cases.cancel_invoice(uow, principal.tenant_id, invoice_id, now=uow.clock.now())
     await uow.commit()
     return InvoiceRead.of(invoice, today=await _today(uow, principal.tenant_id))

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import Row, and_, case, exists, insert, not_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from negotiation_service.adapters.db.tables import (
@@ -126,21 +127,29 @@ class AgreementRepository:
         )
         return list((await self.session.execute(query)).scalars())
 
-    async def add(self, agreement: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        await self.session.execute(insert(agreements).values(**agreement))
-        await self.session.execute(insert(installments), rows)
-        await self.session.execute(
-            insert(agreement_invoices),
-            [
-                {
-                    "tenant_id": agreement["tenant_id"],
-                    "invoice_id": UUID(i),
-                    "agreement_id": agreement["id"],
-                    "active": True,
-                }
-                for i in agreement["invoice_ids"]
-            ],
-        )
+    async def add(self, agreement: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
+        """Store the agreement, its installments and its invoices; False (and
+        nothing stored) when another agreement took one of the invoices first
+        (the partial unique index on agreement_invoices)."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(insert(agreements).values(**agreement))
+                await self.session.execute(insert(installments), rows)
+                await self.session.execute(
+                    insert(agreement_invoices),
+                    [
+                        {
+                            "tenant_id": agreement["tenant_id"],
+                            "invoice_id": UUID(i),
+                            "agreement_id": agreement["id"],
+                            "active": True,
+                        }
+                        for i in agreement["invoice_ids"]
+                    ],
+                )
+        except IntegrityError:
+            return False
+        return True
 
     async def get(self, tenant_id: UUID, agreement_id: UUID, *, lock: bool = False) -> Row[Any] | None:
         query = select(agreements).where(agreements.c.id == agreement_id, agreements.c.tenant_id == tenant_id)

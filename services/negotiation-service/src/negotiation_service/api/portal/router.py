@@ -43,9 +43,9 @@ from negotiation_service.domain.portal import (
 )
 from negotiation_service.service_layer import agreements as use_cases
 from negotiation_service.service_layer import portal as portal_use_cases
-from negotiation_service.service_layer.errors import ServiceError
 from negotiation_service.settings import Settings
-from regua_platform.app import Runtime
+from regua_platform.app import runtime_of
+from regua_platform.errors import DomainError
 
 log = logging.getLogger("negotiation.portal")
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -80,14 +80,9 @@ class Visit:
     csrf: str
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _settings(request: Request) -> Settings:
-    settings = _runtime(request).settings
-    return settings if isinstance(settings, Settings) else Settings()
+    settings: Settings = runtime_of(request).settings
+    return settings
 
 
 def _keys(request: Request) -> Keys:
@@ -160,7 +155,7 @@ def _visit(request: Request) -> Visit | HTMLResponse:
     session = None
     if cookie:
         try:
-            session = verify_session(keys.session, cookie, now=_runtime(request).clock.now())
+            session = verify_session(keys.session, cookie, now=runtime_of(request).clock.now())
         except InvalidToken:
             session = None
     limited = _limited(request, f"debtor:{session.debtor_id}" if session else _client(request))
@@ -199,7 +194,7 @@ async def open_link(token: str, request: Request) -> Response:
     limited = _limited(request, _client(request))
     if limited is not None:
         return limited
-    now = _runtime(request).clock.now()
+    now = runtime_of(request).clock.now()
     keys = _keys(request)
     try:
         claims = verify_link(keys.link, token, now=now)
@@ -383,9 +378,9 @@ async def offers(request: Request, uow: UowDep) -> Response:
         )
     try:
         found = await use_cases.simulate_offers(
-            uow, s.tenant_id, s.debtor_id, ids, local_today(_runtime(request).clock.now())
+            uow, s.tenant_id, s.debtor_id, ids, local_today(runtime_of(request).clock.now())
         )
-    except ServiceError as exc:
+    except DomainError as exc:
         return _service_error(exc)
     return page(
         "offers.html",
@@ -395,7 +390,7 @@ async def offers(request: Request, uow: UowDep) -> Response:
     )
 
 
-def _service_error(exc: ServiceError) -> HTMLResponse:
+def _service_error(exc: DomainError) -> HTMLResponse:
     if exc.status == 409:
         return message(
             409,
@@ -433,7 +428,7 @@ async def accept(request: Request, uow: UowDep) -> Response:
             back="/portal/negociar",
         )
     s = visit.session
-    now = _runtime(request).clock.now()
+    now = runtime_of(request).clock.now()
     try:
         agreement_id = await use_cases.accept_offer(
             uow,
@@ -445,7 +440,7 @@ async def accept(request: Request, uow: UowDep) -> Response:
             today=local_today(now),
             now=now,
         )
-    except ServiceError as exc:
+    except DomainError as exc:
         return _service_error(exc)
     await uow.commit()
     log.info("portal.agreement.accepted", extra={"agreement_id": str(agreement_id)})
@@ -463,7 +458,7 @@ async def agreement(agreement_id: str, request: Request, uow: UowDep) -> Respons
     if row is None or row.debtor_id != s.debtor_id:
         return not_found()
     parts = await uow.agreements.installments_of(row.id)
-    view = use_cases.agreement_view(row, parts, local_today(_runtime(request).clock.now()))
+    view = use_cases.agreement_view(row, parts, local_today(runtime_of(request).clock.now()))
     charges = await uow.portal.charges_of(s.tenant_id, [p.id for p in parts])
     invoices = {p.id: await uow.portal.invoice(s.tenant_id, s.debtor_id, p.id) for p in parts}
     installments = []
@@ -519,9 +514,9 @@ async def save_preferences(request: Request, uow: UowDep) -> Response:
         )
     s = visit.session
     allowed = set(form.get("canal", []))
-    wanted = {c: c in allowed for c in portal_use_cases.PORTAL_CHANNELS}
+    wanted: dict[str, bool] = {c: c in allowed for c in portal_use_cases.PORTAL_CHANNELS}
     await portal_use_cases.change_consents(
-        uow, s.tenant_id, s.debtor_id, wanted, _runtime(request).clock.now()
+        uow, s.tenant_id, s.debtor_id, wanted, runtime_of(request).clock.now()
     )
     await uow.commit()
     consents = await portal_use_cases.consents_of(uow, s.tenant_id, s.debtor_id)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
-from negotiation_service.api.deps import UowDep, problems
+from negotiation_service.api.deps import UowDep
 from negotiation_service.api.schemas import AgreementCreate, AgreementRead
 from negotiation_service.domain.agreements import local_today
 from negotiation_service.service_layer import agreements as use_cases
@@ -37,17 +37,16 @@ async def _read(uow: NegotiationUnitOfWork, tenant_id: UUID, agreement_id: UUID)
 )
 async def create_agreement(body: AgreementCreate, principal: PrincipalDep, uow: UowDep) -> AgreementRead:
     now = uow.clock.now()
-    with problems():
-        agreement_id = await use_cases.accept_offer(
-            uow,
-            principal.tenant_id,
-            body.debtor_id,
-            body.invoice_ids,
-            offer_id=body.offer_id,
-            kind=body.kind,
-            today=local_today(now),
-            now=now,
-        )
+    agreement_id = await use_cases.accept_offer(
+        uow,
+        principal.tenant_id,
+        body.debtor_id,
+        body.invoice_ids,
+        offer_id=body.offer_id,
+        kind=body.kind,
+        today=local_today(now),
+        now=now,
+    )
     read = await _read(uow, principal.tenant_id, agreement_id)
     await uow.commit()
     return read

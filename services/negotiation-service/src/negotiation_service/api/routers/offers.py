@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from negotiation_service.api.deps import UowDep, problems
+from negotiation_service.api.deps import UowDep
 from negotiation_service.api.schemas import (
     OfferRead,
     OfferRulesCreate,
@@ -35,8 +35,7 @@ async def get_offer_rules(principal: PrincipalDep, uow: UowDep) -> OfferRulesRea
 
 @router.post("/offers:simulate", summary="Every offer that applies to these invoices of the debtor")
 async def simulate_offers(body: SimulateRequest, principal: PrincipalDep, uow: UowDep) -> SimulateResponse:
-    with problems():
-        offers = await use_cases.simulate_offers(
-            uow, principal.tenant_id, body.debtor_id, body.invoice_ids, local_today(uow.clock.now())
-        )
+    offers = await use_cases.simulate_offers(
+        uow, principal.tenant_id, body.debtor_id, body.invoice_ids, local_today(uow.clock.now())
+    )
     return SimulateResponse(offers=[OfferRead.of(o) for o in offers])

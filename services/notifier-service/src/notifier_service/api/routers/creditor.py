@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from notifier_service.api.deps import NotifierUowDep, SettingsDep
+from notifier_service.api.deps import SettingsDep, UowDep
 from notifier_service.api.schemas import CreditorRead, CreditorUpdate
 from notifier_service.service_layer.creditor import creditor_of
 from regua_platform.auth import PrincipalDep
@@ -11,7 +11,7 @@ router = APIRouter(prefix="/v1/settings/creditor", tags=["settings"])
 
 
 @router.get("", summary="The creditor named in every message (CDC art. 42-A)")
-async def get_creditor(principal: PrincipalDep, uow: NotifierUowDep, settings: SettingsDep) -> CreditorRead:
+async def get_creditor(principal: PrincipalDep, uow: UowDep, settings: SettingsDep) -> CreditorRead:
     c = await creditor_of(uow, principal.tenant_id, settings.creditor)
     return CreditorRead(
         name=c.name,
@@ -24,7 +24,7 @@ async def get_creditor(principal: PrincipalDep, uow: NotifierUowDep, settings: S
 
 @router.put("", summary="Set the tenant's creditor name, CNPJ, address and portal URL")
 async def put_creditor(
-    body: CreditorUpdate, principal: PrincipalDep, uow: NotifierUowDep, settings: SettingsDep
+    body: CreditorUpdate, principal: PrincipalDep, uow: UowDep, settings: SettingsDep
 ) -> CreditorRead:
     values = {
         "name": body.name,

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from notifier_service.api.deps import NotifierUowDep
+from notifier_service.api.deps import UowDep
 from notifier_service.api.schemas import AttemptRead, MessageRead
 from regua_platform.auth import PrincipalDep
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"])
 @router.get("", summary="Deliveries (one per dunning step), newest first, with status")
 async def list_messages(
     principal: PrincipalDep,
-    uow: NotifierUowDep,
+    uow: UowDep,
     invoice_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,

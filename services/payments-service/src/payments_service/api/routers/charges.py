@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from payments_service.api.deps import UowDep
 from payments_service.api.schemas import ChargeDetailRead, ChargeRead
 from regua_platform.auth import PrincipalDep
+from regua_platform.errors import NotFound
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from regua_platform.problems import Problem
 
@@ -46,7 +47,7 @@ async def list_charges(
 async def get_charge(charge_id: UUID, principal: PrincipalDep, uow: UowDep) -> ChargeDetailRead:
     row = await uow.charges.get(principal.tenant_id, charge_id)
     if row is None:
-        raise Problem(404, "Not found", "No such charge.")
+        raise NotFound("No such charge.")
     charge = ChargeDetailRead.model_validate(dict(row))
     if charge.pix_copy_paste:
         qr = segno.make(charge.pix_copy_paste, error="m")

@@ -9,13 +9,8 @@ from fastapi import APIRouter, Header, Response
 
 from payments_service.api.deps import UowDep
 from payments_service.api.schemas import PaymentRead, RefundCreate, ReversalRead
-from payments_service.service_layer.payments import (
-    ReversalExceedsPaidError,
-    UnknownPaymentError,
-    reverse_payment,
-)
+from payments_service.service_layer.payments import UnknownPaymentError, reverse_payment
 from regua_platform.auth import PrincipalDep
-from regua_platform.problems import Problem
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -30,7 +25,7 @@ async def list_payments(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) 
 async def get_payment(payment_id: UUID, principal: PrincipalDep, uow: UowDep) -> PaymentRead:
     row = await uow.payments.get(principal.tenant_id, payment_id)
     if row is None:
-        raise Problem(404, "Not found", "No such payment.")
+        raise UnknownPaymentError
     return PaymentRead.model_validate(dict(row))
 
 
@@ -49,21 +44,16 @@ async def refund_payment(
 ) -> ReversalRead:
     reference = f"api:{idempotency_key or uuid4()}"
     now = uow.clock.now()
-    try:
-        result = await reverse_payment(
-            uow,
-            tenant_id=principal.tenant_id,
-            payment_id=payment_id,
-            kind="refund",
-            reference=reference,
-            amount_cents=body.amount_cents,
-            reason=body.reason,
-            reversed_at=now,
-        )
-    except UnknownPaymentError:
-        raise Problem(404, "Not found", "No such payment.") from None
-    except ReversalExceedsPaidError as exc:
-        raise Problem(422, "Refund exceeds payment", str(exc), refundable_cents=exc.refundable) from None
+    result = await reverse_payment(
+        uow,
+        tenant_id=principal.tenant_id,
+        payment_id=payment_id,
+        kind="refund",
+        reference=reference,
+        amount_cents=body.amount_cents,
+        reason=body.reason,
+        reversed_at=now,
+    )
     await uow.commit()
     assert result.reversal_id is not None
     reversal = await uow.reversals.by_reference(principal.tenant_id, reference)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from regua_platform.auth import PrincipalDep
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from regua_platform.problems import Problem
-from scheduler_service.api.deps import SchedulerUowDep
+from scheduler_service.api.deps import UowDep
 from scheduler_service.api.schemas import PolicyCreate, PolicyRead
 from scheduler_service.service_layer import policies
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a policy (régua)")
 async def create_policy(
-    body: PolicyCreate, principal: PrincipalDep, uow: SchedulerUowDep, response: Response
+    body: PolicyCreate, principal: PrincipalDep, uow: UowDep, response: Response
 ) -> PolicyRead:
     record = await policies.create_policy(
         uow,
@@ -38,7 +38,7 @@ async def create_policy(
 @router.get("", summary="List the tenant's policies, oldest first")
 async def list_policies(
     principal: PrincipalDep,
-    uow: SchedulerUowDep,
+    uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[PolicyRead]:
@@ -54,7 +54,7 @@ async def list_policies(
 
 
 @router.get("/{policy_id}", summary="One policy")
-async def get_policy(policy_id: UUID, principal: PrincipalDep, uow: SchedulerUowDep) -> PolicyRead:
+async def get_policy(policy_id: UUID, principal: PrincipalDep, uow: UowDep) -> PolicyRead:
     return PolicyRead.of(await policies.get_policy(uow, principal.tenant_id, policy_id))
 
 

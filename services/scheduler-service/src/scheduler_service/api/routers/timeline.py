@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from regua_platform.auth import PrincipalDep
-from scheduler_service.api.deps import SchedulerUowDep
+from scheduler_service.api.deps import UowDep
 from scheduler_service.api.schemas import TimelineRead
 from scheduler_service.service_layer import plans
 
@@ -15,5 +15,5 @@ router = APIRouter(prefix="/v1/invoices", tags=["timeline"])
 
 
 @router.get("/{invoice_id}/timeline", summary="The invoice's steps in order, with status and reason")
-async def get_timeline(invoice_id: UUID, principal: PrincipalDep, uow: SchedulerUowDep) -> TimelineRead:
+async def get_timeline(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> TimelineRead:
     return TimelineRead.of(await plans.timeline(uow, tenant_id=principal.tenant_id, invoice_id=invoice_id))
