@@ -14,6 +14,7 @@ from regua_br.documents import InvalidDocument, is_valid_cnpj, normalise_documen
 from regua_br.formatting import ascii_fold, format_brl, format_date, format_digitable_line, format_document
 from regua_br.rate_limit import RateLimiter, TokenBucket
 from regua_br.tokens import (
+    CSRF_INFO,
     LINK_INFO,
     SESSION_INFO,
     ExpiredToken,
@@ -21,6 +22,8 @@ from regua_br.tokens import (
     Keyring,
     LinkClaims,
     SessionClaims,
+    csrf_token,
+    csrf_valid,
     derive_key,
     sign_link,
     sign_session,
@@ -142,3 +145,17 @@ def test_token_bucket_and_keyed_limiter() -> None:
     assert limiter.allow("b", 0.0)
     assert limiter.allow("c", 5.0)  # full buckets forgotten to make room
     assert set(limiter.buckets) == {"c"}
+
+
+def test_sessions_expire_and_csrf_is_bound_to_the_session() -> None:
+    sessions = Keyring.derived(V1_SECRET, SESSION_INFO)
+    session = SessionClaims(UUID(int=1), UUID(int=2), BEFORE + timedelta(hours=1))
+    cookie = sign_session(sessions, session)
+    with pytest.raises(ExpiredToken):
+        verify_session(sessions, cookie, now=session.expires_at)
+    key = derive_key(V1_SECRET, CSRF_INFO)
+    token = csrf_token(key, cookie)
+    assert csrf_valid(key, cookie, token)
+    other = sign_session(sessions, SessionClaims(UUID(int=3), UUID(int=2), session.expires_at))
+    assert not csrf_valid(key, other, token)
+    assert not csrf_valid(key, cookie, "")

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 from uuid import UUID, uuid4
 
-from negotiation_service.domain.portal import LINK_INFO, LinkClaims, derive_key, sign_link
+from regua_br.tokens import LINK_INFO, Keyring, LinkClaims, sign_link
 from regua_contracts import new_envelope
 from regua_contracts.base import Payload
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
@@ -25,7 +25,7 @@ def link(
     claims = LinkClaims(
         tenant or service.tenant, debtor, invoice, service.clock.now() + timedelta(days=ttl_days)
     )
-    return f"/portal/l/{sign_link(derive_key(SECRET, LINK_INFO), claims)}"
+    return f"/portal/l/{sign_link(Keyring.derived(SECRET, LINK_INFO), claims)}"
 
 
 async def produce(

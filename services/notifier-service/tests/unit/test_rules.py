@@ -14,16 +14,9 @@ from notifier_service.domain.delivery import (
     instruments_awaited,
     smtp_message_id,
 )
-from notifier_service.domain.formatting import format_brl, format_date, format_digitable_line, format_document
-from notifier_service.domain.portal_link import (
-    InvalidPortalToken,
-    PortalClaims,
-    derive_key,
-    portal_link,
-    sign_portal_token,
-    verify_portal_token,
-)
-from notifier_service.domain.rate_limit import TokenBucket
+from regua_br.formatting import format_brl, format_date, format_digitable_line, format_document
+from regua_br.rate_limit import TokenBucket
+from regua_br.tokens import LINK_INFO, InvalidToken, Keyring, LinkClaims, portal_link, sign_link, verify_link
 
 ALL = Contacts(email="a@b.com", phone="+5511912345678", whatsapp="+5511912345679")
 
@@ -56,13 +49,13 @@ def test_whatsapp_falls_back_on_the_mobile_number() -> None:
 
 def test_token_bucket() -> None:
     bucket = TokenBucket(rate=10, capacity=2)
-    assert bucket.take(0.0) == 0
-    assert bucket.take(0.0) == 0
-    assert bucket.take(0.0) == pytest.approx(0.1)
-    assert bucket.take(0.05) == pytest.approx(0.05)
-    assert bucket.take(0.1) == 0
+    assert bucket.wait_time(0.0) == 0
+    assert bucket.wait_time(0.0) == 0
+    assert bucket.wait_time(0.0) == pytest.approx(0.1)
+    assert bucket.wait_time(0.05) == pytest.approx(0.05)
+    assert bucket.wait_time(0.1) == 0
     # Ten a second over a long run, whatever the burst.
-    granted = sum(1 for i in range(1000) if bucket.take(1.0 + i * 0.01) == 0)
+    granted = sum(1 for i in range(1000) if bucket.wait_time(1.0 + i * 0.01) == 0)
     assert 95 <= granted <= 105
 
 
@@ -91,22 +84,22 @@ def test_brazilian_formats() -> None:
 
 
 def test_portal_token_round_trip_and_tamper() -> None:
-    key = derive_key("x" * 48)
+    key = Keyring.derived("x" * 48, LINK_INFO)
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
-    claims = PortalClaims(uuid4(), uuid4(), uuid4(), now + timedelta(days=30))
-    token = sign_portal_token(key, claims)
-    assert len(token) == 114
-    assert verify_portal_token(key, token, now=now) == claims
+    claims = LinkClaims(uuid4(), uuid4(), uuid4(), now + timedelta(days=30))
+    token = sign_link(key, claims)
+    assert len(token) == 115
+    assert verify_link(key, token, now=now) == claims
     assert portal_link("http://x/", token) == f"http://x/portal/l/{token}"
-    with pytest.raises(InvalidPortalToken):
-        verify_portal_token(key, token, now=now + timedelta(days=31))
-    with pytest.raises(InvalidPortalToken):
-        verify_portal_token(derive_key("y" * 48), token, now=now)
+    with pytest.raises(InvalidToken):
+        verify_link(key, token, now=now + timedelta(days=31))
+    with pytest.raises(InvalidToken):
+        verify_link(Keyring.derived("y" * 48, LINK_INFO), token, now=now)
     flipped = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
-    with pytest.raises(InvalidPortalToken):
-        verify_portal_token(key, flipped, now=now)
-    with pytest.raises(InvalidPortalToken):
-        verify_portal_token(key, "not a token!", now=now)
+    with pytest.raises(InvalidToken):
+        verify_link(key, flipped, now=now)
+    with pytest.raises(InvalidToken):
+        verify_link(key, "not a token!", now=now)
 
 
 PIX_AND_BOLETO = frozenset({"pix", "boleto"})

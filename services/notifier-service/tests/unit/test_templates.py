@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from jinja2.exceptions import SecurityError
 
-from notifier_service.domain.formatting import ascii_fold
 from notifier_service.domain.templates import (
     _ENV,
     SMS_MAX,
@@ -20,6 +19,7 @@ from notifier_service.domain.templates import (
     UnknownTemplate,
     render,
 )
+from regua_br.formatting import ascii_fold
 
 PIX = (
     "00020101021226900014br.gov.bcb.pix2568pix.regua.local/qr/v2/cobv/"

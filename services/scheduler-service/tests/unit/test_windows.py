@@ -3,13 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from regua_br.calendar import national_holiday
 from scheduler_service.domain.windows import (
     DEFAULT_WINDOW,
     DayHours,
     NoSendSlot,
     SendWindow,
     is_open,
-    national_holiday,
     next_allowed,
 )
 

@@ -11,13 +11,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, fi
 
 from invoice_service.domain.contacts import normalise_document, normalise_email, normalise_phone
 from invoice_service.domain.invoices import InvoiceStatus
-from invoice_service.domain.models import DEFAULT_TIMEZONE, Channel, Debtor, Invoice
+from invoice_service.domain.models import Channel, Debtor, Invoice
 from invoice_service.domain.money import (
     DEFAULT_LATE_FINE_BPS,
     DEFAULT_MONTHLY_INTEREST_BPS,
     MAX_LATE_FINE_BPS,
     MAX_MONTHLY_INTEREST_BPS,
 )
+from regua_br.calendar import DEFAULT_TIMEZONE
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
 Document = Annotated[str, Field(min_length=11, max_length=18), AfterValidator(normalise_document)]

@@ -9,12 +9,9 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from validate_docbr import CNPJ, CPF
 
-_DOC_PUNCTUATION = re.compile(r"[\s./-]")
-_CPF_SHAPE = re.compile(r"^[0-9]{11}$")
-#: The alphanumeric CNPJ (from July 2026): 12 letters/digits, 2 numeric check digits.
-_CNPJ_SHAPE = re.compile(r"^[0-9A-Z]{12}[0-9]{2}$")
+from regua_br import documents
+
 #: Deliberately simple: one @, something on both sides, a dot in the domain, no spaces.
 _EMAIL_SHAPE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -26,21 +23,13 @@ class InvalidContact(ValueError):
 def normalise_document(raw: str) -> str:
     """A CPF (11 digits) or CNPJ (14 characters, numeric or alphanumeric) with
     valid check digits, punctuation removed and letters upper-cased."""
-    value = _DOC_PUNCTUATION.sub("", raw).upper()
-    if _CPF_SHAPE.match(value):
-        if CPF().validate(value):
-            return value
-        raise InvalidContact("document is not a valid CPF (check digits)")
-    if _CNPJ_SHAPE.match(value):
-        if CNPJ().validate(value):
-            return value
-        raise InvalidContact("document is not a valid CNPJ (check digits)")
-    raise InvalidContact("document must be a CPF (11 digits) or a CNPJ (14 characters)")
+    try:
+        return documents.normalise_document(raw)
+    except documents.InvalidDocument as exc:
+        raise InvalidContact(str(exc)) from None
 
 
-def document_kind(document: str) -> str:
-    """``cpf`` or ``cnpj`` for a normalised document."""
-    return "cpf" if len(document) == 11 else "cnpj"
+document_kind = documents.document_kind
 
 
 def normalise_phone(raw: str, *, field: str = "phone") -> str:

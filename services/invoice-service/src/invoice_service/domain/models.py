@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from invoice_service.domain.invoices import InvoiceStatus
 from invoice_service.domain.money import AmountDue, Rates, amount_due
+from regua_br.calendar import DEFAULT_TIMEZONE
 
 Channel = Literal["email", "sms", "whatsapp", "voice"]
 #: The time zone of a tenant that never set one.
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
 
 @dataclass(frozen=True, slots=True)

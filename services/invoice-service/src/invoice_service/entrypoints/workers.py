@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from invoice_service.domain.models import DEFAULT_TIMEZONE
 from invoice_service.service_layer.invoices import flag_overdue_invoices
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from invoice_service.settings import Settings
+from regua_br.calendar import DEFAULT_TIMEZONE
 from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime
 

@@ -10,7 +10,7 @@ from invoice_service.adapters.db.repositories import (
     PaymentRepository,
     TenantSettingsRepository,
 )
-from invoice_service.domain.models import DEFAULT_TIMEZONE
+from regua_br.calendar import DEFAULT_TIMEZONE
 from regua_platform.uow import UnitOfWork
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
+from regua_br.calendar import DEFAULT_TIMEZONE
+
 #: Statuses of an invoice that may still be renegotiated.
 RENEGOTIABLE = frozenset({"open", "overdue", "partially_paid"})
 

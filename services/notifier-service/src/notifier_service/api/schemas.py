@@ -4,15 +4,14 @@ collection messages is personal data we need not copy around."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
-from validate_docbr import CNPJ
 
 from notifier_service.domain.channels import Channel
+from regua_br.documents import is_valid_cnpj, normalise_document
 
 
 class TemplateRead(BaseModel):
@@ -32,10 +31,9 @@ class CreditorUpdate(BaseModel):
     @field_validator("document")
     @classmethod
     def _cnpj(cls, value: str) -> str:
-        normalised = re.sub(r"[./\-\s]", "", value).upper()
-        if len(normalised) != 14 or not CNPJ().validate(normalised):
+        if not is_valid_cnpj(value):
             raise ValueError("not a valid CNPJ")
-        return normalised
+        return normalise_document(value)
 
 
 class CreditorRead(BaseModel):

@@ -25,7 +25,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from notifier_service.domain.channels import Channel
-from notifier_service.domain.formatting import (
+from regua_br.formatting import (
     ascii_fold,
     first_name,
     format_brl,

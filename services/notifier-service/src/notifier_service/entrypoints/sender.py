@@ -8,26 +8,26 @@ import logging
 
 from notifier_service.adapters.providers.base import ProviderError, ProviderReceipt
 from notifier_service.adapters.providers.registry import RateLimitedProviders, build_providers
-from notifier_service.domain.portal_link import derive_key
 from notifier_service.service_layer.sender import PreparedSend, Sender
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
+from regua_br.tokens import LINK_INFO, Keyring
 from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime
 
 log = logging.getLogger("notifier.sender")
 
 
-def link_key(settings: Settings) -> bytes:
+def link_keys(settings: Settings) -> Keyring:
     if settings.auth.jwt_secret is None:
         raise RuntimeError("portal links need auth.jwt_secret (the link key is derived from it)")
-    return derive_key(settings.auth.jwt_secret.get_secret_value())
+    return Keyring.derived(settings.auth.jwt_secret.get_secret_value(), LINK_INFO)
 
 
 async def send_deliveries(runtime: Runtime[Settings, NotifierUnitOfWork], stop: asyncio.Event) -> None:
     settings = runtime.settings
     providers = build_providers(settings, runtime.clock)
-    sender = Sender(settings, link_key(settings), providers.has)
+    sender = Sender(settings, link_keys(settings), providers.has)
     try:
         await batch_worker(
             lambda: _one_pass(runtime, sender, providers),

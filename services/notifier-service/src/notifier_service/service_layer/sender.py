@@ -32,10 +32,10 @@ from notifier_service.domain.delivery import (
     idempotency_key,
     instruments_awaited,
 )
-from notifier_service.domain.portal_link import PortalClaims, portal_link, sign_portal_token
 from notifier_service.service_layer.creditor import creditor_of
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
+from regua_br.tokens import Keyring, LinkClaims, portal_link, sign_link
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
 
@@ -96,10 +96,10 @@ def invoice_closed(invoice: RowMapping) -> str | None:
 
 
 class Sender:
-    def __init__(self, settings: Settings, link_key: bytes, has_provider: Any) -> None:
+    def __init__(self, settings: Settings, link_keys: Keyring, has_provider: Any) -> None:
         self.settings = settings
         self._s = settings.sender
-        self._link_key = link_key
+        self._link_keys = link_keys
         self._has_provider = has_provider
         self._tz = ZoneInfo(settings.default_timezone)
 
@@ -178,9 +178,9 @@ class Sender:
         creditor = await creditor_of(uow, tenant_id, self.settings.creditor)
         pix = next((c["pix_copy_paste"] for c in charges if c["pix_copy_paste"]), None)
         line = next((c["digitable_line"] for c in charges if c["digitable_line"]), None)
-        token = sign_portal_token(
-            self._link_key,
-            PortalClaims(
+        token = sign_link(
+            self._link_keys,
+            LinkClaims(
                 tenant_id=tenant_id,
                 debtor_id=row["debtor_id"],
                 invoice_id=row["invoice_id"],

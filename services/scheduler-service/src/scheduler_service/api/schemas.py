@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from regua_br.calendar import DEFAULT_TIMEZONE
 from regua_contracts.dunning.v1 import Channel, StepAction, Tone
 from scheduler_service.adapters.db.repositories import PolicyRecord, StepRecord
 from scheduler_service.domain.planning import StepStatus
 from scheduler_service.domain.policy import (
-    DEFAULT_TIMEZONE,
     PolicyDefinition,
     StepDefinition,
     WindowDefinition,

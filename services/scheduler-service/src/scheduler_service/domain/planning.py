@@ -15,8 +15,9 @@ from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from regua_br.calendar import national_holiday
 from scheduler_service.domain.policy import StepDefinition
-from scheduler_service.domain.windows import HolidayCalendar, SendWindow, national_holiday, next_allowed
+from scheduler_service.domain.windows import HolidayCalendar, SendWindow, next_allowed
 
 StepStatus = Literal["scheduled", "due", "sent", "failed", "cancelled", "skipped"]
 STEP_STATUSES: tuple[StepStatus, ...] = ("scheduled", "due", "sent", "failed", "cancelled", "skipped")

@@ -20,7 +20,6 @@ from scheduler_service.domain.windows import DEFAULT_WINDOW, WEEKDAYS, DayHours,
 
 MAX_STEPS = 30
 #: The zone of a policy that names none (the scheduler has no per-tenant settings yet).
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
 #: Actions the scheduler can carry out today; the others in the contract come later.
 SUPPORTED_ACTIONS: frozenset[str] = frozenset({"message"})
 

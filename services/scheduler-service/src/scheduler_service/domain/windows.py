@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays
+from regua_br.calendar import national_holiday
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -64,17 +63,6 @@ DEFAULT_WINDOW = SendWindow(
     },
     skip_holidays=True,
 )
-
-
-@lru_cache(maxsize=1)
-def _brazil() -> holidays.HolidayBase:
-    # country_holidays: the typed entry point (holidays.Brazil is built dynamically).
-    return holidays.country_holidays("BR")
-
-
-def national_holiday(day: date) -> bool:
-    """Brazilian national holidays (not state or municipal ones)."""
-    return day in _brazil()
 
 
 def next_allowed(

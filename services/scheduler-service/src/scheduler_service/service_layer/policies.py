@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from regua_br.calendar import DEFAULT_TIMEZONE
 from regua_platform.errors import NotFound
 from scheduler_service.adapters.db.repositories import PolicyRecord
 from scheduler_service.domain.policy import (
     BUILTIN_POLICY,
     BUILTIN_POLICY_NAME,
-    DEFAULT_TIMEZONE,
     PolicyDefinition,
 )
 from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork

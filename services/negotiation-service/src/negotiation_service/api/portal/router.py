@@ -23,27 +23,26 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from negotiation_service.api.deps import UowDep
 from negotiation_service.domain.agreements import RENEGOTIABLE, local_today
-from negotiation_service.domain.portal import (
+from negotiation_service.service_layer import agreements as use_cases
+from negotiation_service.service_layer import portal as portal_use_cases
+from negotiation_service.settings import Settings
+from regua_br.formatting import first_name, format_brl, format_date
+from regua_br.rate_limit import RateLimiter
+from regua_br.tokens import (
     CSRF_INFO,
     LINK_INFO,
     SESSION_INFO,
     ExpiredToken,
     InvalidToken,
-    PortalSession,
-    RateLimiter,
-    br_date,
-    brl,
+    Keyring,
+    SessionClaims,
     csrf_token,
     csrf_valid,
     derive_key,
-    first_name,
     sign_session,
     verify_link,
     verify_session,
 )
-from negotiation_service.service_layer import agreements as use_cases
-from negotiation_service.service_layer import portal as portal_use_cases
-from negotiation_service.settings import Settings
 from regua_platform.app import runtime_of
 from regua_platform.errors import DomainError
 
@@ -68,14 +67,14 @@ CHANNELS = {"email": "E-mail", "sms": "SMS", "whatsapp": "WhatsApp"}
 
 @dataclass(frozen=True, slots=True)
 class Keys:
-    link: bytes
-    session: bytes
+    link: Keyring
+    session: Keyring
     csrf: bytes
 
 
 @dataclass(frozen=True, slots=True)
 class Visit:
-    session: PortalSession
+    session: SessionClaims
     cookie: str
     csrf: str
 
@@ -94,7 +93,9 @@ def _keys(request: Request) -> Keys:
             raise RuntimeError("the portal needs auth.jwt_secret (link and session keys derive from it)")
         secret = configured.get_secret_value()
         keys = Keys(
-            derive_key(secret, LINK_INFO), derive_key(secret, SESSION_INFO), derive_key(secret, CSRF_INFO)
+            Keyring.derived(secret, LINK_INFO),
+            Keyring.derived(secret, SESSION_INFO),
+            derive_key(secret, CSRF_INFO),
         )
         request.app.state.portal_keys = keys
     return keys
@@ -215,7 +216,7 @@ async def open_link(token: str, request: Request) -> Response:
             "Se o problema continuar, use o link da mensagem mais recente.",
         )
     minutes = _settings(request).portal_session_minutes
-    session = PortalSession(
+    session = SessionClaims(
         claims.tenant_id, claims.debtor_id, min(claims.expires_at, now + timedelta(minutes=minutes))
     )
     response = RedirectResponse("/portal", status_code=303)
@@ -245,11 +246,11 @@ async def home(request: Request, uow: UowDep) -> Response:
     invoices = [
         {
             "id": r.id,
-            "due_date": br_date(r.due_date),
+            "due_date": format_date(r.due_date),
             "status": r.status,
             "status_label": STATUS_LABELS.get(r.status, r.status),
-            "original": brl(int(r.amount_cents)),
-            "updated": brl(int(r.amount_due_cents)),
+            "original": format_brl(int(r.amount_cents)),
+            "updated": format_brl(int(r.amount_due_cents)),
             "installment": r.agreement_id is not None,
             "in_agreement": bool(r.in_agreement),
         }
@@ -258,7 +259,7 @@ async def home(request: Request, uow: UowDep) -> Response:
     agreements = [
         {
             "id": a.id,
-            "total": brl(int(a.total_cents)),
+            "total": format_brl(int(a.total_cents)),
             "status_label": AGREEMENT_LABELS.get(a.status, a.status),
         }
         for a in await uow.portal.agreements_of(s.tenant_id, s.debtor_id)
@@ -291,8 +292,8 @@ async def pay(invoice_id: str, request: Request, uow: UowDep) -> Response:
     return page(
         "pay.html",
         invoice_id=invoice.id,
-        amount=brl(int(invoice.amount_due_cents)),
-        due_date=br_date(invoice.due_date),
+        amount=format_brl(int(invoice.amount_due_cents)),
+        due_date=format_date(invoice.due_date),
         paid=invoice.status == "paid",
         pix=pix,
         qr=_qr(pix) if pix else None,
@@ -316,7 +317,7 @@ async def invoice_status(invoice_id: str, request: Request, uow: UowDep) -> Resp
     )
 
 
-async def _negotiable(uow: UowDep, s: PortalSession) -> list[Any]:
+async def _negotiable(uow: UowDep, s: SessionClaims) -> list[Any]:
     rows = await uow.portal.open_invoices(s.tenant_id, s.debtor_id, sorted(RENEGOTIABLE))
     return [r for r in rows if r.agreement_id is None and not r.in_agreement]
 
@@ -328,7 +329,8 @@ async def negotiate(request: Request, uow: UowDep) -> Response:
         return visit
     rows = await _negotiable(uow, visit.session)
     invoices = [
-        {"id": r.id, "due_date": br_date(r.due_date), "updated": brl(int(r.amount_due_cents))} for r in rows
+        {"id": r.id, "due_date": format_date(r.due_date), "updated": format_brl(int(r.amount_due_cents))}
+        for r in rows
     ]
     return page("negotiate.html", invoices=invoices, csrf=visit.csrf, error=None)
 
@@ -338,23 +340,23 @@ def _offer_view(offer: Any) -> dict[str, Any]:
     rate = offer.monthly_rate
     percent = f"{float(rate) * 100:.2f}".replace(".", ",")
     if offer.kind == "cash":
-        title = f"À vista: {brl(offer.total_cents)}"
-        detail = f"Desconto de {brl(offer.discount_cents)} sobre {brl(offer.original_cents)}."
+        title = f"À vista: {format_brl(offer.total_cents)}"
+        detail = f"Desconto de {format_brl(offer.discount_cents)} sobre {format_brl(offer.original_cents)}."
     else:
         first = offer.installments[0].amount_cents
         title = (
-            f"{n} parcelas de {brl(first)}"
+            f"{n} parcelas de {format_brl(first)}"
             if all(i.amount_cents == first for i in offer.installments[:-1])
             else f"{n} parcelas"
         )
-        detail = f"Total de {brl(offer.total_cents)}, juros de {percent}% ao mês."
+        detail = f"Total de {format_brl(offer.total_cents)}, juros de {percent}% ao mês."
     return {
         "offer_id": offer.offer_id,
         "kind": offer.kind,
         "title": title,
         "detail": detail,
         "installments": [
-            {"number": i.number, "due_date": br_date(i.due_date), "amount": brl(i.amount_cents)}
+            {"number": i.number, "due_date": format_date(i.due_date), "amount": format_brl(i.amount_cents)}
             for i in offer.installments
         ],
     }
@@ -370,7 +372,7 @@ async def offers(request: Request, uow: UowDep) -> Response:
     if not ids:
         rows = await _negotiable(uow, s)
         invoices = [
-            {"id": r.id, "due_date": br_date(r.due_date), "updated": brl(int(r.amount_due_cents))}
+            {"id": r.id, "due_date": format_date(r.due_date), "updated": format_brl(int(r.amount_due_cents))}
             for r in rows
         ]
         return page(
@@ -468,8 +470,8 @@ async def agreement(agreement_id: str, request: Request, uow: UowDep) -> Respons
             {
                 "id": i["installment_id"],
                 "number": i["number"],
-                "due_date": br_date(i["due_date"]),
-                "amount": brl(i["amount_cents"]),
+                "due_date": format_date(i["due_date"]),
+                "amount": format_brl(i["amount_cents"]),
                 "status": i["status"],
                 "status_label": INSTALLMENT_LABELS.get(i["status"], i["status"]),
                 "pix": next((c.pix_copy_paste for c in reversed(mine) if c.pix_copy_paste), None),
@@ -480,8 +482,8 @@ async def agreement(agreement_id: str, request: Request, uow: UowDep) -> Respons
     return page(
         "agreement.html",
         status_label=AGREEMENT_LABELS.get(view["status"], view["status"]),
-        total=brl(view["total_cents"]),
-        discount=brl(view["discount_cents"]) if view["discount_cents"] else None,
+        total=format_brl(view["total_cents"]),
+        discount=format_brl(view["discount_cents"]) if view["discount_cents"] else None,
         count=len(installments),
         installments=installments,
         csrf=visit.csrf,

@@ -12,8 +12,8 @@ from notifier_service.adapters.providers.sms_http import SmsHttpProvider
 from notifier_service.adapters.providers.smtp import SmtpProvider
 from notifier_service.adapters.providers.whatsapp_cloud import WhatsAppCloudProvider
 from notifier_service.domain.channels import Channel
-from notifier_service.domain.rate_limit import TokenBucket
 from notifier_service.settings import Settings
+from regua_br.rate_limit import TokenBucket
 from regua_platform.clock import Clock
 
 
@@ -32,10 +32,10 @@ class RateLimitedProviders:
     async def send(self, message: OutgoingMessage) -> ProviderReceipt:
         channel = message.channel
         async with self._locks[channel]:
-            wait = self._buckets[channel].take(time.monotonic())
+            wait = self._buckets[channel].wait_time(time.monotonic())
             while wait > 0:
                 await asyncio.sleep(wait)
-                wait = self._buckets[channel].take(time.monotonic())
+                wait = self._buckets[channel].wait_time(time.monotonic())
         return await self._providers[channel].send(message)
 
     async def close(self) -> None:
