@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1
-from regua_contracts.topics import INVOICE_EVENTS
 from regua_devtools.testing import wait_for
 
 from .conftest import Service
@@ -133,9 +132,7 @@ async def test_an_opt_out_from_the_portal_is_kept_on_the_debtor(service: Service
             channel="sms",
             consent=False,
             changed_at=datetime(2026, 3, 10, 15, 5, tzinfo=UTC),
-        ),
-        topic=INVOICE_EVENTS,
-        source="/regua/negotiation-service",
+        )
     )
 
     async def opted_out() -> bool:

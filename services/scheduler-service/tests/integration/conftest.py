@@ -5,35 +5,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from sqlalchemy import text
 
-from regua_contracts import Envelope, new_envelope
-from regua_contracts.base import Payload
-from regua_contracts.topics import DUNNING_STEP_DUE, namespaced
-from regua_devtools.testing import (
-    Collected,
-    Settler,
-    admin_token,
-    collect_events,
-    serve,
-    wait_for,
-    wait_worker_passes,
-)
+from regua_contracts.topics import DUNNING_STEP_DUE
+from regua_devtools.testing import Collected, ServiceHarness, admin_token, service_harness, truncate, wait_for
 from regua_platform import migrations
-from regua_platform.app import create_app
 from regua_platform.clock import FixedClock
-from regua_platform.db import create_engine
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 from scheduler_service.main import DEFINITION
 from scheduler_service.settings import Settings, TimerSettings
+
+
+def token(tenant_id: UUID) -> str:
+    return admin_token(SECRET, tenant_id)
+
 
 SECRET = "scheduler-test-secret-long-enough-for-hs256-0123456789"
 #: Tuesday 2026-12-01 10:00 in São Paulo.
@@ -46,18 +35,6 @@ async def migrated(database_url: str) -> str:
     return database_url
 
 
-async def clean(database_url: str) -> None:
-    """Tests share one database and the timer scans all of it: start each empty."""
-    engine = create_engine(DatabaseSettings(url=database_url), application_name="scheduler-tests")
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "truncate scheduler.steps, scheduler.invoice_plans, scheduler.policies, scheduler.outbox, scheduler.inbox"
-            )
-        )
-    await engine.dispose()
-
-
 def settings_for(database_url: str, kafka: KafkaSettings) -> Settings:
     return Settings(
         auth=AuthSettings(jwt_secret=SECRET),
@@ -67,42 +44,19 @@ def settings_for(database_url: str, kafka: KafkaSettings) -> Settings:
     )
 
 
-def token(tenant_id: UUID) -> str:
-    return admin_token(SECRET, tenant_id)
-
-
-@dataclass
-class Served:
-    client: httpx.AsyncClient
-    clock: FixedClock
-    kafka: KafkaSettings
-    producer: AIOKafkaProducer
-    step_due: Collected
-    settler: Settler
-    tenant_id: UUID = field(default_factory=uuid4)
-
+class Served(ServiceHarness):
     @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token(self.tenant_id)}"}
-
-    async def produce(self, payload: Payload, *, tenant_id: UUID | None = None) -> Envelope:
-        envelope = new_envelope(
-            payload, tenant_id=tenant_id or self.tenant_id, source="/regua/test", time=self.clock.now()
-        )
-        meta = await self.producer.send_and_wait(
-            namespaced(envelope.topic, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
-        )
-        self.settler.record(meta)
-        return envelope
+    def step_due(self) -> Collected:
+        return self.events
 
     async def settled(self) -> None:
         """The timer has run a whole pass since now (say, after the clock moved),
         everything produced is handled, and every step-due is in ``step_due``."""
-        await wait_worker_passes(self.client, "scheduler-service", "timer")
-        await self.settler.settled()
+        await self.passes("timer")
+        await super().settled()
 
     async def timeline(self, invoice_id: UUID) -> dict[str, Any]:
-        response = await self.client.get(f"/v1/invoices/{invoice_id}/timeline", headers=self.auth)
+        response = await self.get(f"/v1/invoices/{invoice_id}/timeline")
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -111,7 +65,7 @@ class Served:
         seen: dict[str, Any] = {}
 
         async def check() -> bool:
-            response = await self.client.get(f"/v1/invoices/{invoice_id}/timeline", headers=self.auth)
+            response = await self.get(f"/v1/invoices/{invoice_id}/timeline")
             if response.status_code != 200:
                 return False
             seen.update(response.json())
@@ -121,27 +75,20 @@ class Served:
         return seen
 
 
+async def clean(database_url: str) -> None:
+    """Tests share one database and the timer scans all of it: start each empty."""
+    await truncate(database_url, "scheduler", "steps", "invoice_plans", "policies")
+
+
 @pytest.fixture
 async def served(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Served]:
     await clean(migrated)
-    clock = FixedClock(START)
-    app = create_app(DEFINITION, settings_for(migrated, kafka_settings), role="all", clock=clock)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
-    await producer.start()
-    topic = namespaced(DUNNING_STEP_DUE, kafka_settings.topic_namespace)
-    try:
-        async with collect_events(kafka_settings.bootstrap_servers, topic) as step_due, serve(app) as client:
-            # The consumer group must own its partitions before events are produced.
-            await wait_for(
-                lambda: app.state.runtime.consumer and app.state.runtime.consumer.ready.is_set(), timeout=60
-            )
-            yield Served(
-                client=client,
-                clock=clock,
-                kafka=kafka_settings,
-                producer=producer,
-                step_due=step_due,
-                settler=Settler(kafka_settings, "scheduler-service", migrated, "scheduler", step_due),
-            )
-    finally:
-        await producer.stop()
+    async with service_harness(
+        DEFINITION,
+        settings_for(migrated, kafka_settings),
+        clock=FixedClock(START),
+        collect=DUNNING_STEP_DUE,
+        secret=SECRET,
+        harness=Served,
+    ) as harness:
+        yield harness

@@ -106,7 +106,7 @@ async def test_planned_fired_once_sent_failed_then_paid(served: Served) -> None:
     assert reminder.due_at == sp(2026, 12, 7, 8)
     assert reminder.policy_id == UUID(timeline["policy_id"])
     envelope = next(e for e in served.step_due if e.payload is reminder)
-    assert envelope.tenantid == served.tenant_id and envelope.key == str(debtor).encode()
+    assert envelope.tenantid == served.tenant and envelope.key == str(debtor).encode()
     timeline = await served.timeline(invoice)
     assert statuses(timeline) == ["due"] + ["scheduled"] * 4
 
@@ -196,7 +196,7 @@ async def test_timer_rechecks_the_window_when_it_runs_late(served: Served) -> No
         ]
     ]
     response = await served.client.post(
-        "/v1/policies", json={"name": "sparse", "default": True, "steps": steps}, headers=served.auth
+        "/v1/policies", json={"name": "sparse", "default": True, "steps": steps}, headers=served.auth()
     )
     assert response.status_code == 201, response.text
     debtor, invoice = uuid4(), uuid4()
@@ -272,7 +272,7 @@ async def test_a_policy_with_short_offsets_and_no_window(served: Served) -> None
                 {"name": "b", "offset": "PT30S", "channels": ["sms"], "template": "overdue", "tone": "firm"},
             ],
         },
-        headers=served.auth,
+        headers=served.auth(),
     )
     assert response.status_code == 201, response.text
     # Sunday 2026-12-06 00:00 exactly: "a" fires at once (even on a Sunday), "b" 30 s later.
@@ -296,7 +296,7 @@ async def test_timeline_of_unknown_or_other_tenants_invoice_is_404(served: Serve
     other = {"Authorization": f"Bearer {token(uuid4())}"}
     for url, headers in [
         (f"/v1/invoices/{invoice}/timeline", other),
-        (f"/v1/invoices/{uuid4()}/timeline", served.auth),
+        (f"/v1/invoices/{uuid4()}/timeline", served.auth()),
     ]:
         response = await served.client.get(url, headers=headers)
         assert response.status_code == 404
@@ -307,8 +307,8 @@ async def test_timeline_of_unknown_or_other_tenants_invoice_is_404(served: Serve
         MessageFailedV1(
             debtor_id=debtor, step_id=step_id, invoice_id=invoice, reason="x", failed_at=served.clock.now()
         ),
-        tenant_id=uuid4(),
+        uuid4(),
     )
-    await served.produce(status_changed(debtor, invoice, "paid", served.clock.now()), tenant_id=uuid4())
+    await served.produce(status_changed(debtor, invoice, "paid", served.clock.now()), uuid4())
     await served.settled()
     assert statuses(await served.timeline(invoice)) == ["scheduled"] * 5

@@ -27,7 +27,7 @@ def step(name: str, offset: str, **over: Any) -> dict[str, Any]:
 
 
 async def test_a_new_tenant_gets_the_builtin_default(served: Served) -> None:
-    response = await served.client.get("/v1/policies", headers=served.auth)
+    response = await served.client.get("/v1/policies", headers=served.auth())
     assert response.status_code == 200, response.text
     page = response.json()
     assert page["next_cursor"] is None
@@ -45,7 +45,7 @@ async def test_a_new_tenant_gets_the_builtin_default(served: Served) -> None:
     assert policy["send_window"]["weekdays"]["sat"] == ["09:00", "13:00"]
     assert "sun" not in policy["send_window"]["weekdays"]
     # Listing again does not make a second one.
-    again = (await served.client.get("/v1/policies", headers=served.auth)).json()
+    again = (await served.client.get("/v1/policies", headers=served.auth())).json()
     assert [p["id"] for p in again["items"]] == [policy["id"]]
 
 
@@ -56,14 +56,14 @@ async def test_create_get_and_switch_default(served: Served) -> None:
         "send_window": None,
         "steps": [step("early", "-PT2H"), step("on_time", "PT30S", template="due_today")],
     }
-    created = await served.client.post("/v1/policies", json=body, headers=served.auth)
+    created = await served.client.post("/v1/policies", json=body, headers=served.auth())
     assert created.status_code == 201, created.text
     policy = created.json()
     assert created.headers["location"] == f"/v1/policies/{policy['id']}"
     assert policy["default"] is True and policy["builtin"] is False and policy["send_window"] is None
     assert policy["steps"][1] == step("on_time", "PT30S", template="due_today")
 
-    fetched = await served.client.get(f"/v1/policies/{policy['id']}", headers=served.auth)
+    fetched = await served.client.get(f"/v1/policies/{policy['id']}", headers=served.auth())
     assert fetched.status_code == 200 and fetched.json() == policy
 
     # Left out, send_window is the default business window.
@@ -71,12 +71,12 @@ async def test_create_get_and_switch_default(served: Served) -> None:
     second = await served.client.post(
         "/v1/policies",
         json={"name": "Second", "default": True, "timezone": "America/Manaus", "steps": [step("a", "P0D")]},
-        headers=served.auth,
+        headers=served.auth(),
     )
     assert second.status_code == 201, second.text
     assert second.json()["send_window"]["weekdays"]["mon"] == ["08:00", "20:00"]
     assert second.json()["timezone"] == "America/Manaus"
-    items = (await served.client.get("/v1/policies", headers=served.auth)).json()["items"]
+    items = (await served.client.get("/v1/policies", headers=served.auth())).json()["items"]
     assert [(p["name"], p["default"]) for p in items] == [("Demo", False), ("Second", True)]
 
 
@@ -84,7 +84,7 @@ async def test_cursor_pagination(served: Served) -> None:
     for i in range(5):
         served.clock.advance(timedelta(seconds=1))
         r = await served.client.post(
-            "/v1/policies", json={"name": f"p{i}", "steps": [step("a", "P0D")]}, headers=served.auth
+            "/v1/policies", json={"name": f"p{i}", "steps": [step("a", "P0D")]}, headers=served.auth()
         )
         assert r.status_code == 201
     names: list[str] = []
@@ -94,7 +94,7 @@ async def test_cursor_pagination(served: Served) -> None:
         params: dict[str, Any] = {"limit": 2}
         if cursor:
             params["cursor"] = cursor
-        page = (await served.client.get("/v1/policies", params=params, headers=served.auth)).json()
+        page = (await served.client.get("/v1/policies", params=params, headers=served.auth())).json()
         names += [p["name"] for p in page["items"]]
         pages += 1
         cursor = page["next_cursor"]
@@ -104,7 +104,7 @@ async def test_cursor_pagination(served: Served) -> None:
     assert set(names[:2]) == {"p0", "Régua padrão"}
     assert names[2:] == ["p1", "p2", "p3", "p4"]
     assert pages == 3
-    bad = await served.client.get("/v1/policies", params={"cursor": "garbage!"}, headers=served.auth)
+    bad = await served.client.get("/v1/policies", params={"cursor": "garbage!"}, headers=served.auth())
     assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
 
 
@@ -131,7 +131,7 @@ async def test_cursor_pagination(served: Served) -> None:
     ],
 )
 async def test_validation_problems(served: Served, body: dict[str, Any], needle: str) -> None:
-    response = await served.client.post("/v1/policies", json=body, headers=served.auth)
+    response = await served.client.post("/v1/policies", json=body, headers=served.auth())
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
@@ -141,7 +141,7 @@ async def test_validation_problems(served: Served, body: dict[str, Any], needle:
 
 async def test_other_tenants_policies_are_not_found(served: Served) -> None:
     created = await served.client.post(
-        "/v1/policies", json={"name": "mine", "steps": [step("a", "P0D")]}, headers=served.auth
+        "/v1/policies", json={"name": "mine", "steps": [step("a", "P0D")]}, headers=served.auth()
     )
     other = {"Authorization": f"Bearer {token(uuid4())}"}
     response = await served.client.get(f"/v1/policies/{created.json()['id']}", headers=other)

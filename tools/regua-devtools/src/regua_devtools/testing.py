@@ -17,17 +17,19 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from regua_contracts import Envelope, parse_envelope
+from regua_contracts import Envelope, new_envelope, parse_envelope
+from regua_contracts.base import Payload
+from regua_contracts.registry import spec_of
 from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, namespaced
 from regua_devtools.devstack.infra import Infra, ensure_infra
 from regua_devtools.devstack.topics import ensure_topics
@@ -337,3 +339,124 @@ async def collect_events(bootstrap: str, topic: str) -> AsyncIterator[Collected]
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await consumer.stop()
+
+
+@dataclass
+class ServiceHarness:
+    """One service under test, in process: its real HTTP API on a free port
+    (``client``), its consumers, relay and workers, an injected clock, a
+    producer for the events other services would publish, and a collector of
+    what it publishes (``events``). Service test suites subclass it to add
+    their own helpers (``debtor()``, ``invoice()`` ...)."""
+
+    service: str
+    client: httpx.AsyncClient
+    clock: Any
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+    events: Collected
+    settler: Settler
+    secret: str
+    tenant: UUID = field(default_factory=uuid4)
+
+    def auth(self, tenant: UUID | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {admin_token(self.secret, tenant or self.tenant)}"}
+
+    async def get(self, path: str, tenant: UUID | None = None, **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params, headers=self.auth(tenant))
+
+    async def post(self, path: str, body: Any, tenant: UUID | None = None) -> httpx.Response:
+        return await self.client.post(path, json=body, headers=self.auth(tenant))
+
+    async def put(self, path: str, body: Any, tenant: UUID | None = None) -> httpx.Response:
+        return await self.client.put(path, json=body, headers=self.auth(tenant))
+
+    async def produce(
+        self,
+        payload: Payload,
+        tenant: UUID | None = None,
+        *,
+        source: str | None = None,
+        event_id: str | None = None,
+    ) -> Envelope:
+        """Publish ``payload`` on its topic as its producer would (the time is the harness clock's)."""
+        spec = spec_of(type(payload))
+        envelope = new_envelope(
+            payload,
+            tenant_id=tenant or self.tenant,
+            source=source or f"/regua/{spec.producer}",
+            time=self.clock.now(),
+            event_id=event_id,
+        )
+        return await self.produce_envelope(envelope)
+
+    async def produce_envelope(self, envelope: Envelope) -> Envelope:
+        meta = await self.producer.send_and_wait(
+            namespaced(envelope.topic, self.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
+        )
+        self.settler.record(meta)
+        return envelope
+
+    def of_type(self, suffix: str, subject: UUID | str | None = None) -> list[Envelope]:
+        """Collected events of ``br.regua.<suffix>.v1`` (about ``subject`` when given)."""
+        return [
+            e
+            for e in self.events
+            if e.type == f"br.regua.{suffix}.v1" and (subject is None or e.subject == str(subject))
+        ]
+
+    async def settled(self) -> None:
+        """Everything produced is handled and what it caused is in ``events``."""
+        await self.settler.settled()
+
+    async def passes(self, worker: str) -> None:
+        """``worker`` ran a whole pass since now (say, after the clock moved)."""
+        await wait_worker_passes(self.client, self.service, worker)
+
+
+async def truncate(database_url: str, schema: str, *tables: str) -> None:
+    """Empty ``tables`` of ``schema`` (the outbox and inbox always): tests share
+    one database, each with its own Kafka namespace, so an event a previous
+    test left unrelayed would target a deleted topic and hold the relay back."""
+    names = ", ".join(f'"{schema}"."{t}"' for t in (*tables, "outbox", "inbox"))
+    conn = await asyncpg.connect(_libpq(database_url))
+    try:
+        await conn.execute(f"truncate {names}")
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def service_harness(
+    definition: Any,
+    settings: Any,
+    *,
+    clock: Any,
+    collect: str,
+    secret: str,
+    harness: type[ServiceHarness] = ServiceHarness,
+) -> AsyncIterator[Any]:
+    """Serve ``definition`` (role ``all``) with ``settings`` and ``clock`` and
+    yield a ``harness`` once its consumer owns its partitions; ``collect`` is
+    the topic (un-namespaced) whose events the harness collects."""
+    from regua_platform.app import create_app
+    from regua_platform.kafka import idempotent_producer
+
+    kafka: KafkaSettings = settings.kafka
+    await truncate(settings.database.url, definition.schema)
+    app = create_app(definition, settings, role="all", clock=clock)
+    producer = idempotent_producer(kafka, client_id=f"{definition.name}-tests")
+    await producer.start()
+    try:
+        async with (
+            collect_events(kafka.bootstrap_servers, namespaced(collect, kafka.topic_namespace)) as events,
+            serve(app) as client,
+        ):
+            # The consumer group must own its partitions before the test produces.
+            await wait_for(
+                lambda: app.state.runtime.consumer and app.state.runtime.consumer.ready.is_set(), timeout=60
+            )
+            settler = Settler(kafka, definition.name, settings.database.url, definition.schema, events)
+            yield harness(definition.name, client, clock, kafka, producer, events, settler, secret)
+    finally:
+        await producer.stop()
