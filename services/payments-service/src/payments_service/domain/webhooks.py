@@ -8,6 +8,8 @@ from typing import Literal
 from uuid import UUID
 
 Outcome = Literal["recorded", "duplicate", "unmatched", "refused", "ignored"]
+#: Who sent what we received: a gateway's webhook, or our own API (refunds).
+Provider = Literal["pix", "boleto", "card", "api"]
 
 #: The API Pix status of a devolução whose money went back to the payer.
 PIX_REFUND_DONE = "DEVOLVIDO"
@@ -45,3 +47,20 @@ class ItemResult:
     @property
     def failed(self) -> bool:
         return self.outcome in ("unmatched", "refused") or any(c.failed for c in self.children)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRejection:
+    """A webhook delivery (or one item of it) we refused or could not match, kept
+    for reconciliation: ids and reasons only, never the body (it carries payers'
+    names and documents), just its SHA-256."""
+
+    tenant_id: UUID
+    provider: Provider
+    reason: str
+    body_sha256: str
+    received_at: datetime
+    reference: str | None = None
+    detail: str | None = None
+    #: Given by the database when the rejection is stored.
+    id: int | None = None

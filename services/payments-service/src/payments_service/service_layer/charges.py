@@ -23,10 +23,8 @@ class ChargeDefaults:
 
 
 async def pix_account_of(uow: PaymentsUnitOfWork, tenant_id: UUID, defaults: ChargeDefaults) -> PixAccount:
-    row = await uow.pix_settings.get(tenant_id)
-    if row is None:
-        return defaults.pix
-    return PixAccount(row["pix_key"], row["merchant_name"], row["merchant_city"])
+    settings = await uow.pix_settings.get(tenant_id)
+    return defaults.pix if settings is None else settings.account
 
 
 async def create_charges_for_invoice(

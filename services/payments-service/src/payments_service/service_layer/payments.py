@@ -9,17 +9,20 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID, uuid4
 
-from sqlalchemy import RowMapping
-
-from payments_service.domain.charges import Method, refundable_cents
-from payments_service.domain.webhooks import PIX_REFUND_DONE, ItemResult, PixReceived
+from payments_service.domain.charges import Charge, Method
+from payments_service.domain.payments import Payment, Reversal, ReversalKind
+from payments_service.domain.webhooks import (
+    PIX_REFUND_DONE,
+    ItemResult,
+    PixReceived,
+    Provider,
+    WebhookRejection,
+)
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
 from regua_platform.errors import NotFound, RuleViolated
 
 log = logging.getLogger("payments.webhooks")
-
-Provider = Literal["pix", "boleto", "card", "api"]
 
 
 class UnknownPaymentError(NotFound):
@@ -54,15 +57,15 @@ async def record_rejection(
 ) -> None:
     """Keep a refused or unmatched webhook item for reconciliation: ids and reasons only."""
     await uow.rejections.add(
-        {
-            "tenant_id": tenant_id,
-            "provider": provider,
-            "reason": reason,
-            "reference": reference,
-            "detail": detail[:300] if detail else None,
-            "body_sha256": body_sha256,
-            "received_at": uow.clock.now(),
-        }
+        WebhookRejection(
+            tenant_id=tenant_id,
+            provider=provider,
+            reason=reason,
+            body_sha256=body_sha256,
+            received_at=uow.clock.now(),
+            reference=reference,
+            detail=detail[:300] if detail else None,
+        )
     )
     event = "payments.webhook.unmatched" if reason.startswith("unknown_") else "payments.webhook.rejected"
     log.warning(
@@ -74,52 +77,49 @@ async def record_rejection(
 async def record_payment(
     uow: PaymentsUnitOfWork,
     *,
-    charge: RowMapping,
+    charge: Charge,
     method: Method,
     reference: str,
     amount_cents: int,
     paid_at: datetime,
 ) -> ItemResult:
     """Record money received for ``charge``; a reference seen before changes nothing."""
-    tenant_id: UUID = charge["tenant_id"]
-    payment_id = uuid4()
-    inserted = await uow.payments.add(
-        {
-            "id": payment_id,
-            "tenant_id": tenant_id,
-            "charge_id": charge["id"],
-            "invoice_id": charge["invoice_id"],
-            "debtor_id": charge["debtor_id"],
-            "method": method,
-            "gateway_reference": reference,
-            "amount_cents": amount_cents,
-            "paid_at": paid_at,
-            "created_at": uow.clock.now(),
-        }
+    payment = Payment(
+        id=uuid4(),
+        tenant_id=charge.tenant_id,
+        charge_id=charge.id,
+        invoice_id=charge.invoice_id,
+        debtor_id=charge.debtor_id,
+        method=method,
+        gateway_reference=reference,
+        amount_cents=amount_cents,
+        reversed_cents=0,
+        paid_at=paid_at,
+        created_at=uow.clock.now(),
     )
-    if not inserted:
-        existing = await uow.payments.by_reference(tenant_id, method, reference)
+    if not await uow.payments.add(payment):
+        existing = await uow.payments.by_reference(payment.tenant_id, method, reference)
         assert existing is not None
-        return ItemResult(reference, "duplicate", payment_id=existing["id"])
+        return ItemResult(reference, "duplicate", payment_id=existing.id)
     uow.publish(
         PaymentReceivedV1(
-            debtor_id=charge["debtor_id"],
-            payment_id=payment_id,
-            invoice_id=charge["invoice_id"],
-            charge_id=charge["id"],
+            debtor_id=payment.debtor_id,
+            payment_id=payment.id,
+            invoice_id=payment.invoice_id,
+            charge_id=payment.charge_id,
             method=method,
             amount_cents=amount_cents,
             gateway_reference=reference,
             paid_at=paid_at,
         ),
-        tenant_id=tenant_id,
-        subject=str(charge["invoice_id"]),
+        tenant_id=payment.tenant_id,
+        subject=str(payment.invoice_id),
     )
     log.info(
         "payments.payment.received",
-        extra={"payment_id": str(payment_id), "invoice_id": str(charge["invoice_id"]), "method": method},
+        extra={"payment_id": str(payment.id), "invoice_id": str(payment.invoice_id), "method": method},
     )
-    return ItemResult(reference, "recorded", payment_id=payment_id)
+    return ItemResult(reference, "recorded", payment_id=payment.id)
 
 
 async def reverse_payment(
@@ -127,7 +127,7 @@ async def reverse_payment(
     *,
     tenant_id: UUID,
     payment_id: UUID,
-    kind: Literal["refund", "chargeback"],
+    kind: ReversalKind,
     reference: str,
     amount_cents: int,
     reason: str | None,
@@ -140,44 +140,41 @@ async def reverse_payment(
         raise UnknownPaymentError
     existing = await uow.reversals.by_reference(tenant_id, reference)
     if existing is not None:
-        return ItemResult(reference, "duplicate", "reversal", payment_id, existing["id"])
-    refundable = refundable_cents(payment["amount_cents"], payment["reversed_cents"])
-    if amount_cents > refundable:
-        raise ReversalExceedsPaidError(refundable)
-    reversal_id = uuid4()
-    await uow.reversals.add(
-        {
-            "id": reversal_id,
-            "tenant_id": tenant_id,
-            "payment_id": payment_id,
-            "kind": kind,
-            "gateway_reference": reference,
-            "amount_cents": amount_cents,
-            "reason": reason,
-            "reversed_at": reversed_at,
-            "created_at": uow.clock.now(),
-        }
+        return ItemResult(reference, "duplicate", "reversal", payment_id, existing.id)
+    if amount_cents > payment.refundable_cents:
+        raise ReversalExceedsPaidError(payment.refundable_cents)
+    reversal = Reversal(
+        id=uuid4(),
+        tenant_id=tenant_id,
+        payment_id=payment_id,
+        kind=kind,
+        gateway_reference=reference,
+        amount_cents=amount_cents,
+        reason=reason,
+        reversed_at=reversed_at,
+        created_at=uow.clock.now(),
     )
+    await uow.reversals.add(reversal)
     await uow.payments.add_reversed(payment_id, amount_cents)
     uow.publish(
         PaymentReversedV1(
-            debtor_id=payment["debtor_id"],
-            reversal_id=reversal_id,
+            debtor_id=payment.debtor_id,
+            reversal_id=reversal.id,
             payment_id=payment_id,
-            invoice_id=payment["invoice_id"],
+            invoice_id=payment.invoice_id,
             kind=kind,
             amount_cents=amount_cents,
             reason=reason,
             reversed_at=reversed_at,
         ),
         tenant_id=tenant_id,
-        subject=str(payment["invoice_id"]),
+        subject=str(payment.invoice_id),
     )
     log.info(
         "payments.payment.reversed",
-        extra={"payment_id": str(payment_id), "reversal_id": str(reversal_id), "kind": kind},
+        extra={"payment_id": str(payment_id), "reversal_id": str(reversal.id), "kind": kind},
     )
-    return ItemResult(reference, "recorded", "reversal", payment_id, reversal_id)
+    return ItemResult(reference, "recorded", "reversal", payment_id, reversal.id)
 
 
 async def receive_pix(
@@ -188,7 +185,7 @@ async def receive_pix(
     results: list[ItemResult] = []
     for item in items:
         charge = await uow.charges.by_txid(tenant_id, item.txid) if item.txid else None
-        if charge is None or charge["method"] != "pix":
+        if charge is None or charge.method != "pix":
             await record_rejection(
                 uow,
                 tenant_id=tenant_id,

@@ -1,14 +1,13 @@
 """Every query of payments-service. Repositories run inside the unit of work's
-transaction and never commit."""
+transaction and never commit; they take and return the domain's values, never rows."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, and_, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,21 +19,28 @@ from payments_service.adapters.db.tables import (
     reversals,
     webhook_rejections,
 )
-from payments_service.domain.charges import Charge
+from payments_service.domain.charges import Charge, Method
+from payments_service.domain.payments import Payment, Reversal
+from payments_service.domain.pix_settings import PixSettings
+from payments_service.domain.webhooks import WebhookRejection
 
 
 class PixSettingsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def get(self, tenant_id: UUID) -> RowMapping | None:
+    async def get(self, tenant_id: UUID) -> PixSettings | None:
         result = await self._s.execute(select(pix_settings).where(pix_settings.c.tenant_id == tenant_id))
-        return result.mappings().first()
+        row = result.mappings().first()
+        return PixSettings(**row) if row else None
 
-    async def put(self, tenant_id: UUID, values: dict[str, Any]) -> None:
-        stmt = insert(pix_settings).values(tenant_id=tenant_id, **values)
+    async def put(self, settings: PixSettings) -> None:
+        """Create or replace the tenant's settings."""
+        values = asdict(settings)
+        changed = {k: v for k, v in values.items() if k != "tenant_id"}
+        stmt = insert(pix_settings).values(**values)
         await self._s.execute(
-            stmt.on_conflict_do_update(index_elements=[pix_settings.c.tenant_id], set_=values)
+            stmt.on_conflict_do_update(index_elements=[pix_settings.c.tenant_id], set_=changed)
         )
 
 
@@ -75,23 +81,26 @@ class ChargeRepository:
         )
         return (await self._s.execute(stmt)).first() is not None
 
-    async def get(self, tenant_id: UUID, charge_id: UUID) -> RowMapping | None:
+    async def get(self, tenant_id: UUID, charge_id: UUID) -> Charge | None:
         result = await self._s.execute(
             select(charges).where(charges.c.tenant_id == tenant_id, charges.c.id == charge_id)
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return Charge(**row) if row else None
 
-    async def by_txid(self, tenant_id: UUID, txid: str) -> RowMapping | None:
+    async def by_txid(self, tenant_id: UUID, txid: str) -> Charge | None:
         result = await self._s.execute(
             select(charges).where(charges.c.tenant_id == tenant_id, charges.c.txid == txid)
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return Charge(**row) if row else None
 
-    async def by_barcode(self, tenant_id: UUID, barcode: str) -> RowMapping | None:
+    async def by_barcode(self, tenant_id: UUID, barcode: str) -> Charge | None:
         result = await self._s.execute(
             select(charges).where(charges.c.tenant_id == tenant_id, charges.c.barcode == barcode)
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return Charge(**row) if row else None
 
     async def page(
         self,
@@ -100,7 +109,7 @@ class ChargeRepository:
         invoice_id: UUID | None,
         after: tuple[datetime, UUID] | None,
         limit: int,
-    ) -> list[RowMapping]:
+    ) -> list[Charge]:
         query = select(charges).where(charges.c.tenant_id == tenant_id)
         if invoice_id is not None:
             query = query.where(charges.c.invoice_id == invoice_id)
@@ -113,18 +122,18 @@ class ChargeRepository:
                 )
             )
         query = query.order_by(charges.c.created_at, charges.c.id).limit(limit)
-        return list((await self._s.execute(query)).mappings())
+        return [Charge(**row) for row in (await self._s.execute(query)).mappings()]
 
 
 class PaymentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, values: dict[str, Any]) -> bool:
+    async def add(self, payment: Payment) -> bool:
         """Record a payment; False when its gateway reference was already recorded."""
         stmt = (
             insert(payments)
-            .values(**values)
+            .values(**asdict(payment))
             .on_conflict_do_nothing(
                 index_elements=[payments.c.tenant_id, payments.c.method, payments.c.gateway_reference]
             )
@@ -132,15 +141,16 @@ class PaymentRepository:
         )
         return (await self._s.execute(stmt)).first() is not None
 
-    async def get(self, tenant_id: UUID, payment_id: UUID, *, for_update: bool = False) -> RowMapping | None:
+    async def get(self, tenant_id: UUID, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
         query = select(payments).where(payments.c.tenant_id == tenant_id, payments.c.id == payment_id)
         if for_update:
             query = query.with_for_update()
-        return (await self._s.execute(query)).mappings().first()
+        row = (await self._s.execute(query)).mappings().first()
+        return Payment(**row) if row else None
 
     async def by_reference(
-        self, tenant_id: UUID, method: str, reference: str, *, for_update: bool = False
-    ) -> RowMapping | None:
+        self, tenant_id: UUID, method: Method, reference: str, *, for_update: bool = False
+    ) -> Payment | None:
         query = select(payments).where(
             payments.c.tenant_id == tenant_id,
             payments.c.method == method,
@@ -148,15 +158,16 @@ class PaymentRepository:
         )
         if for_update:
             query = query.with_for_update()
-        return (await self._s.execute(query)).mappings().first()
+        row = (await self._s.execute(query)).mappings().first()
+        return Payment(**row) if row else None
 
-    async def of_invoice(self, tenant_id: UUID, invoice_id: UUID) -> list[RowMapping]:
+    async def of_invoice(self, tenant_id: UUID, invoice_id: UUID) -> list[Payment]:
         query = (
             select(payments)
             .where(payments.c.tenant_id == tenant_id, payments.c.invoice_id == invoice_id)
             .order_by(payments.c.paid_at, payments.c.id)
         )
-        return list((await self._s.execute(query)).mappings())
+        return [Payment(**row) for row in (await self._s.execute(query)).mappings()]
 
     async def add_reversed(self, payment_id: UUID, amount_cents: int) -> None:
         await self._s.execute(
@@ -170,32 +181,36 @@ class ReversalRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, values: dict[str, Any]) -> bool:
+    async def add(self, reversal: Reversal) -> bool:
         """Record a reversal; False when its gateway reference was already recorded."""
         stmt = (
             insert(reversals)
-            .values(**values)
+            .values(**asdict(reversal))
             .on_conflict_do_nothing(index_elements=[reversals.c.tenant_id, reversals.c.gateway_reference])
             .returning(reversals.c.id)
         )
         return (await self._s.execute(stmt)).first() is not None
 
-    async def by_reference(self, tenant_id: UUID, reference: str) -> RowMapping | None:
+    async def by_reference(self, tenant_id: UUID, reference: str) -> Reversal | None:
         result = await self._s.execute(
             select(reversals).where(
                 reversals.c.tenant_id == tenant_id, reversals.c.gateway_reference == reference
             )
         )
-        return result.mappings().first()
+        row = result.mappings().first()
+        return Reversal(**row) if row else None
 
 
 class RejectionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, values: dict[str, Any]) -> None:
+    async def add(self, rejection: WebhookRejection) -> None:
+        """Store ``rejection``; the database numbers it (its ``id`` is ignored)."""
+        values = {k: v for k, v in asdict(rejection).items() if k != "id"}
         await self._s.execute(insert(webhook_rejections).values(**values))
 
-    async def of_tenant(self, tenant_id: UUID) -> list[RowMapping]:
+    async def of_tenant(self, tenant_id: UUID) -> list[WebhookRejection]:
         query = select(webhook_rejections).where(webhook_rejections.c.tenant_id == tenant_id)
-        return list((await self._s.execute(query.order_by(webhook_rejections.c.id))).mappings())
+        rows = (await self._s.execute(query.order_by(webhook_rejections.c.id))).mappings()
+        return [WebhookRejection(**row) for row in rows]

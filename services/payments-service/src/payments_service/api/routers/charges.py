@@ -34,10 +34,10 @@ async def list_charges(
             after = (datetime.fromisoformat(key["created_at"]), UUID(key["id"]))
         except (KeyError, TypeError, ValueError):
             raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.") from None
-    rows = await uow.charges.page(principal.tenant_id, invoice_id=invoice_id, after=after, limit=limit + 1)
-    items = [ChargeRead.model_validate(dict(r)) for r in rows[:limit]]
+    found = await uow.charges.page(principal.tenant_id, invoice_id=invoice_id, after=after, limit=limit + 1)
+    items = [ChargeRead.model_validate(c, from_attributes=True) for c in found[:limit]]
     next_cursor = None
-    if len(rows) > limit:
+    if len(found) > limit:
         last = items[-1]
         next_cursor = encode_cursor({"created_at": last.created_at.isoformat(), "id": str(last.id)})
     return Page[ChargeRead](items=items, next_cursor=next_cursor)
@@ -45,10 +45,10 @@ async def list_charges(
 
 @router.get("/{charge_id}", summary="One charge; Pix charges carry their QR code as a data URI")
 async def get_charge(charge_id: UUID, principal: PrincipalDep, uow: UowDep) -> ChargeDetailRead:
-    row = await uow.charges.get(principal.tenant_id, charge_id)
-    if row is None:
+    found = await uow.charges.get(principal.tenant_id, charge_id)
+    if found is None:
         raise NotFound("No such charge.")
-    charge = ChargeDetailRead.model_validate(dict(row))
+    charge = ChargeDetailRead.model_validate(found, from_attributes=True)
     if charge.pix_copy_paste:
         qr = segno.make(charge.pix_copy_paste, error="m")
         charge.qr_code_data_uri = qr.png_data_uri(scale=5, border=4)

@@ -17,16 +17,16 @@ router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
 @router.get("", summary="Payments of an invoice")
 async def list_payments(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> list[PaymentRead]:
-    rows = await uow.payments.of_invoice(principal.tenant_id, invoice_id)
-    return [PaymentRead.model_validate(dict(r)) for r in rows]
+    found = await uow.payments.of_invoice(principal.tenant_id, invoice_id)
+    return [PaymentRead.model_validate(p, from_attributes=True) for p in found]
 
 
 @router.get("/{payment_id}", summary="One payment")
 async def get_payment(payment_id: UUID, principal: PrincipalDep, uow: UowDep) -> PaymentRead:
-    row = await uow.payments.get(principal.tenant_id, payment_id)
-    if row is None:
+    payment = await uow.payments.get(principal.tenant_id, payment_id)
+    if payment is None:
         raise UnknownPaymentError
-    return PaymentRead.model_validate(dict(row))
+    return PaymentRead.model_validate(payment, from_attributes=True)
 
 
 @router.post(
@@ -61,11 +61,11 @@ async def refund_payment(
     if result.outcome == "duplicate":
         response.status_code = 200
     return ReversalRead(
-        id=reversal["id"],
+        id=reversal.id,
         payment_id=payment_id,
-        kind=reversal["kind"],
-        amount_cents=reversal["amount_cents"],
-        reason=reversal["reason"],
-        reversed_at=reversal["reversed_at"],
+        kind=reversal.kind,
+        amount_cents=reversal.amount_cents,
+        reason=reversal.reason,
+        reversed_at=reversal.reversed_at,
         created=result.outcome == "recorded",
     )

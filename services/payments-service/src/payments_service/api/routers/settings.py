@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from payments_service.api.deps import SecretBoxDep, SettingsDep, UowDep
 from payments_service.api.schemas import PixSettingsRead, PixSettingsUpdate
 from payments_service.domain.brcode import MAX_CITY_BYTES, MAX_NAME_BYTES, BrCodeError, ascii_field
+from payments_service.domain.pix_settings import PixSettings
 from regua_platform.auth import PrincipalDep
 from regua_platform.problems import Problem
 
@@ -22,32 +23,24 @@ async def put_pix_settings(
         ascii_field(body.merchant_city, MAX_CITY_BYTES)
     except BrCodeError as exc:
         raise Problem(422, "Invalid Pix settings", str(exc)) from None
-    now = uow.clock.now()
-    values = {
-        "pix_key": body.pix_key.strip(),
-        "merchant_name": body.merchant_name,
-        "merchant_city": body.merchant_city,
-        "webhook_secret_encrypted": box.encrypt(body.webhook_secret),
-        "webhook_secret_last4": body.webhook_secret[-4:],
-        "updated_at": now,
-    }
-    await uow.pix_settings.put(principal.tenant_id, values)
-    await uow.commit()
-    return PixSettingsRead(
-        pix_key=values["pix_key"],
+    pix = PixSettings(
+        tenant_id=principal.tenant_id,
+        pix_key=body.pix_key.strip(),
         merchant_name=body.merchant_name,
         merchant_city=body.merchant_city,
-        webhook_secret_set=True,
+        webhook_secret_encrypted=box.encrypt(body.webhook_secret),
         webhook_secret_last4=body.webhook_secret[-4:],
-        updated_at=now,
-        is_default=False,
+        updated_at=uow.clock.now(),
     )
+    await uow.pix_settings.put(pix)
+    await uow.commit()
+    return _read(pix)
 
 
 @router.get("/pix", summary="The tenant's Pix account (the webhook secret only as its last 4 characters)")
 async def get_pix_settings(principal: PrincipalDep, uow: UowDep, settings: SettingsDep) -> PixSettingsRead:
-    row = await uow.pix_settings.get(principal.tenant_id)
-    if row is None:
+    pix = await uow.pix_settings.get(principal.tenant_id)
+    if pix is None:
         return PixSettingsRead(
             pix_key=settings.default_pix_key,
             merchant_name=settings.default_merchant_name,
@@ -57,12 +50,17 @@ async def get_pix_settings(principal: PrincipalDep, uow: UowDep, settings: Setti
             updated_at=None,
             is_default=True,
         )
+    return _read(pix)
+
+
+def _read(pix: PixSettings) -> PixSettingsRead:
+    """The tenant's own settings, without the secret (only its last 4 characters)."""
     return PixSettingsRead(
-        pix_key=row["pix_key"],
-        merchant_name=row["merchant_name"],
-        merchant_city=row["merchant_city"],
+        pix_key=pix.pix_key,
+        merchant_name=pix.merchant_name,
+        merchant_city=pix.merchant_city,
         webhook_secret_set=True,
-        webhook_secret_last4=row["webhook_secret_last4"],
-        updated_at=row["updated_at"],
+        webhook_secret_last4=pix.webhook_secret_last4,
+        updated_at=pix.updated_at,
         is_default=False,
     )

@@ -18,14 +18,16 @@ nothing, and the unmatched ones wait in ``webhook_rejections``.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal, NoReturn, TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from payments_service.adapters.crypto import SecretDecryptionError
+from payments_service.adapters.crypto import SecretBox, SecretDecryptionError
 from payments_service.api.deps import SecretBoxDep, SettingsDep, UowDep
 from payments_service.api.schemas import (
     BoletoWebhook,
@@ -36,9 +38,8 @@ from payments_service.api.schemas import (
 )
 from payments_service.domain.boleto import BoletoError, parse_barcode, parse_digitable_line
 from payments_service.domain.signature import HEADER, SignatureError, verify
-from payments_service.domain.webhooks import ItemResult, PixReceived, PixRefund
+from payments_service.domain.webhooks import ItemResult, PixReceived, PixRefund, Provider
 from payments_service.service_layer.payments import (
-    Provider,
     receive_boleto,
     receive_card,
     receive_pix,
@@ -48,6 +49,7 @@ from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from regua_platform.problems import Problem, problem_response
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+B = TypeVar("B")
 M = TypeVar("M", bound=BaseModel)
 
 _SIGNED = {
@@ -63,106 +65,97 @@ _SIGNED = {
 }
 
 
-class _Signed:
-    """A request whose signature checked out: its raw body and the body's digest."""
+@dataclass(frozen=True, slots=True)
+class _Webhook(Generic[B]):
+    """One webhook request: for which tenant, from which provider, the SHA-256 of
+    its raw body (all a refusal keeps of it) and the body, raw bytes until parsed."""
 
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.sha256 = hashlib.sha256(body).hexdigest()
+    uow: PaymentsUnitOfWork
+    tenant_id: UUID
+    provider: Provider
+    body_sha256: str
+    body: B
+
+    async def refuse(
+        self, *, reason: str, status: int, title: str, detail: str, **extensions: Any
+    ) -> NoReturn:
+        """Record the refusal for reconciliation and answer it as a problem."""
+        # The request's transaction holds nothing else: commit just the reconciliation row.
+        await record_rejection(
+            self.uow,
+            tenant_id=self.tenant_id,
+            provider=self.provider,
+            reason=reason,
+            body_sha256=self.body_sha256,
+            detail=detail,
+        )
+        await self.uow.commit()
+        raise Problem(status, title, detail, reason=reason, **extensions)
+
+    async def refuse_malformed(self, detail: str, **extensions: Any) -> NoReturn:
+        await self.refuse(
+            reason="malformed", status=422, title="Invalid webhook body", detail=detail, **extensions
+        )
 
 
-async def _refuse(
-    uow: PaymentsUnitOfWork,
-    *,
-    tenant_id: UUID,
-    provider: Provider,
-    reason: str,
-    body_sha256: str,
-    status: int,
-    title: str,
-    detail: str,
-    **extensions: Any,
-) -> NoReturn:
-    # The request's transaction holds nothing else: commit just the reconciliation row.
-    await record_rejection(
-        uow, tenant_id=tenant_id, provider=provider, reason=reason, body_sha256=body_sha256, detail=detail
-    )
-    await uow.commit()
-    raise Problem(status, title, detail, reason=reason, **extensions)
-
-
-async def _authenticate(
-    request: Request,
-    uow: PaymentsUnitOfWork,
-    box: SecretBoxDep,
-    tolerance: int,
-    tenant_id: UUID,
-    provider: Provider,
-) -> _Signed:
-    signed = _Signed(await request.body())
-    row = await uow.pix_settings.get(tenant_id)
-    if row is None:
-        await _refuse(
-            uow,
-            tenant_id=tenant_id,
-            provider=provider,
+async def _authenticate(hook: _Webhook[bytes], header: str | None, box: SecretBox, tolerance: int) -> None:
+    pix = await hook.uow.pix_settings.get(hook.tenant_id)
+    if pix is None:
+        await hook.refuse(
             reason="no_webhook_secret",
-            body_sha256=signed.sha256,
             status=403,
             title="Webhooks not configured",
             detail="This tenant has no webhook secret: PUT /v1/settings/pix first.",
         )
     try:
-        secret = box.decrypt(row["webhook_secret_encrypted"])
+        secret = box.decrypt(pix.webhook_secret_encrypted)
     except SecretDecryptionError:
-        await _refuse(
-            uow,
-            tenant_id=tenant_id,
-            provider=provider,
+        await hook.refuse(
             reason="secret_unreadable",
-            body_sha256=signed.sha256,
             status=403,
             title="Webhooks not configured",
             detail="The stored webhook secret cannot be read: PUT /v1/settings/pix again.",
         )
-    now = int(uow.clock.now().timestamp())
+    now = int(hook.uow.clock.now().timestamp())
     try:
-        verify(request.headers.get(HEADER), signed.body, secret, now=now, tolerance=tolerance)
+        verify(header, hook.body, secret, now=now, tolerance=tolerance)
     except SignatureError as exc:
-        await _refuse(
-            uow,
-            tenant_id=tenant_id,
-            provider=provider,
-            reason=f"signature_{exc.reason}",
-            body_sha256=signed.sha256,
-            status=401,
-            title="Invalid signature",
-            detail=str(exc),
+        await hook.refuse(
+            reason=f"signature_{exc.reason}", status=401, title="Invalid signature", detail=str(exc)
         )
-    return signed
 
 
-async def _parse(
-    model: type[M], signed: _Signed, uow: PaymentsUnitOfWork, tenant_id: UUID, provider: Provider
-) -> M:
+async def _parse(hook: _Webhook[bytes], model: type[M]) -> M:
     try:
-        return model.model_validate_json(signed.body)
+        return model.model_validate_json(hook.body)
     except ValidationError as exc:
         errors = [
             {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
             for e in exc.errors(include_url=False, include_input=False)
         ]
-        await _refuse(
-            uow,
-            tenant_id=tenant_id,
-            provider=provider,
-            reason="malformed",
-            body_sha256=signed.sha256,
-            status=422,
-            title="Invalid webhook body",
-            detail=f"The body is not a valid {provider} webhook.",
-            errors=errors,
-        )
+        await hook.refuse_malformed(f"The body is not a valid {hook.provider} webhook.", errors=errors)
+
+
+def _signed(model: type[M], provider: Provider) -> Callable[..., Awaitable[_Webhook[M]]]:
+    """The dependency every webhook endpoint starts with: the request's signature
+    verified with the tenant's secret, then its body parsed as ``model``; a
+    refusal of either is recorded (``webhook_rejections``) and answered 4xx."""
+
+    async def signed_webhook(
+        tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
+    ) -> _Webhook[M]:
+        raw = await request.body()
+        hook = _Webhook(uow, tenant_id, provider, hashlib.sha256(raw).hexdigest(), raw)
+        await _authenticate(hook, request.headers.get(HEADER), box, settings.webhook_tolerance_seconds)
+        body = await _parse(hook, model)
+        return _Webhook(uow, tenant_id, provider, hook.body_sha256, body)
+
+    return signed_webhook
+
+
+PixDelivery = Annotated[_Webhook[PixWebhook], Depends(_signed(PixWebhook, "pix"))]
+BoletoDelivery = Annotated[_Webhook[BoletoWebhook], Depends(_signed(BoletoWebhook, "boleto"))]
+CardDelivery = Annotated[_Webhook[CardWebhook], Depends(_signed(CardWebhook, "card"))]
 
 
 def _read(result: ItemResult) -> ItemResultRead:
@@ -195,11 +188,7 @@ def _answer(results: list[ItemResult]) -> JSONResponse | WebhookResultRead:
     openapi_extra=_SIGNED,
     response_model=WebhookResultRead,
 )
-async def pix_webhook(
-    tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
-) -> JSONResponse | WebhookResultRead:
-    signed = await _authenticate(request, uow, box, settings.webhook_tolerance_seconds, tenant_id, "pix")
-    body = await _parse(PixWebhook, signed, uow, tenant_id, "pix")
+async def pix_webhook(hook: PixDelivery, uow: UowDep) -> JSONResponse | WebhookResultRead:
     items = [
         PixReceived(
             end_to_end_id=p.endToEndId,
@@ -211,9 +200,9 @@ async def pix_webhook(
                 for d in p.devolucoes
             ),
         )
-        for p in body.pix
+        for p in hook.body.pix
     ]
-    results = await receive_pix(uow, tenant_id=tenant_id, items=items, body_sha256=signed.sha256)
+    results = await receive_pix(uow, tenant_id=hook.tenant_id, items=items, body_sha256=hook.body_sha256)
     await uow.commit()
     return _answer(results)
 
@@ -224,11 +213,8 @@ async def pix_webhook(
     openapi_extra=_SIGNED,
     response_model=WebhookResultRead,
 )
-async def boleto_webhook(
-    tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
-) -> JSONResponse | WebhookResultRead:
-    signed = await _authenticate(request, uow, box, settings.webhook_tolerance_seconds, tenant_id, "boleto")
-    body = await _parse(BoletoWebhook, signed, uow, tenant_id, "boleto")
+async def boleto_webhook(hook: BoletoDelivery, uow: UowDep) -> JSONResponse | WebhookResultRead:
+    body = hook.body
     barcodes: set[str] = set()
     try:
         if body.barcode:
@@ -238,24 +224,15 @@ async def boleto_webhook(
         if len(barcodes) != 1:
             raise BoletoError("name the boleto by barcode or digitable_line (the same one if both)")
     except BoletoError as exc:
-        await _refuse(
-            uow,
-            tenant_id=tenant_id,
-            provider="boleto",
-            reason="malformed",
-            body_sha256=signed.sha256,
-            status=422,
-            title="Invalid webhook body",
-            detail=str(exc),
-        )
+        await hook.refuse_malformed(str(exc))
     result = await receive_boleto(
         uow,
-        tenant_id=tenant_id,
+        tenant_id=hook.tenant_id,
         event_id=body.event_id,
         barcode=barcodes.pop(),
         amount_cents=body.amount_cents,
         paid_at=body.paid_at,
-        body_sha256=signed.sha256,
+        body_sha256=hook.body_sha256,
     )
     await uow.commit()
     return _answer([result])
@@ -267,33 +244,21 @@ async def boleto_webhook(
     openapi_extra=_SIGNED,
     response_model=WebhookResultRead,
 )
-async def card_webhook(
-    tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
-) -> JSONResponse | WebhookResultRead:
-    signed = await _authenticate(request, uow, box, settings.webhook_tolerance_seconds, tenant_id, "card")
-    body = await _parse(CardWebhook, signed, uow, tenant_id, "card")
+async def card_webhook(hook: CardDelivery, uow: UowDep) -> JSONResponse | WebhookResultRead:
+    body = hook.body
     needed: Literal["charge_id", "payment_id"] = "charge_id" if body.type == "capture" else "payment_id"
     if getattr(body, needed) is None:
-        await _refuse(
-            uow,
-            tenant_id=tenant_id,
-            provider="card",
-            reason="malformed",
-            body_sha256=signed.sha256,
-            status=422,
-            title="Invalid webhook body",
-            detail=f"A card {body.type} must name its {needed}.",
-        )
+        await hook.refuse_malformed(f"A card {body.type} must name its {needed}.")
     result = await receive_card(
         uow,
-        tenant_id=tenant_id,
+        tenant_id=hook.tenant_id,
         event_id=body.event_id,
         type_=body.type,
         charge_id=body.charge_id,
         payment_id=body.payment_id,
         amount_cents=body.amount_cents,
         occurred_at=body.occurred_at,
-        body_sha256=signed.sha256,
+        body_sha256=hook.body_sha256,
     )
     await uow.commit()
     return _answer([result])
