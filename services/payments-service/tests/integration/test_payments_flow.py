@@ -43,7 +43,7 @@ async def charges_of(h: Harness, tenant: UUID, invoice_id: UUID, n: int = 2) -> 
 
     async def have_them() -> bool:
         nonlocal items
-        r = await h.client.get("/v1/charges", params={"invoice_id": str(invoice_id)}, headers=h.token(tenant))
+        r = await h.client.get("/v1/charges", params={"invoice_id": str(invoice_id)}, headers=h.auth(tenant))
         items = r.json()["items"]
         return len(items) >= n
 
@@ -54,7 +54,7 @@ async def charges_of(h: Harness, tenant: UUID, invoice_id: UUID, n: int = 2) -> 
 async def configure(h: Harness, tenant: UUID) -> None:
     r = await h.client.put(
         "/v1/settings/pix",
-        headers=h.token(tenant),
+        headers=h.auth(tenant),
         json={
             "pix_key": "cobranca@lojaexemplo.com.br",
             "merchant_name": "Loja Exemplo Comércio Ltda",
@@ -96,13 +96,13 @@ async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Ha
     h = harness
     tenant = uuid4()
     invoice = issued(12345)
-    first = await h.send(invoice, tenant)
-    await h.send(invoice, tenant, event_id=first.id)  # redelivery
-    await h.send(invoice, tenant)  # the same invoice announced again
+    first = await h.produce(invoice, tenant)
+    await h.produce(invoice, tenant, event_id=first.id)  # redelivery
+    await h.produce(invoice, tenant)  # the same invoice announced again
     items = await charges_of(h, tenant, invoice.invoice_id)
-    await wait_for(lambda: len(h.of_type("charge-created.v1")) >= 2, timeout=30)
+    await wait_for(lambda: len(h.of_type("payment.charge-created")) >= 2, timeout=30)
     await h.settled()
-    assert len(items) == 2 and len(h.of_type("charge-created.v1")) == 2
+    assert len(items) == 2 and len(h.of_type("payment.charge-created")) == 2
     by_method = {c["method"]: c for c in items}
 
     pix = by_method["pix"]
@@ -116,7 +116,7 @@ async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Ha
     assert parsed.codigo_barras == boleto["barcode"] and parsed.codigo_banco == "001"
     assert int(boleto["barcode"][9:19]) == 12345 and boleto["nosso_numero"] == 1
 
-    events = {e.payload.method: e.payload for e in h.of_type("charge-created.v1")}  # type: ignore[attr-defined]
+    events = {e.payload.method: e.payload for e in h.of_type("payment.charge-created")}  # type: ignore[attr-defined]
     pix_event = events["pix"]
     assert isinstance(pix_event, ChargeCreatedV1)
     assert pix_event.txid == pix["txid"] and pix_event.pix_copy_paste == pix["pix_copy_paste"]
@@ -124,14 +124,14 @@ async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Ha
     assert events["boleto"].barcode == boleto["barcode"]
     assert pix_event.debtor_id == invoice.debtor_id and pix_event.due_date == invoice.due_date
 
-    detail = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.token(tenant))
+    detail = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.auth(tenant))
     assert detail.json()["qr_code_data_uri"].startswith("data:image/png;base64,")
-    other = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.token(uuid4()))
+    other = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.auth(uuid4()))
     assert other.status_code == 404 and other.headers["content-type"] == "application/problem+json"
 
-    page = await h.client.get("/v1/charges", params={"limit": 1}, headers=h.token(tenant))
+    page = await h.client.get("/v1/charges", params={"limit": 1}, headers=h.auth(tenant))
     second = await h.client.get(
-        "/v1/charges", params={"limit": 1, "cursor": page.json()["next_cursor"]}, headers=h.token(tenant)
+        "/v1/charges", params={"limit": 1, "cursor": page.json()["next_cursor"]}, headers=h.auth(tenant)
     )
     assert {page.json()["items"][0]["id"], second.json()["items"][0]["id"]} == {pix["id"], boleto["id"]}
     assert second.json()["next_cursor"] is None
@@ -140,10 +140,10 @@ async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Ha
 async def test_settings_never_return_the_secret_and_encrypt_it(harness: Harness, migrated: str) -> None:
     h = harness
     tenant = uuid4()
-    default = (await h.client.get("/v1/settings/pix", headers=h.token(tenant))).json()
+    default = (await h.client.get("/v1/settings/pix", headers=h.auth(tenant))).json()
     assert default["is_default"] and not default["webhook_secret_set"]
     await configure(h, tenant)
-    r = await h.client.get("/v1/settings/pix", headers=h.token(tenant))
+    r = await h.client.get("/v1/settings/pix", headers=h.auth(tenant))
     body = r.json()
     assert body["webhook_secret_set"] and body["webhook_secret_last4"] == "XYZ9"
     assert WEBHOOK_SECRET not in r.text
@@ -163,7 +163,7 @@ async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness
     tenant = uuid4()
     await configure(h, tenant)
     invoice = issued(11000)
-    await h.send(invoice, tenant)
+    await h.produce(invoice, tenant)
     pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
     assert parse_brcode(pix["pix_copy_paste"]).merchant_name == "LOJA EXEMPLO COMERCIO LTDA"[:25]
 
@@ -174,9 +174,9 @@ async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness
     assert first.status_code == 200, first.text
     assert first.json()["results"][0]["outcome"] == "recorded"
     assert again.status_code == 200 and again.json()["results"][0]["outcome"] == "duplicate"
-    await wait_for(lambda: h.of_type("payment.received.v1"), timeout=30)
+    await wait_for(lambda: h.of_type("payment.received"), timeout=30)
     await h.settled()
-    received = h.of_type("payment.received.v1")
+    received = h.of_type("payment.received")
     assert len(received) == 1
     payment = received[0].payload
     assert isinstance(payment, PaymentReceivedV1)
@@ -198,7 +198,7 @@ async def test_refused_webhooks_answer_4xx_and_publish_nothing(
     if case != "no_secret":
         await configure(h, tenant)
     invoice = issued()
-    await h.send(invoice, tenant)
+    await h.produce(invoice, tenant)
     pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
     path = f"/v1/webhooks/pix/{tenant}"
     now = int(h.clock.now().timestamp())
@@ -222,9 +222,9 @@ async def test_refused_webhooks_answer_4xx_and_publish_nothing(
         expected = (403, "no_webhook_secret")
     assert r.status_code == expected[0], r.text
     assert r.headers["content-type"] == "application/problem+json"
-    await wait_for(lambda: len(h.of_type("charge-created.v1")) >= 2, timeout=30)
+    await wait_for(lambda: len(h.of_type("payment.charge-created")) >= 2, timeout=30)
     await h.settled()
-    assert not h.of_type("payment.received.v1")
+    assert not h.of_type("payment.received")
     engine = create_async_engine(migrated)
     async with engine.connect() as conn:
         reasons = (
@@ -239,7 +239,7 @@ async def test_refused_webhooks_answer_4xx_and_publish_nothing(
     await engine.dispose()
     assert reasons == [expected[1]]
     payments = await h.client.get(
-        "/v1/payments", params={"invoice_id": str(invoice.invoice_id)}, headers=h.token(tenant)
+        "/v1/payments", params={"invoice_id": str(invoice.invoice_id)}, headers=h.auth(tenant)
     )
     assert payments.json() == []
 
@@ -249,17 +249,17 @@ async def test_a_mixed_pix_batch_applies_the_good_items_and_answers_422(harness:
     tenant = uuid4()
     await configure(h, tenant)
     invoice = issued(5000)
-    await h.send(invoice, tenant)
+    await h.produce(invoice, tenant)
     pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
     body = {"pix": pix_body(pix["txid"], "50.00")["pix"] + pix_body("B" * 30)["pix"]}
     r = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
     assert r.status_code == 422
     assert [x["outcome"] for x in r.json()["results"]] == ["recorded", "unmatched"]
-    await wait_for(lambda: h.of_type("payment.received.v1"), timeout=30)
+    await wait_for(lambda: h.of_type("payment.received"), timeout=30)
     retry = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
     assert [x["outcome"] for x in retry.json()["results"]] == ["duplicate", "unmatched"]
     await h.settled()
-    assert len(h.of_type("payment.received.v1")) == 1
+    assert len(h.of_type("payment.received")) == 1
 
 
 async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_paid(harness: Harness) -> None:
@@ -267,7 +267,7 @@ async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_pai
     tenant = uuid4()
     await configure(h, tenant)
     invoice = issued(10000)
-    await h.send(invoice, tenant)
+    await h.produce(invoice, tenant)
     charges = {c["method"]: c for c in await charges_of(h, tenant, invoice.invoice_id)}
     e2e = f"E{uuid4().hex[:31]}"
     r = await post_signed(
@@ -276,10 +276,10 @@ async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_pai
     payment_id = r.json()["results"][0]["payment_id"]
 
     too_much = await h.client.post(
-        f"/v1/payments/{payment_id}:refund", json={"amount_cents": 10001}, headers=h.token(tenant)
+        f"/v1/payments/{payment_id}:refund", json={"amount_cents": 10001}, headers=h.auth(tenant)
     )
     assert too_much.status_code == 422 and too_much.json()["refundable_cents"] == 10000
-    headers = {**h.token(tenant), "Idempotency-Key": "refund-1"}
+    headers = {**h.auth(tenant), "Idempotency-Key": "refund-1"}
     refund = await h.client.post(
         f"/v1/payments/{payment_id}:refund",
         json={"amount_cents": 3000, "reason": "desconto"},
@@ -293,7 +293,7 @@ async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_pai
     )
     assert repeat.status_code == 200 and repeat.json()["id"] == refund.json()["id"]
     other_tenant = await h.client.post(
-        f"/v1/payments/{payment_id}:refund", json={"amount_cents": 1}, headers=h.token(uuid4())
+        f"/v1/payments/{payment_id}:refund", json={"amount_cents": 1}, headers=h.auth(uuid4())
     )
     assert other_tenant.status_code == 404
 
@@ -334,9 +334,9 @@ async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_pai
     )
     assert r.status_code == 200 and r.json()["results"][0]["outcome"] == "recorded"
 
-    await wait_for(lambda: len(h.of_type("payment.reversed.v1")) >= 3, timeout=30)
+    await wait_for(lambda: len(h.of_type("payment.reversed")) >= 3, timeout=30)
     await h.settled()
-    reversed_ = [e.payload for e in h.of_type("payment.reversed.v1")]
+    reversed_ = [e.payload for e in h.of_type("payment.reversed")]
     assert all(isinstance(p, PaymentReversedV1) for p in reversed_)
     assert sorted((p.kind, p.amount_cents) for p in reversed_) == [  # type: ignore[attr-defined]
         ("chargeback", 5000),
@@ -344,7 +344,7 @@ async def test_refunds_and_chargebacks_publish_payment_reversed_never_beyond_pai
         ("refund", 3000),
     ]
     assert {p.invoice_id for p in reversed_} == {invoice.invoice_id}  # type: ignore[attr-defined]
-    paid = await h.client.get(f"/v1/payments/{payment_id}", headers=h.token(tenant))
+    paid = await h.client.get(f"/v1/payments/{payment_id}", headers=h.auth(tenant))
     assert paid.json()["reversed_cents"] == 10000
 
 
@@ -353,7 +353,7 @@ async def test_boleto_and_card_captures_are_recorded_once(harness: Harness) -> N
     tenant = uuid4()
     await configure(h, tenant)
     invoice = issued(7000)
-    await h.send(invoice, tenant)
+    await h.produce(invoice, tenant)
     charges = {c["method"]: c for c in await charges_of(h, tenant, invoice.invoice_id)}
     boleto = {
         "event_id": "bol-1",
@@ -380,14 +380,14 @@ async def test_boleto_and_card_captures_are_recorded_once(harness: Harness) -> N
     }
     assert (await post_signed(h, f"/v1/webhooks/card/{tenant}", capture)).status_code == 200
     assert (await post_signed(h, f"/v1/webhooks/card/{tenant}", capture)).status_code == 200
-    await wait_for(lambda: len(h.of_type("payment.received.v1")) >= 2, timeout=30)
+    await wait_for(lambda: len(h.of_type("payment.received")) >= 2, timeout=30)
     await h.settled()
-    methods = sorted(e.payload.method for e in h.of_type("payment.received.v1"))  # type: ignore[attr-defined]
+    methods = sorted(e.payload.method for e in h.of_type("payment.received"))  # type: ignore[attr-defined]
     assert methods == ["boleto", "card"]
 
     async def _count() -> int:
         r = await h.client.get(
-            "/v1/payments", params={"invoice_id": str(invoice.invoice_id)}, headers=h.token(tenant)
+            "/v1/payments", params={"invoice_id": str(invoice.invoice_id)}, headers=h.auth(tenant)
         )
         return len(r.json())
 
