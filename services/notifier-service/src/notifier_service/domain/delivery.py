@@ -7,7 +7,7 @@ from typing import Literal
 from uuid import UUID
 
 DeliveryStatus = Literal["pending", "sent", "failed", "suppressed"]
-AttemptStatus = Literal["sending", "sent", "failed"]
+AttemptStatus = Literal["sending", "retrying", "sent", "failed"]
 
 #: Invoice states in which nothing more may be sent (CDC art. 42: never collect what is paid).
 CLOSED_INVOICE_STATUSES = frozenset({"paid", "cancelled"})

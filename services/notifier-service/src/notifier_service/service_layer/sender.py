@@ -3,8 +3,10 @@
 The worker never calls a provider inside a transaction. One pass:
 
 1. *prepare* (one transaction): lock due pending deliveries (``FOR UPDATE
-   SKIP LOCKED``), decide each one (suppress, fail, wait, or send on which
-   channel), and for a send record the (step, channel) attempt with its
+   SKIP LOCKED``), load what is known of each and let the pure
+   :func:`~notifier_service.domain.decide.decide` say what to do (suppress,
+   fail, wait, or send on which channel), apply it, and for a send render the
+   message, record the (step, channel) attempt with its
    idempotency key and push ``next_attempt_at`` out by a lease, so a crash
    before step 3 leads to a retry under the same key;
 2. *send* (no transaction): through the provider's rate limiter;
@@ -15,22 +17,25 @@ The worker never calls a provider inside a transaction. One pass:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import RowMapping
-
 from notifier_service.adapters.providers.base import OutgoingMessage, ProviderError, ProviderReceipt
 from notifier_service.domain import templates
-from notifier_service.domain.channels import CHANNELS, Channel, Contacts, next_channel
-from notifier_service.domain.delivery import (
-    CLOSED_INVOICE_STATUSES,
-    backoff_seconds,
-    idempotency_key,
-    instruments_awaited,
+from notifier_service.domain.channels import CHANNELS, Channel
+from notifier_service.domain.decide import Fail, FailReason, Send, Suppress, Wait, Waits, decide
+from notifier_service.domain.delivery import backoff_seconds, idempotency_key
+from notifier_service.domain.model import (
+    ChargeView,
+    DebtorView,
+    Delivery,
+    DeliveryAttempt,
+    InvoiceView,
+    WaitingFor,
 )
 from notifier_service.service_layer.creditor import creditor_of
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
@@ -40,8 +45,6 @@ from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
 
 log = logging.getLogger("notifier.sender")
-
-SUPPORTED_ACTIONS = frozenset({"message", "offer", "final_notice"})
 
 
 @dataclass(frozen=True)
@@ -60,146 +63,130 @@ async def create_delivery(uow: NotifierUnitOfWork, tenant_id: UUID, step: StepDu
     """One pending delivery per step (a redelivered or re-emitted step-due,
     whatever its event id, finds the step's row and adds nothing)."""
     created = await uow.deliveries.create(
-        {
-            "message_id": uuid4(),
-            "tenant_id": tenant_id,
-            "step_id": step.step_id,
-            "invoice_id": step.invoice_id,
-            "debtor_id": step.debtor_id,
-            "template": step.template,
-            "tone": step.tone,
-            "action": step.action,
-            "channels": list(step.channels),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
+        Delivery(
+            message_id=uuid4(),
+            tenant_id=tenant_id,
+            step_id=step.step_id,
+            invoice_id=step.invoice_id,
+            debtor_id=step.debtor_id,
+            template=step.template,
+            tone=step.tone,
+            action=step.action,
+            channels=tuple(step.channels),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
     )
     if not created:
         log.info("notifier.step.duplicate", extra={"step_id": str(step.step_id)})
     return created
 
 
-def invoice_closed(invoice: RowMapping) -> str | None:
-    """Why nothing may be sent for this invoice, or None. A payment seen on
-    ``payment.received`` closes it at once, until a later status change (a
-    partial payment, a reversal) says it is open again."""
-    status = invoice["status"]
-    if status in CLOSED_INVOICE_STATUSES:
-        return f"invoice_{status}"
-    seen, changed = invoice["payment_seen_at"], invoice["status_changed_at"]
-    if seen is not None and (changed is None or changed < seen):
-        return "invoice_paid"
-    return None
-
-
 class Sender:
-    def __init__(self, settings: Settings, link_keys: Keyring, has_provider: Any) -> None:
+    def __init__(
+        self, settings: Settings, link_keys: Keyring, has_provider: Callable[[Channel], bool]
+    ) -> None:
         self.settings = settings
         self._s = settings.sender
         self._link_keys = link_keys
-        self._has_provider = has_provider
+        self._providers = frozenset(ch for ch in CHANNELS if has_provider(ch))
+        self._waits = Waits(
+            invoice_seconds=self._s.invoice_wait_seconds, charge_seconds=self._s.charge_wait_seconds
+        )
         self._tz = ZoneInfo(settings.default_timezone)
 
     async def prepare(self, uow: NotifierUnitOfWork, now: datetime) -> list[PreparedSend]:
-        rows = await uow.deliveries.claim_due(now, self._s.batch_size)
-        attempts_by_step: dict[UUID, dict[str, RowMapping]] = {}
-        for a in await uow.deliveries.attempts([r["step_id"] for r in rows]):
-            attempts_by_step.setdefault(a["step_id"], {})[a["channel"]] = a
+        """Decide each due delivery and apply the decision; the sends to make."""
+        due = await uow.deliveries.claim_due(now, self._s.batch_size)
+        attempts_by_step: dict[UUID, list[DeliveryAttempt]] = {}
+        for a in await uow.deliveries.attempts([d.step_id for d in due]):
+            attempts_by_step.setdefault(a.step_id, []).append(a)
         prepared = []
-        for row in rows:
-            send = await self._decide(uow, row, attempts_by_step.get(row["step_id"], {}), now)
+        for delivery in due:
+            send = await self._prepare_one(uow, delivery, attempts_by_step.get(delivery.step_id, []), now)
             if send is not None:
                 prepared.append(send)
         return prepared
 
-    async def _decide(
-        self, uow: NotifierUnitOfWork, row: RowMapping, attempts: dict[str, RowMapping], now: datetime
+    async def _prepare_one(
+        self, uow: NotifierUnitOfWork, delivery: Delivery, attempts: Sequence[DeliveryAttempt], now: datetime
     ) -> PreparedSend | None:
-        tenant_id: UUID = row["tenant_id"]
-        waited = (now - row["created_at"]).total_seconds()
-        invoice = await uow.projections.invoice(tenant_id, row["invoice_id"])
-        if invoice is not None and (why := invoice_closed(invoice)) is not None:
-            await uow.deliveries.update(row["message_id"], status="suppressed", reason=why, updated_at=now)
-            log.info(
-                "notifier.message.suppressed_paid",
-                extra={"step_id": str(row["step_id"]), "invoice_id": str(row["invoice_id"]), "reason": why},
-            )
-            return None
-        if row["template"] not in templates.TEMPLATES:
-            await self._fail(uow, row, now, "unknown_template", f"no template named {row['template']!r}")
-            return None
-        if row["action"] not in SUPPORTED_ACTIONS:
-            await self._fail(uow, row, now, "unsupported_action", f"action {row['action']!r}")
-            return None
-        if invoice is None or invoice["amount_cents"] is None:
-            await self._wait_or_fail(uow, row, now, waited, "invoice_unknown")
-            return None
-        debtor = await uow.projections.debtor(tenant_id, row["debtor_id"])
-        if debtor is None:
-            await self._wait_or_fail(uow, row, now, waited, "debtor_unknown")
-            return None
-        contacts = Contacts(
-            email=debtor["email"],
-            phone=debtor["phone"],
-            whatsapp=debtor["whatsapp"],
-            preferred_channels=debtor["preferred_channels"],
-            consents=debtor["consents"],
-        )
-        exhausted: set[Channel] = {ch for ch in CHANNELS if not self._has_provider(ch)}
-        exhausted |= {a["channel"] for a in attempts.values() if a["status"] in ("failed", "sent")}
-        channel = next_channel(row["channels"], contacts, exhausted)
-        if channel is None:
-            reason = "all_channels_failed" if attempts else "no_consented_channel"
-            last = max(attempts.values(), key=lambda a: a["updated_at"])["channel"] if attempts else None
-            await self._fail(uow, row, now, reason, None, channel=last)
-            return None
+        tenant_id = delivery.tenant_id
+        invoice = await uow.projections.invoice(tenant_id, delivery.invoice_id)
+        debtor = await uow.projections.debtor(tenant_id, delivery.debtor_id)
+        charges = await uow.projections.charges_of(tenant_id, delivery.invoice_id)
+        decision = decide(delivery, invoice, debtor, charges, attempts, self._providers, self._waits, now)
+        match decision:
+            case Suppress(reason):
+                await uow.deliveries.suppress(delivery.message_id, reason=reason, now=now)
+                log.info(
+                    "notifier.message.suppressed_paid",
+                    extra={
+                        "step_id": str(delivery.step_id),
+                        "invoice_id": str(delivery.invoice_id),
+                        "reason": reason,
+                    },
+                )
+                return None
+            case Fail(reason, detail, channel):
+                await self._fail(uow, delivery, now, reason, detail, channel=channel)
+                return None
+            case Wait(waiting_for):
+                await self._postpone(uow, delivery, now, waiting_for)
+                return None
+            case Send():
+                # decide() sends only once the invoice and the debtor are known.
+                assert invoice is not None and debtor is not None
+                return await self._start_send(uow, delivery, invoice, debtor, charges, decision, now)
 
-        # Charges come on another topic than step-due: hold the message until
-        # the codes its channel shows are known, up to charge_wait_seconds.
-        charges = await uow.projections.charges_of(tenant_id, row["invoice_id"])
-        announced = invoice["charge_methods"]
-        missing = instruments_awaited(
-            templates.PROMISED_INSTRUMENTS[channel],
-            None if announced is None else frozenset(announced),
-            frozenset(c["method"] for c in charges),
-        )
-        if missing and waited < self._s.charge_wait_seconds:
-            await self._postpone(uow, row, now, waiting_for="charges")
-            return None
+    async def _start_send(
+        self,
+        uow: NotifierUnitOfWork,
+        delivery: Delivery,
+        invoice: InvoiceView,
+        debtor: DebtorView,
+        charges: Sequence[ChargeView],
+        send: Send,
+        now: datetime,
+    ) -> PreparedSend | None:
+        """Render the message, record the attempt under its idempotency key and
+        take the send lease."""
+        channel, missing = send.channel, send.missing_instruments
         if missing:
             log.warning(
                 "notifier.message.without_instruments",
-                extra={"step_id": str(row["step_id"]), "missing": sorted(missing), "waited_s": round(waited)},
+                extra={
+                    "step_id": str(delivery.step_id),
+                    "missing": sorted(missing),
+                    "waited_s": round(delivery.waited(now)),
+                },
             )
 
-        creditor = await creditor_of(uow, tenant_id, self.settings.creditor)
-        pix = next((c["pix_copy_paste"] for c in charges if c["pix_copy_paste"]), None)
-        line = next((c["digitable_line"] for c in charges if c["digitable_line"]), None)
+        creditor = await creditor_of(uow, delivery.tenant_id, self.settings.creditor)
+        pix = next((c.pix_copy_paste for c in charges if c.pix_copy_paste), None)
+        line = next((c.digitable_line for c in charges if c.digitable_line), None)
         token = sign_link(
             self._link_keys,
             LinkClaims(
-                tenant_id=tenant_id,
-                debtor_id=row["debtor_id"],
-                invoice_id=row["invoice_id"],
+                tenant_id=delivery.tenant_id,
+                debtor_id=delivery.debtor_id,
+                invoice_id=delivery.invoice_id,
                 expires_at=now + timedelta(days=self.settings.portal_link_ttl_days),
             ),
         )
-        due = invoice["due_date"]
-        amount = (
-            invoice["amount_due_cents"]
-            if invoice["amount_due_cents"] is not None
-            else invoice["amount_cents"]
-        )
+        # invoice.issued brings the reference, the amount and the due date together.
+        due, reference, amount = invoice.due_date, invoice.external_id, invoice.amount_to_pay_cents
+        assert due is not None and reference is not None and amount is not None
         context = templates.MessageContext(
-            debtor_name=debtor["name"],
+            debtor_name=debtor.name,
             creditor_name=creditor.name,
             creditor_document=creditor.document,
             creditor_address=creditor.address,
-            invoice_reference=invoice["external_id"],
-            amount_cents=max(int(amount), 0),
+            invoice_reference=reference,
+            amount_cents=amount,
             due_date=due,
             days_overdue=max((now.astimezone(self._tz).date() - due).days, 0),
             portal_url=portal_link(creditor.portal_base_url, token),
@@ -207,31 +194,33 @@ class Sender:
             digitable_line=line,
         )
         try:
-            rendered = templates.render(row["template"], channel, cast(templates.Tone, row["tone"]), context)
+            rendered = templates.render(
+                delivery.template, channel, cast(templates.Tone, delivery.tone), context
+            )
         except templates.UnknownTemplate:
-            await self._fail(uow, row, now, "unknown_template", f"{row['template']}/{channel}/{row['tone']}")
+            detail = f"{delivery.template}/{channel}/{delivery.tone}"
+            await self._fail(uow, delivery, now, "unknown_template", detail)
             return None
 
-        key = idempotency_key(row["step_id"], channel)
-        attempt = await uow.deliveries.start_attempt(row["step_id"], channel, key, now)
-        await uow.deliveries.update(
-            row["message_id"],
+        key = idempotency_key(delivery.step_id, channel)
+        attempt = await uow.deliveries.start_attempt(delivery.step_id, channel, key, now)
+        await uow.deliveries.start_send(
+            delivery.message_id,
             channel=channel,
-            attempts=row["attempts"] + 1,
-            next_attempt_at=now + timedelta(seconds=self._s.lease_seconds),
-            waiting_for=None,
-            missing_instruments=sorted(missing) or None,
-            updated_at=now,
+            attempts=delivery.attempts + 1,
+            lease_until=now + timedelta(seconds=self._s.lease_seconds),
+            missing_instruments=missing,
+            now=now,
         )
-        address = contacts.address(channel)
+        address = debtor.contacts.address(channel)
         assert address is not None
         return PreparedSend(
-            message_id=row["message_id"],
-            tenant_id=tenant_id,
-            step_id=row["step_id"],
-            invoice_id=row["invoice_id"],
-            debtor_id=row["debtor_id"],
-            template=row["template"],
+            message_id=delivery.message_id,
+            tenant_id=delivery.tenant_id,
+            step_id=delivery.step_id,
+            invoice_id=delivery.invoice_id,
+            debtor_id=delivery.debtor_id,
+            template=delivery.template,
             attempt=attempt,
             message=OutgoingMessage(
                 channel=channel,
@@ -249,21 +238,18 @@ class Sender:
         outcome: ProviderReceipt | ProviderError,
         now: datetime,
     ) -> None:
-        row = await uow.deliveries.get_for_update(send.message_id)
-        if row is None or row["status"] != "pending":
+        delivery = await uow.deliveries.get_for_update(send.message_id)
+        if delivery is None or delivery.status != "pending":
             return
         channel = send.message.channel
         ids = {"step_id": str(send.step_id), "invoice_id": str(send.invoice_id), "channel": channel}
         if isinstance(outcome, ProviderReceipt):
             await uow.deliveries.finish_attempt(send.step_id, channel, status="sent", error=None, now=now)
-            await uow.deliveries.update(
+            await uow.deliveries.mark_sent(
                 send.message_id,
-                status="sent",
                 provider=outcome.provider,
                 provider_message_id=outcome.provider_message_id,
-                sent_at=now,
-                reason=None,
-                updated_at=now,
+                now=now,
             )
             uow.publish(
                 MessageSentV1(
@@ -290,61 +276,57 @@ class Sender:
             await uow.deliveries.finish_attempt(
                 send.step_id, channel, status="retrying", error=error, now=now
             )
-            await uow.deliveries.update(
-                send.message_id, next_attempt_at=now + timedelta(seconds=delay), reason=error, updated_at=now
+            await uow.deliveries.retry_at(
+                send.message_id, at=now + timedelta(seconds=delay), reason=error, now=now
             )
             log.warning("notifier.provider.retrying", extra={**ids, "attempt": send.attempt, "error": error})
             return
         # This channel is done for this step: the next pass falls back to the next one.
         await uow.deliveries.finish_attempt(send.step_id, channel, status="failed", error=error, now=now)
-        await uow.deliveries.update(send.message_id, next_attempt_at=now, reason=error, updated_at=now)
+        await uow.deliveries.retry_at(send.message_id, at=now, reason=error, now=now)
         log.warning("notifier.channel.failed", extra={**ids, "attempt": send.attempt, "error": error})
 
     async def _postpone(
-        self, uow: NotifierUnitOfWork, row: RowMapping, now: datetime, waiting_for: str
+        self, uow: NotifierUnitOfWork, delivery: Delivery, now: datetime, waiting_for: WaitingFor
     ) -> None:
         """Look again in ``wait_poll_seconds``, or as soon as an event about the
         invoice or debtor arrives (the handlers wake waiting deliveries)."""
-        await uow.deliveries.update(
-            row["message_id"],
-            next_attempt_at=now + timedelta(seconds=self._s.wait_poll_seconds),
+        await uow.deliveries.postpone(
+            delivery.message_id,
+            until=now + timedelta(seconds=self._s.wait_poll_seconds),
             waiting_for=waiting_for,
-            updated_at=now,
+            now=now,
         )
-
-    async def _wait_or_fail(
-        self, uow: NotifierUnitOfWork, row: RowMapping, now: datetime, waited: float, reason: str
-    ) -> None:
-        if waited < self._s.invoice_wait_seconds:
-            await self._postpone(uow, row, now, waiting_for=reason.split("_")[0])
-        else:
-            await self._fail(uow, row, now, reason, f"no {reason.split('_')[0]} data after {waited:.0f}s")
 
     async def _fail(
         self,
         uow: NotifierUnitOfWork,
-        row: RowMapping,
+        delivery: Delivery,
         now: datetime,
-        reason: str,
+        reason: FailReason,
         detail: str | None,
         *,
         channel: Channel | None = None,
     ) -> None:
-        await uow.deliveries.update(row["message_id"], status="failed", reason=reason, updated_at=now)
+        await uow.deliveries.fail(delivery.message_id, reason=reason, now=now)
         uow.publish(
             MessageFailedV1(
-                debtor_id=row["debtor_id"],
-                step_id=row["step_id"],
-                invoice_id=row["invoice_id"],
+                debtor_id=delivery.debtor_id,
+                step_id=delivery.step_id,
+                invoice_id=delivery.invoice_id,
                 channel=channel,
                 reason=reason,
                 detail=detail,
                 failed_at=now,
             ),
-            tenant_id=row["tenant_id"],
-            subject=str(row["invoice_id"]),
+            tenant_id=delivery.tenant_id,
+            subject=str(delivery.invoice_id),
         )
         log.warning(
             "notifier.message.failed",
-            extra={"step_id": str(row["step_id"]), "invoice_id": str(row["invoice_id"]), "reason": reason},
+            extra={
+                "step_id": str(delivery.step_id),
+                "invoice_id": str(delivery.invoice_id),
+                "reason": reason,
+            },
         )

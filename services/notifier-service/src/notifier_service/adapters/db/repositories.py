@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifier_service.adapters.db.tables import (
@@ -20,9 +19,105 @@ from notifier_service.adapters.db.tables import (
     delivery_attempts,
     invoices,
 )
+from notifier_service.domain.channels import Channel
+from notifier_service.domain.delivery import AttemptStatus, DeliveryStatus
+from notifier_service.domain.model import (
+    ChargeView,
+    Creditor,
+    DebtorView,
+    Delivery,
+    DeliveryAttempt,
+    InvoiceView,
+    WaitingFor,
+)
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1
+
+Row = sa.Row[Any]
+
+
+def _debtor(row: Row) -> DebtorView:
+    return DebtorView(
+        debtor_id=row.debtor_id,
+        tenant_id=row.tenant_id,
+        name=row.name,
+        email=row.email,
+        phone=row.phone,
+        whatsapp=row.whatsapp,
+        preferred_channels=tuple(row.preferred_channels),
+        consents=dict(row.consents),
+        updated_at=row.updated_at,
+    )
+
+
+def _invoice(row: Row) -> InvoiceView:
+    return InvoiceView(
+        invoice_id=row.invoice_id,
+        tenant_id=row.tenant_id,
+        debtor_id=row.debtor_id,
+        external_id=row.external_id,
+        amount_cents=row.amount_cents,
+        due_date=row.due_date,
+        status=row.status,
+        status_changed_at=row.status_changed_at,
+        amount_due_cents=row.amount_due_cents,
+        payment_seen_at=row.payment_seen_at,
+        charge_methods=None if row.charge_methods is None else frozenset(row.charge_methods),
+    )
+
+
+def _charge(row: Row) -> ChargeView:
+    return ChargeView(
+        charge_id=row.charge_id,
+        tenant_id=row.tenant_id,
+        invoice_id=row.invoice_id,
+        method=row.method,
+        created_at=row.created_at,
+        pix_copy_paste=row.pix_copy_paste,
+        digitable_line=row.digitable_line,
+        barcode=row.barcode,
+        payment_url=row.payment_url,
+    )
+
+
+def _delivery(row: Row) -> Delivery:
+    return Delivery(
+        message_id=row.message_id,
+        tenant_id=row.tenant_id,
+        step_id=row.step_id,
+        invoice_id=row.invoice_id,
+        debtor_id=row.debtor_id,
+        template=row.template,
+        tone=row.tone,
+        action=row.action,
+        channels=tuple(row.channels),
+        status=cast(DeliveryStatus, row.status),
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        attempts=row.attempts,
+        channel=row.channel,
+        provider=row.provider,
+        provider_message_id=row.provider_message_id,
+        reason=row.reason,
+        sent_at=row.sent_at,
+        waiting_for=row.waiting_for,
+        missing_instruments=None if row.missing_instruments is None else tuple(row.missing_instruments),
+    )
+
+
+def _attempt(row: Row) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        step_id=row.step_id,
+        channel=row.channel,
+        idempotency_key=row.idempotency_key,
+        status=cast(AttemptStatus, row.status),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_error=row.last_error,
+    )
 
 
 class ProjectionRepository:
@@ -107,7 +202,7 @@ class ProjectionRepository:
                     "due_date": sa.func.coalesce(invoices.c.due_date, stmt.excluded.due_date),
                     # Only an open invoice becomes overdue; a paid one stays paid.
                     "status": sa.case(
-                        (invoices.c.status.in_(["open"]) | invoices.c.status.is_(None), "overdue"),
+                        ((invoices.c.status == "open") | invoices.c.status.is_(None), "overdue"),
                         else_=invoices.c.status,
                     ),
                     "amount_due_cents": sa.case(
@@ -189,40 +284,63 @@ class ProjectionRepository:
             .on_conflict_do_nothing(index_elements=[charges.c.charge_id])
         )
 
-    async def debtor(self, tenant_id: UUID, debtor_id: UUID) -> RowMapping | None:
+    async def debtor(self, tenant_id: UUID, debtor_id: UUID) -> DebtorView | None:
         result = await self.session.execute(
             sa.select(debtors).where(debtors.c.debtor_id == debtor_id, debtors.c.tenant_id == tenant_id)
         )
-        return result.mappings().first()
+        row = result.first()
+        return None if row is None else _debtor(row)
 
-    async def invoice(self, tenant_id: UUID, invoice_id: UUID) -> RowMapping | None:
+    async def invoice(self, tenant_id: UUID, invoice_id: UUID) -> InvoiceView | None:
         result = await self.session.execute(
             sa.select(invoices).where(invoices.c.invoice_id == invoice_id, invoices.c.tenant_id == tenant_id)
         )
-        return result.mappings().first()
+        row = result.first()
+        return None if row is None else _invoice(row)
 
-    async def charges_of(self, tenant_id: UUID, invoice_id: UUID) -> Sequence[RowMapping]:
+    async def charges_of(self, tenant_id: UUID, invoice_id: UUID) -> list[ChargeView]:
+        """The invoice's charges, newest first."""
         result = await self.session.execute(
             sa.select(charges)
             .where(charges.c.invoice_id == invoice_id, charges.c.tenant_id == tenant_id)
             .order_by(charges.c.created_at.desc())
         )
-        return result.mappings().all()
+        return [_charge(row) for row in result]
 
 
 class CreditorRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, tenant_id: UUID) -> RowMapping | None:
+    async def get(self, tenant_id: UUID) -> Creditor | None:
+        """The tenant's own creditor, or None while it has not set one."""
         result = await self.session.execute(sa.select(creditors).where(creditors.c.tenant_id == tenant_id))
-        return result.mappings().first()
+        row = result.first()
+        if row is None:
+            return None
+        return Creditor(
+            name=row.name, document=row.document, address=row.address, portal_base_url=row.portal_base_url
+        )
 
-    async def put(self, tenant_id: UUID, values: dict[str, Any]) -> None:
-        stmt = insert(creditors).values(tenant_id=tenant_id, **values)
+    async def put(self, tenant_id: UUID, creditor: Creditor, *, now: datetime) -> None:
+        stmt = insert(creditors).values(
+            tenant_id=tenant_id,
+            name=creditor.name,
+            document=creditor.document,
+            address=creditor.address,
+            portal_base_url=creditor.portal_base_url,
+            updated_at=now,
+        )
         await self.session.execute(
             stmt.on_conflict_do_update(
-                index_elements=[creditors.c.tenant_id], set_={k: stmt.excluded[k] for k in values}
+                index_elements=[creditors.c.tenant_id],
+                set_={
+                    "name": stmt.excluded.name,
+                    "document": stmt.excluded.document,
+                    "address": stmt.excluded.address,
+                    "portal_base_url": stmt.excluded.portal_base_url,
+                    "updated_at": stmt.excluded.updated_at,
+                },
             )
         )
 
@@ -231,17 +349,32 @@ class DeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def create(self, values: dict[str, Any]) -> bool:
+    async def create(self, delivery: Delivery) -> bool:
         """Insert a pending delivery; False when the step already has one."""
         result = await self.session.execute(
             insert(deliveries)
-            .values(**values)
+            .values(
+                message_id=delivery.message_id,
+                tenant_id=delivery.tenant_id,
+                step_id=delivery.step_id,
+                invoice_id=delivery.invoice_id,
+                debtor_id=delivery.debtor_id,
+                template=delivery.template,
+                tone=delivery.tone,
+                action=delivery.action,
+                channels=list(delivery.channels),
+                status=delivery.status,
+                attempts=delivery.attempts,
+                next_attempt_at=delivery.next_attempt_at,
+                created_at=delivery.created_at,
+                updated_at=delivery.updated_at,
+            )
             .on_conflict_do_nothing(index_elements=[deliveries.c.step_id])
             .returning(deliveries.c.message_id)
         )
         return result.first() is not None
 
-    async def claim_due(self, now: datetime, limit: int) -> Sequence[RowMapping]:
+    async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose time has come, locked; rows another worker
         holds are skipped, not waited for."""
         result = await self.session.execute(
@@ -251,7 +384,7 @@ class DeliveryRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return result.mappings().all()
+        return [_delivery(row) for row in result]
 
     async def wake(
         self, tenant_id: UUID, now: datetime, *, invoice_id: UUID | None = None, debtor_id: UUID | None = None
@@ -271,18 +404,71 @@ class DeliveryRepository:
             query = query.where(deliveries.c.debtor_id == debtor_id)
         await self.session.execute(query.values(next_attempt_at=now))
 
-    async def get_for_update(self, message_id: UUID) -> RowMapping | None:
+    async def get_for_update(self, message_id: UUID) -> Delivery | None:
         result = await self.session.execute(
             sa.select(deliveries).where(deliveries.c.message_id == message_id).with_for_update()
         )
-        return result.mappings().first()
+        row = result.first()
+        return None if row is None else _delivery(row)
 
-    async def update(self, message_id: UUID, **values: Any) -> None:
+    async def postpone(
+        self, message_id: UUID, *, until: datetime, waiting_for: WaitingFor, now: datetime
+    ) -> None:
+        """Still pending, due again at ``until`` (or when ``waiting_for`` arrives)."""
+        await self._update(message_id, next_attempt_at=until, waiting_for=waiting_for, updated_at=now)
+
+    async def suppress(self, message_id: UUID, *, reason: str, now: datetime) -> None:
+        await self._update(message_id, status="suppressed", reason=reason, updated_at=now)
+
+    async def fail(self, message_id: UUID, *, reason: str, now: datetime) -> None:
+        await self._update(message_id, status="failed", reason=reason, updated_at=now)
+
+    async def start_send(
+        self,
+        message_id: UUID,
+        *,
+        channel: Channel,
+        attempts: int,
+        lease_until: datetime,
+        missing_instruments: Collection[str],
+        now: datetime,
+    ) -> None:
+        """A send on ``channel`` is under way: due again at ``lease_until``
+        only if its outcome is never recorded (a crash)."""
+        await self._update(
+            message_id,
+            channel=channel,
+            attempts=attempts,
+            next_attempt_at=lease_until,
+            waiting_for=None,
+            missing_instruments=sorted(missing_instruments) or None,
+            updated_at=now,
+        )
+
+    async def mark_sent(
+        self, message_id: UUID, *, provider: str, provider_message_id: str | None, now: datetime
+    ) -> None:
+        await self._update(
+            message_id,
+            status="sent",
+            provider=provider,
+            provider_message_id=provider_message_id,
+            sent_at=now,
+            reason=None,
+            updated_at=now,
+        )
+
+    async def retry_at(self, message_id: UUID, *, at: datetime, reason: str, now: datetime) -> None:
+        """Still pending, due again at ``at`` after a provider error."""
+        await self._update(message_id, next_attempt_at=at, reason=reason, updated_at=now)
+
+    async def _update(self, message_id: UUID, **values: object) -> None:
         await self.session.execute(
             sa.update(deliveries).where(deliveries.c.message_id == message_id).values(**values)
         )
 
-    async def attempts(self, step_ids: Sequence[UUID]) -> Sequence[RowMapping]:
+    async def attempts(self, step_ids: Sequence[UUID]) -> list[DeliveryAttempt]:
+        """The attempts of these steps, oldest first."""
         if not step_ids:
             return []
         result = await self.session.execute(
@@ -290,9 +476,9 @@ class DeliveryRepository:
             .where(delivery_attempts.c.step_id.in_(step_ids))
             .order_by(delivery_attempts.c.created_at)
         )
-        return result.mappings().all()
+        return [_attempt(row) for row in result]
 
-    async def start_attempt(self, step_id: UUID, channel: str, key: str, now: datetime) -> int:
+    async def start_attempt(self, step_id: UUID, channel: Channel, key: str, now: datetime) -> int:
         """Record (before calling the provider) one more attempt on (step,
         channel); returns that channel's attempt count."""
         stmt = insert(delivery_attempts).values(
@@ -317,7 +503,7 @@ class DeliveryRepository:
         return int(result.scalar_one())
 
     async def finish_attempt(
-        self, step_id: UUID, channel: str, *, status: str, error: str | None, now: datetime
+        self, step_id: UUID, channel: Channel, *, status: AttemptStatus, error: str | None, now: datetime
     ) -> None:
         await self.session.execute(
             sa.update(delivery_attempts)
@@ -332,7 +518,8 @@ class DeliveryRepository:
         invoice_id: UUID | None,
         limit: int,
         after: tuple[datetime, UUID] | None,
-    ) -> Sequence[RowMapping]:
+    ) -> list[Delivery]:
+        """The tenant's deliveries (of one invoice), newest first, after a cursor."""
         query = sa.select(deliveries).where(deliveries.c.tenant_id == tenant_id)
         if invoice_id is not None:
             query = query.where(deliveries.c.invoice_id == invoice_id)
@@ -342,4 +529,4 @@ class DeliveryRepository:
                 < sa.tuple_(sa.literal(after[0]), sa.literal(after[1]))
             )
         query = query.order_by(deliveries.c.created_at.desc(), deliveries.c.message_id.desc()).limit(limit)
-        return (await self.session.execute(query)).mappings().all()
+        return [_delivery(row) for row in await self.session.execute(query)]

@@ -4,7 +4,8 @@ from fastapi import APIRouter
 
 from notifier_service.api.deps import SettingsDep, UowDep
 from notifier_service.api.schemas import CreditorRead, CreditorUpdate
-from notifier_service.service_layer.creditor import creditor_of
+from notifier_service.domain.model import Creditor
+from notifier_service.service_layer.creditor import creditor_of, set_creditor
 from regua_platform.auth import PrincipalDep
 
 router = APIRouter(prefix="/v1/settings/creditor", tags=["settings"])
@@ -26,19 +27,21 @@ async def get_creditor(principal: PrincipalDep, uow: UowDep, settings: SettingsD
 async def put_creditor(
     body: CreditorUpdate, principal: PrincipalDep, uow: UowDep, settings: SettingsDep
 ) -> CreditorRead:
-    values = {
-        "name": body.name,
-        "document": body.document,
-        "address": body.address,
-        "portal_base_url": str(body.portal_base_url).rstrip("/"),
-        "updated_at": uow.clock.now(),
-    }
-    await uow.creditors.put(principal.tenant_id, values)
+    c = await set_creditor(
+        uow,
+        principal.tenant_id,
+        Creditor(
+            name=body.name,
+            document=body.document,
+            address=body.address,
+            portal_base_url=str(body.portal_base_url),
+        ),
+    )
     await uow.commit()
     return CreditorRead(
-        name=body.name,
-        document=body.document,
-        address=body.address,
-        portal_base_url=values["portal_base_url"],
-        is_default=False,
+        name=c.name,
+        document=c.document,
+        address=c.address,
+        portal_base_url=c.portal_base_url,
+        is_default=c.is_default,
     )

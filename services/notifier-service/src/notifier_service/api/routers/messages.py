@@ -30,41 +30,41 @@ async def list_messages(
             after = (datetime.fromisoformat(key["c"]), UUID(key["id"]))
         except (KeyError, TypeError, ValueError):
             raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.") from None
-    rows = await uow.deliveries.page(principal.tenant_id, invoice_id=invoice_id, limit=limit + 1, after=after)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    found = await uow.deliveries.page(
+        principal.tenant_id, invoice_id=invoice_id, limit=limit + 1, after=after
+    )
+    more = len(found) > limit
+    page = found[:limit]
     attempts: dict[UUID, list[AttemptRead]] = {}
-    for a in await uow.deliveries.attempts([r["step_id"] for r in rows]):
-        attempts.setdefault(a["step_id"], []).append(
-            AttemptRead(
-                channel=a["channel"], status=a["status"], attempts=a["attempts"], last_error=a["last_error"]
-            )
+    for a in await uow.deliveries.attempts([d.step_id for d in page]):
+        attempts.setdefault(a.step_id, []).append(
+            AttemptRead(channel=a.channel, status=a.status, attempts=a.attempts, last_error=a.last_error)
         )
     items = [
         MessageRead(
-            id=r["message_id"],
-            step_id=r["step_id"],
-            invoice_id=r["invoice_id"],
-            debtor_id=r["debtor_id"],
-            template=r["template"],
-            tone=r["tone"],
-            status=r["status"],
-            channel=r["channel"],
-            provider=r["provider"],
-            provider_message_id=r["provider_message_id"],
-            reason=r["reason"],
-            waiting_for=r["waiting_for"],
-            missing_instruments=r["missing_instruments"],
-            attempts=r["attempts"],
-            channel_attempts=attempts.get(r["step_id"], []),
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
-            sent_at=r["sent_at"],
+            id=d.message_id,
+            step_id=d.step_id,
+            invoice_id=d.invoice_id,
+            debtor_id=d.debtor_id,
+            template=d.template,
+            tone=d.tone,
+            status=d.status,
+            channel=d.channel,
+            provider=d.provider,
+            provider_message_id=d.provider_message_id,
+            reason=d.reason,
+            waiting_for=d.waiting_for,
+            missing_instruments=None if d.missing_instruments is None else list(d.missing_instruments),
+            attempts=d.attempts,
+            channel_attempts=attempts.get(d.step_id, []),
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+            sent_at=d.sent_at,
         )
-        for r in rows
+        for d in page
     ]
     next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        next_cursor = encode_cursor({"c": last["created_at"].isoformat(), "id": str(last["message_id"])})
+    if more and page:
+        last = page[-1]
+        next_cursor = encode_cursor({"c": last.created_at.isoformat(), "id": str(last.message_id)})
     return Page[MessageRead](items=items, next_cursor=next_cursor)
