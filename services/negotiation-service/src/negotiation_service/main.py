@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from negotiation_service.adapters.db.tables import SCHEMA, messaging, metadata
-from negotiation_service.api.portal import router as portal
+from negotiation_service.api.portal import endpoints as portal
 from negotiation_service.api.routers import agreements, offers
 from negotiation_service.consumers import HANDLERS
 from negotiation_service.entrypoints.workers import agreement_breaker

@@ -6,25 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 import regua_platform.migrations
 from notifier_service.main import DEFINITION
 from notifier_service.settings import Settings, SmsSettings, SmtpSettings, WhatsAppSettings
-from regua_contracts import Envelope, new_envelope, parse_envelope
+from regua_contracts import Envelope
 from regua_contracts.base import Payload
-from regua_contracts.topics import NOTIFICATION_EVENTS, namespaced
+from regua_contracts.topics import NOTIFICATION_EVENTS
 from regua_devtools.sandbox import Sandbox, running_sandbox
-from regua_devtools.testing import admin_token, clear_outbox, free_port, serve, wait_committed
-from regua_platform.app import create_app
+from regua_devtools.testing import ServiceHarness, free_port, service_harness
+from regua_platform.clock import SystemClock
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
 SECRET = "notifier-test-secret-long-enough-for-hs256-0123456789"
@@ -36,68 +34,40 @@ async def migrated(database_url: str) -> str:
     return database_url
 
 
-def token(tenant_id: UUID) -> str:
-    return admin_token(SECRET, tenant_id)
-
-
 @dataclass
-class Notifier:
-    client: httpx.AsyncClient
-    sandbox: Sandbox
-    kafka: KafkaSettings
-    producer: AIOKafkaProducer
-    tenant_id: UUID
-    #: The offset of the last record this test published, per partition.
-    published: dict[TopicPartition, int] = field(default_factory=dict)
+class Notifier(ServiceHarness):
+    sandbox: Sandbox | None = None
 
     @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token(self.tenant_id)}"}
+    def channels(self) -> Sandbox:
+        assert self.sandbox is not None
+        return self.sandbox
 
     async def publish(self, payload: Payload | Envelope) -> Envelope:
-        envelope = (
-            payload
-            if isinstance(payload, Envelope)
-            else new_envelope(payload, tenant_id=self.tenant_id, source="/regua/test", time=datetime.now(UTC))
-        )
-        meta = await self.producer.send_and_wait(
-            namespaced(envelope.topic, self.kafka.topic_namespace), envelope.to_json(), key=envelope.key
-        )
-        self.published[TopicPartition(meta.topic, meta.partition)] = meta.offset
-        return envelope
+        """Publish as its producer would (an envelope as it is: a redelivery)."""
+        if isinstance(payload, Envelope):
+            return await self.produce_envelope(payload)
+        return await self.produce(payload)
 
     async def consumed(self) -> None:
-        """Wait until the notifier has handled (and committed) everything published so far."""
-        await wait_committed(
-            self.kafka.bootstrap_servers, f"{self.kafka.topic_namespace}notifier-service", self.published
-        )
+        """The notifier has handled (and committed) everything published so far."""
+        await self.settled()
 
     async def inbox(self, to: str) -> list[dict[str, Any]]:
-        response = await httpx.AsyncClient().get(f"{self.sandbox.http_url}/api/messages")
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"{self.channels.http_url}/api/messages")
         return [m for m in response.json() if m["to"] == to]
 
     async def messages(self, invoice_id: UUID) -> list[dict[str, Any]]:
-        response = await self.client.get(
-            "/v1/messages", params={"invoice_id": str(invoice_id)}, headers=self.auth
-        )
+        response = await self.get("/v1/messages", invoice_id=str(invoice_id))
         assert response.status_code == 200, response.text
         items: list[dict[str, Any]] = response.json()["items"]
         return items
 
     async def notification_events(self) -> list[Envelope]:
-        consumer = AIOKafkaConsumer(
-            namespaced(NOTIFICATION_EVENTS, self.kafka.topic_namespace),
-            bootstrap_servers=self.kafka.bootstrap_servers,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        try:
-            batch = await consumer.getmany(timeout_ms=1500)
-            return [parse_envelope(r.value) for records in batch.values() for r in records]
-        finally:
-            await consumer.stop()
+        """Every notification event, once what the notifier did so far is published."""
+        await self.settled()
+        return list(self.events)
 
 
 @pytest.fixture
@@ -119,7 +89,6 @@ async def patient_notifier(migrated: str, kafka_settings: KafkaSettings) -> Asyn
 async def running_notifier(
     migrated: str, kafka_settings: KafkaSettings, *, charge_wait_seconds: float
 ) -> AsyncIterator[Notifier]:
-    await clear_outbox(migrated, "notifier")
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
         settings = Settings(
             auth=AuthSettings(jwt_secret=SECRET),
@@ -137,13 +106,14 @@ async def running_notifier(
                 "wait_poll_seconds": 0.1,
             },
         )
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.bootstrap_servers)
-        await producer.start()
-        try:
-            async with serve(create_app(DEFINITION, settings, role="all")) as client:
-                yield Notifier(client, sandbox, kafka_settings, producer, uuid4())
-        finally:
-            await producer.stop()
-
-
-Eventually = Callable[[], Awaitable[Any]]
+        # The sender's waits and retries run on real time: a moving system clock.
+        async with service_harness(
+            DEFINITION,
+            settings,
+            clock=SystemClock(),
+            collect=NOTIFICATION_EVENTS,
+            secret=SECRET,
+            harness=Notifier,
+        ) as harness:
+            harness.sandbox = sandbox
+            yield harness

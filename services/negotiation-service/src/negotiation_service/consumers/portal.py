@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from negotiation_service.domain.portal import Charge
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1
@@ -12,18 +13,18 @@ async def on_charge_created_project(
     event: ChargeCreatedV1, meta: EventMeta, uow: NegotiationUnitOfWork
 ) -> None:
     await uow.portal.upsert_charge(
-        {
-            "id": event.charge_id,
-            "tenant_id": meta.tenant_id,
-            "invoice_id": event.invoice_id,
-            "method": event.method,
-            "amount_cents": event.amount_cents,
-            "txid": event.txid,
-            "pix_copy_paste": event.pix_copy_paste,
-            "digitable_line": event.digitable_line,
-            "barcode": event.barcode,
-            "created_at": event.created_at,
-        }
+        Charge(
+            id=event.charge_id,
+            tenant_id=meta.tenant_id,
+            invoice_id=event.invoice_id,
+            method=event.method,
+            amount_cents=event.amount_cents,
+            txid=event.txid,
+            pix_copy_paste=event.pix_copy_paste,
+            digitable_line=event.digitable_line,
+            barcode=event.barcode,
+            created_at=event.created_at,
+        )
     )
 
 

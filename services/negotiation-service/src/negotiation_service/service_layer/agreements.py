@@ -4,21 +4,19 @@ They never commit: the edge (request or message handler, worker) does."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from negotiation_service.domain.agreements import RENEGOTIABLE, beyond_tolerance, installment_status
-from negotiation_service.domain.offers import (
-    DEFAULT_RULES,
-    Offer,
-    OfferRules,
-    OpenInvoice,
-    rules_from_dict,
-    rules_to_dict,
-    simulate,
+from negotiation_service.domain.agreements import (
+    RENEGOTIABLE,
+    Agreement,
+    AgreementInstallment,
+    beyond_tolerance,
 )
+from negotiation_service.domain.offers import DEFAULT_RULES, Offer, OfferRules, OpenInvoice, simulate
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_contracts.agreement.v1 import (
     AgreementBrokenV1,
@@ -34,11 +32,11 @@ log = logging.getLogger("negotiation.agreements")
 async def get_rules(uow: NegotiationUnitOfWork, tenant_id: UUID) -> tuple[OfferRules, bool]:
     """The tenant's rules and whether they are the built-in defaults."""
     stored = await uow.rules.get(tenant_id)
-    return (DEFAULT_RULES, True) if stored is None else (rules_from_dict(stored), False)
+    return (DEFAULT_RULES, True) if stored is None else (stored, False)
 
 
 async def put_rules(uow: NegotiationUnitOfWork, tenant_id: UUID, rules: OfferRules, now: datetime) -> None:
-    await uow.rules.put(tenant_id, rules_to_dict(rules), now)
+    await uow.rules.put(tenant_id, rules, now)
 
 
 async def _open_invoices(
@@ -68,7 +66,7 @@ async def _open_invoices(
     if taken:
         raise Conflict(f"In an active agreement: {', '.join(map(str, taken))}.")
     return [
-        OpenInvoice(r.id, int(r.amount_due_cents), max(0, (today - r.due_date).days))
+        OpenInvoice(r.id, r.amount_due_cents, max(0, (today - r.due_date).days))
         for r in sorted(rows, key=lambda r: str(r.id))
     ]
 
@@ -184,15 +182,15 @@ async def installment_paid(
     if agreement is None or agreement.status != "active":
         return
     parts = await uow.agreements.installments_of(agreement_id)
-    if any(p.paid_at is None for p in parts):
+    if not all(p.paid for p in parts):
         return
     await uow.agreements.close(agreement_id, status="completed", reason=None, now=now)
     uow.publish(
         AgreementCompletedV1(
             debtor_id=agreement.debtor_id,
             agreement_id=agreement_id,
-            invoice_ids=[UUID(i) for i in agreement.invoice_ids],
-            paid_cents=sum(int(p.amount_cents) for p in parts),
+            invoice_ids=list(agreement.invoice_ids),
+            paid_cents=sum(p.amount_cents for p in parts),
             completed_at=now,
         ),
         tenant_id=tenant_id,
@@ -206,12 +204,12 @@ async def break_overdue_agreements(
 ) -> int:
     """Break every active agreement with an installment unpaid beyond tolerance."""
     broken = 0
-    for agreement in await uow.agreements.lock_breakable(today, limit):
-        parts = await uow.agreements.installments_of(agreement.id)
+    breakable = await uow.agreements.lock_breakable(today, limit)
+    installments = await uow.agreements.installments_of_many([a.id for a in breakable])
+    for agreement in breakable:
+        parts = installments.get(agreement.id, [])
         late = [
-            p
-            for p in parts
-            if p.paid_at is None and beyond_tolerance(p.due_date, agreement.tolerance_days, today)
+            p for p in parts if not p.paid and beyond_tolerance(p.due_date, agreement.tolerance_days, today)
         ]
         if not late:
             continue  # paid meanwhile
@@ -221,8 +219,8 @@ async def break_overdue_agreements(
             AgreementBrokenV1(
                 debtor_id=agreement.debtor_id,
                 agreement_id=agreement.id,
-                invoice_ids=[UUID(i) for i in agreement.invoice_ids],
-                paid_cents=sum(int(p.amount_cents) for p in parts if p.paid_at is not None),
+                invoice_ids=list(agreement.invoice_ids),
+                paid_cents=sum(p.amount_cents for p in parts if p.paid),
                 reason=reason,
                 broken_at=now,
             ),
@@ -234,18 +232,20 @@ async def break_overdue_agreements(
     return broken
 
 
-def agreement_view(agreement: Any, parts: list[Any], today: date) -> dict[str, Any]:
+def agreement_view(
+    agreement: Agreement, parts: Sequence[AgreementInstallment], today: date
+) -> dict[str, Any]:
     """The stored agreement with each installment's status as of ``today``."""
     return {
         "agreement_id": agreement.id,
         "debtor_id": agreement.debtor_id,
         "status": agreement.status,
         "kind": agreement.kind,
-        "invoice_ids": [UUID(i) for i in agreement.invoice_ids],
-        "original_cents": int(agreement.original_cents),
-        "discount_cents": int(agreement.discount_cents),
-        "total_cents": int(agreement.total_cents),
-        "paid_cents": sum(int(p.amount_cents) for p in parts if p.paid_at is not None),
+        "invoice_ids": list(agreement.invoice_ids),
+        "original_cents": agreement.original_cents,
+        "discount_cents": agreement.discount_cents,
+        "total_cents": agreement.total_cents,
+        "paid_cents": sum(p.amount_cents for p in parts if p.paid),
         "monthly_rate": agreement.monthly_rate,
         "reason": agreement.reason,
         "created_at": agreement.created_at,
@@ -255,10 +255,47 @@ def agreement_view(agreement: Any, parts: list[Any], today: date) -> dict[str, A
                 "installment_id": p.id,
                 "number": p.number,
                 "due_date": p.due_date,
-                "amount_cents": int(p.amount_cents),
-                "status": installment_status(p.due_date, p.paid_at is not None, today),
+                "amount_cents": p.amount_cents,
+                "status": p.status(today),
                 "paid_at": p.paid_at,
             }
             for p in parts
         ],
     }
+
+
+async def read_agreement(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, agreement_id: UUID, today: date
+) -> dict[str, Any] | None:
+    """The tenant's agreement as :func:`agreement_view` shows it; None when it has none by that id."""
+    agreement = await uow.agreements.get(tenant_id, agreement_id)
+    if agreement is None:
+        return None
+    return agreement_view(agreement, await uow.agreements.installments_of(agreement.id), today)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementsPage:
+    items: list[dict[str, Any]]
+    #: The ``seq`` to continue after; None on the last page.
+    next_seq: int | None
+
+
+async def list_agreements(
+    uow: NegotiationUnitOfWork,
+    tenant_id: UUID,
+    debtor_id: UUID | None,
+    *,
+    after_seq: int | None,
+    limit: int,
+    today: date,
+) -> AgreementsPage:
+    """The tenant's (or one debtor's) agreements after ``after_seq``, oldest first, with their
+    installments (two queries for the whole page)."""
+    found = await uow.agreements.list_for_debtor(tenant_id, debtor_id, after_seq, limit + 1)
+    shown = found[:limit]
+    installments = await uow.agreements.installments_of_many([a.id for a in shown])
+    return AgreementsPage(
+        items=[agreement_view(a, installments.get(a.id, []), today) for a in shown],
+        next_seq=shown[-1].seq if len(found) > limit else None,
+    )

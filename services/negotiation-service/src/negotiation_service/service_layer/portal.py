@@ -1,11 +1,16 @@
-"""Use cases of the portal that write: the debtor's channel preferences."""
+"""Use cases of the debtor portal: what each page reads, and the channel
+preferences it writes. Every one is scoped to one tenant's debtor (the session's)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import UUID
 
+from negotiation_service.domain.agreements import RENEGOTIABLE, Agreement
+from negotiation_service.domain.invoices import DebtorInvoice, Invoice
+from negotiation_service.domain.portal import Debtor, PaymentCodes, codes_by_method, newest_codes
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1
 from regua_contracts.dunning.v1 import Channel
@@ -15,17 +20,115 @@ log = logging.getLogger("negotiation.portal")
 PORTAL_CHANNELS: tuple[Channel, ...] = ("email", "sms", "whatsapp")
 
 
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The home page: who the debtor is, what they owe, their agreements."""
+
+    debtor: Debtor | None
+    #: Open, overdue or partially paid, by due date.
+    invoices: list[DebtorInvoice]
+    #: Not broken, newest first.
+    agreements: list[Agreement]
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceToPay:
+    invoice: Invoice
+    codes: PaymentCodes
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentDue:
+    """An installment as the agreement page shows it today."""
+
+    id: UUID
+    number: int
+    due_date: date
+    amount_cents: int
+    status: str
+    codes: PaymentCodes
+    #: Its invoice reached the debtor: the pay page can show it.
+    payable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementToPay:
+    agreement: Agreement
+    installments: list[InstallmentDue]
+
+
+async def overview(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID) -> Overview:
+    return Overview(
+        debtor=await uow.portal.debtor(tenant_id, debtor_id),
+        invoices=await uow.portal.open_invoices(tenant_id, debtor_id, sorted(RENEGOTIABLE)),
+        agreements=await uow.portal.agreements_of(tenant_id, debtor_id),
+    )
+
+
+async def negotiable_invoices(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID
+) -> list[DebtorInvoice]:
+    """The debtor's invoices that can go into a new agreement, by due date."""
+    listed = await uow.portal.open_invoices(tenant_id, debtor_id, sorted(RENEGOTIABLE))
+    return [i for i in listed if i.negotiable]
+
+
+async def invoice_of(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, invoice_id: UUID
+) -> Invoice | None:
+    """The debtor's invoice; None for anyone else's."""
+    return await uow.portal.invoice(tenant_id, debtor_id, invoice_id)
+
+
+async def invoice_to_pay(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, invoice_id: UUID
+) -> InvoiceToPay | None:
+    """The debtor's invoice with the codes of its newest Pix and boleto charges."""
+    invoice = await uow.portal.invoice(tenant_id, debtor_id, invoice_id)
+    if invoice is None:
+        return None
+    charges = await uow.portal.charges_of(tenant_id, [invoice.id])
+    return InvoiceToPay(invoice, codes_by_method(charges))
+
+
+async def agreement_to_pay(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, agreement_id: UUID, today: date
+) -> AgreementToPay | None:
+    """The debtor's agreement with each installment's status today and how to
+    pay it (two queries, whatever the number of installments)."""
+    agreement = await uow.agreements.get(tenant_id, agreement_id)
+    if agreement is None or agreement.debtor_id != debtor_id:
+        return None
+    parts = await uow.portal.installments_to_pay(tenant_id, debtor_id, agreement.id)
+    return AgreementToPay(
+        agreement,
+        [
+            InstallmentDue(
+                id=p.installment.id,
+                number=p.installment.number,
+                due_date=p.installment.due_date,
+                amount_cents=p.installment.amount_cents,
+                status=p.installment.status(today),
+                codes=newest_codes(p.charges),
+                payable=p.issued,
+            )
+            for p in parts
+        ],
+    )
+
+
 async def consents_of(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID) -> dict[str, bool]:
     """Every portal channel's consent; absent means no recorded objection (allowed)."""
-    row = await uow.portal.debtor(tenant_id, debtor_id)
-    stored = dict(row.consents) if row else {}
+    debtor = await uow.portal.debtor(tenant_id, debtor_id)
+    stored = dict(debtor.consents) if debtor else {}
     return {c: stored.get(c, True) is not False for c in PORTAL_CHANNELS}
 
 
 async def change_consents(
     uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, wanted: dict[str, bool], now: datetime
-) -> list[Channel]:
-    """Store and announce (debtor.consent-changed) each channel whose consent changed."""
+) -> dict[str, bool]:
+    """Store and announce (debtor.consent-changed) each channel whose consent
+    changed; every portal channel's consent from now on."""
     current = await consents_of(uow, tenant_id, debtor_id)
     changed = [c for c in PORTAL_CHANNELS if c in wanted and wanted[c] != current[c]]
     for channel in changed:
@@ -41,4 +144,4 @@ async def change_consents(
             "portal.consent.changed",
             extra={"debtor_id": str(debtor_id), "channel": channel, "consent": wanted[channel]},
         )
-    return changed
+    return {c: wanted.get(c, current[c]) for c in PORTAL_CHANNELS}

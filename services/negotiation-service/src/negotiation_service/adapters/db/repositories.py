@@ -1,13 +1,14 @@
-"""Every query of negotiation-service."""
+"""Every query of negotiation-service. Reads return the domain's objects, never rows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, case, exists, insert, not_, select, update
+from sqlalchemy import and_, case, exists, insert, not_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,25 +22,107 @@ from negotiation_service.adapters.db.tables import (
     invoices,
     offer_rules,
 )
+from negotiation_service.domain.agreements import Agreement, AgreementInstallment
+from negotiation_service.domain.invoices import DebtorInvoice, Invoice
+from negotiation_service.domain.offers import OfferRules, rules_from_dict, rules_to_dict
+from negotiation_service.domain.portal import Charge, Debtor, PayableInstallment
+
+
+def _invoice(row: Any) -> Invoice:
+    return Invoice(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        debtor_id=row.debtor_id,
+        amount_cents=int(row.amount_cents),
+        amount_due_cents=int(row.amount_due_cents),
+        due_date=row.due_date,
+        status=row.status,
+        agreement_id=row.agreement_id,
+        updated_at=row.updated_at,
+    )
+
+
+def _agreement(row: Any) -> Agreement:
+    return Agreement(
+        id=row.id,
+        seq=int(row.seq),
+        tenant_id=row.tenant_id,
+        debtor_id=row.debtor_id,
+        status=row.status,
+        kind=row.kind,
+        invoice_ids=tuple(UUID(i) for i in row.invoice_ids),
+        original_cents=int(row.original_cents),
+        discount_cents=int(row.discount_cents),
+        total_cents=int(row.total_cents),
+        monthly_rate=row.monthly_rate,
+        tolerance_days=int(row.tolerance_days),
+        reason=row.reason,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+    )
+
+
+def _installment(row: Any) -> AgreementInstallment:
+    return AgreementInstallment(
+        id=row.id,
+        agreement_id=row.agreement_id,
+        tenant_id=row.tenant_id,
+        number=int(row.number),
+        due_date=row.due_date,
+        amount_cents=int(row.amount_cents),
+        paid_at=row.paid_at,
+    )
+
+
+def _charge(row: Any) -> Charge:
+    return Charge(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        invoice_id=row.invoice_id,
+        method=row.method,
+        amount_cents=int(row.amount_cents),
+        txid=row.txid,
+        pix_copy_paste=row.pix_copy_paste,
+        digitable_line=row.digitable_line,
+        barcode=row.barcode,
+        created_at=row.created_at,
+    )
+
+
+class _Labelled:
+    """One table's columns in a joined row, where they were labelled ``prefix + name``."""
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
+def _debtor(row: Any) -> Debtor:
+    return Debtor(id=row.id, tenant_id=row.tenant_id, name=row.name, consents=dict(row.consents))
 
 
 class OfferRulesRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, tenant_id: UUID) -> dict[str, Any] | None:
+    async def get(self, tenant_id: UUID) -> OfferRules | None:
+        """The tenant's rules; None when it set none (the defaults apply)."""
         row = (
             await self.session.execute(
                 select(offer_rules.c.rules).where(offer_rules.c.tenant_id == tenant_id)
             )
         ).first()
-        return dict(row.rules) if row else None
+        return rules_from_dict(dict(row.rules)) if row else None
 
-    async def put(self, tenant_id: UUID, rules: dict[str, Any], now: datetime) -> None:
-        stmt = pg_insert(offer_rules).values(tenant_id=tenant_id, rules=rules, updated_at=now)
+    async def put(self, tenant_id: UUID, rules: OfferRules, now: datetime) -> None:
+        stored = rules_to_dict(rules)
+        stmt = pg_insert(offer_rules).values(tenant_id=tenant_id, rules=stored, updated_at=now)
         await self.session.execute(
             stmt.on_conflict_do_update(
-                index_elements=[offer_rules.c.tenant_id], set_={"rules": rules, "updated_at": now}
+                index_elements=[offer_rules.c.tenant_id], set_={"rules": stored, "updated_at": now}
             )
         )
 
@@ -100,19 +183,19 @@ class InvoiceProjection:
             )
         )
 
-    async def lock_many(self, tenant_id: UUID, ids: Sequence[UUID]) -> list[Row[Any]]:
-        """The rows, locked in id order (a fixed order: racing requests cannot deadlock)."""
+    async def lock_many(self, tenant_id: UUID, ids: Sequence[UUID]) -> list[Invoice]:
+        """The invoices, locked in id order (a fixed order: racing requests cannot deadlock)."""
         query = (
             select(invoices)
             .where(invoices.c.tenant_id == tenant_id, invoices.c.id.in_(list(ids)))
             .order_by(invoices.c.id)
             .with_for_update()
         )
-        return list((await self.session.execute(query)).all())
+        return [_invoice(r) for r in await self.session.execute(query)]
 
-    async def get_many(self, tenant_id: UUID, ids: Sequence[UUID]) -> list[Row[Any]]:
+    async def get_many(self, tenant_id: UUID, ids: Sequence[UUID]) -> list[Invoice]:
         query = select(invoices).where(invoices.c.tenant_id == tenant_id, invoices.c.id.in_(list(ids)))
-        return list((await self.session.execute(query)).all())
+        return [_invoice(r) for r in await self.session.execute(query)]
 
 
 class AgreementRepository:
@@ -151,29 +234,46 @@ class AgreementRepository:
             return False
         return True
 
-    async def get(self, tenant_id: UUID, agreement_id: UUID, *, lock: bool = False) -> Row[Any] | None:
+    async def get(self, tenant_id: UUID, agreement_id: UUID, *, lock: bool = False) -> Agreement | None:
         query = select(agreements).where(agreements.c.id == agreement_id, agreements.c.tenant_id == tenant_id)
         if lock:
             query = query.with_for_update()
-        return (await self.session.execute(query)).first()
+        row = (await self.session.execute(query)).first()
+        return _agreement(row) if row else None
 
-    async def installments_of(self, agreement_id: UUID) -> list[Row[Any]]:
+    async def installments_of(self, agreement_id: UUID) -> list[AgreementInstallment]:
         query = (
             select(installments)
             .where(installments.c.agreement_id == agreement_id)
             .order_by(installments.c.number)
         )
-        return list((await self.session.execute(query)).all())
+        return [_installment(r) for r in await self.session.execute(query)]
+
+    async def installments_of_many(
+        self, agreement_ids: Sequence[UUID]
+    ) -> dict[UUID, list[AgreementInstallment]]:
+        """The installments of each agreement, in order, in one query (agreements without any are absent)."""
+        query = (
+            select(installments)
+            .where(installments.c.agreement_id.in_(list(agreement_ids)))
+            .order_by(installments.c.agreement_id, installments.c.number)
+        )
+        found: dict[UUID, list[AgreementInstallment]] = {}
+        for row in await self.session.execute(query):
+            found.setdefault(row.agreement_id, []).append(_installment(row))
+        return found
 
     async def list_for_debtor(
         self, tenant_id: UUID, debtor_id: UUID | None, after_seq: int | None, limit: int
-    ) -> list[Row[Any]]:
+    ) -> list[Agreement]:
         query = select(agreements).where(agreements.c.tenant_id == tenant_id)
         if debtor_id is not None:
             query = query.where(agreements.c.debtor_id == debtor_id)
         if after_seq is not None:
             query = query.where(agreements.c.seq > after_seq)
-        return list((await self.session.execute(query.order_by(agreements.c.seq).limit(limit))).all())
+        return [
+            _agreement(r) for r in await self.session.execute(query.order_by(agreements.c.seq).limit(limit))
+        ]
 
     async def mark_installment_paid(
         self, installment_id: UUID, tenant_id: UUID, now: datetime
@@ -205,7 +305,7 @@ class AgreementRepository:
                 .values(active=False)
             )
 
-    async def lock_breakable(self, today: date, limit: int) -> list[Row[Any]]:
+    async def lock_breakable(self, today: date, limit: int) -> list[Agreement]:
         """Active agreements with an unpaid installment past due date + tolerance,
         locked with SKIP LOCKED so concurrent workers share them and never both break one."""
         overdue = exists().where(
@@ -222,7 +322,7 @@ class AgreementRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return list((await self.session.execute(query)).all())
+        return [_agreement(r) for r in await self.session.execute(query)]
 
 
 class PortalRepository:
@@ -231,8 +331,8 @@ class PortalRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def upsert_charge(self, values: dict[str, Any]) -> None:
-        stmt = pg_insert(charges).values(**values)
+    async def upsert_charge(self, charge: Charge) -> None:
+        stmt = pg_insert(charges).values(**asdict(charge))
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[charges.c.id]))
 
     async def upsert_debtor(
@@ -249,15 +349,16 @@ class PortalRepository:
             )
         )
 
-    async def debtor(self, tenant_id: UUID, debtor_id: UUID) -> Row[Any] | None:
+    async def debtor(self, tenant_id: UUID, debtor_id: UUID) -> Debtor | None:
         query = select(debtors).where(debtors.c.id == debtor_id, debtors.c.tenant_id == tenant_id)
-        return (await self.session.execute(query)).first()
+        row = (await self.session.execute(query)).first()
+        return _debtor(row) if row else None
 
     async def set_consent(
         self, tenant_id: UUID, debtor_id: UUID, channel: str, consent: bool, now: datetime
     ) -> None:
-        row = await self.debtor(tenant_id, debtor_id)
-        consents = dict(row.consents) if row else {}
+        debtor = await self.debtor(tenant_id, debtor_id)
+        consents = dict(debtor.consents) if debtor else {}
         consents[channel] = consent
         stmt = pg_insert(debtors).values(
             id=debtor_id, tenant_id=tenant_id, name="", consents=consents, updated_at=now
@@ -272,7 +373,7 @@ class PortalRepository:
 
     async def open_invoices(
         self, tenant_id: UUID, debtor_id: UUID, statuses: Sequence[str]
-    ) -> list[Row[Any]]:
+    ) -> list[DebtorInvoice]:
         """The debtor's invoices in these statuses, with whether an active agreement holds them."""
         taken = exists().where(
             agreement_invoices.c.tenant_id == invoices.c.tenant_id,
@@ -288,23 +389,53 @@ class PortalRepository:
             )
             .order_by(invoices.c.due_date, invoices.c.id)
         )
-        return list((await self.session.execute(query)).all())
+        return [DebtorInvoice(_invoice(r), bool(r.in_agreement)) for r in await self.session.execute(query)]
 
-    async def invoice(self, tenant_id: UUID, debtor_id: UUID, invoice_id: UUID) -> Row[Any] | None:
+    async def invoice(self, tenant_id: UUID, debtor_id: UUID, invoice_id: UUID) -> Invoice | None:
         query = select(invoices).where(
             invoices.c.id == invoice_id, invoices.c.tenant_id == tenant_id, invoices.c.debtor_id == debtor_id
         )
-        return (await self.session.execute(query)).first()
+        row = (await self.session.execute(query)).first()
+        return _invoice(row) if row else None
 
-    async def charges_of(self, tenant_id: UUID, invoice_ids: Sequence[UUID]) -> list[Row[Any]]:
+    async def charges_of(self, tenant_id: UUID, invoice_ids: Sequence[UUID]) -> list[Charge]:
+        """The invoices' charges, oldest first."""
         query = (
             select(charges)
             .where(charges.c.tenant_id == tenant_id, charges.c.invoice_id.in_(list(invoice_ids)))
             .order_by(charges.c.created_at)
         )
-        return list((await self.session.execute(query)).all())
+        return [_charge(r) for r in await self.session.execute(query)]
 
-    async def agreements_of(self, tenant_id: UUID, debtor_id: UUID) -> list[Row[Any]]:
+    async def installments_to_pay(
+        self, tenant_id: UUID, debtor_id: UUID, agreement_id: UUID
+    ) -> list[PayableInstallment]:
+        """The agreement's installments in order, each with whether its invoice
+        reached this debtor and its charges (oldest first), in one query."""
+        issued = exists().where(
+            invoices.c.id == installments.c.id,
+            invoices.c.tenant_id == tenant_id,
+            invoices.c.debtor_id == debtor_id,
+        )
+        charge = charges.alias("charge")
+        query = (
+            select(installments, issued.label("issued"), *(c.label(f"charge_{c.name}") for c in charge.c))
+            .select_from(
+                installments.outerjoin(
+                    charge, and_(charge.c.tenant_id == tenant_id, charge.c.invoice_id == installments.c.id)
+                )
+            )
+            .where(installments.c.agreement_id == agreement_id, installments.c.tenant_id == tenant_id)
+            .order_by(installments.c.number, charge.c.created_at)
+        )
+        found: dict[UUID, tuple[AgreementInstallment, bool, list[Charge]]] = {}
+        for row in await self.session.execute(query):
+            _, _, of_it = found.setdefault(row.id, (_installment(row), bool(row.issued), []))
+            if row.charge_id is not None:
+                of_it.append(_charge(_Labelled(row, "charge_")))
+        return [PayableInstallment(i, issued, tuple(c)) for i, issued, c in found.values()]
+
+    async def agreements_of(self, tenant_id: UUID, debtor_id: UUID) -> list[Agreement]:
         query = (
             select(agreements)
             .where(
@@ -314,4 +445,4 @@ class PortalRepository:
             )
             .order_by(agreements.c.seq.desc())
         )
-        return list((await self.session.execute(query)).all())
+        return [_agreement(r) for r in await self.session.execute(query)]

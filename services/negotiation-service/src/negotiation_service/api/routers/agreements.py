@@ -20,13 +20,10 @@ router = APIRouter(prefix="/v1", tags=["agreements"])
 
 
 async def _read(uow: NegotiationUnitOfWork, tenant_id: UUID, agreement_id: UUID) -> AgreementRead:
-    agreement = await uow.agreements.get(tenant_id, agreement_id)
-    if agreement is None:
+    view = await use_cases.read_agreement(uow, tenant_id, agreement_id, local_today(uow.clock.now()))
+    if view is None:
         raise Problem(404, "Agreement not found")
-    parts = await uow.agreements.installments_of(agreement_id)
-    return AgreementRead.model_validate(
-        use_cases.agreement_view(agreement, parts, local_today(uow.clock.now()))
-    )
+    return AgreementRead.model_validate(view)
 
 
 @router.post(
@@ -71,13 +68,10 @@ async def list_agreements(
         if not isinstance(seq, int):
             raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.")
         after = seq
-    rows = await uow.agreements.list_for_debtor(principal.tenant_id, debtor_id, after, limit + 1)
-    today = local_today(uow.clock.now())
-    items = [
-        AgreementRead.model_validate(
-            use_cases.agreement_view(r, await uow.agreements.installments_of(r.id), today)
-        )
-        for r in rows[:limit]
-    ]
-    next_cursor = encode_cursor({"seq": rows[limit - 1].seq}) if len(rows) > limit else None
-    return Page[AgreementRead](items=items, next_cursor=next_cursor)
+    found = await use_cases.list_agreements(
+        uow, principal.tenant_id, debtor_id, after_seq=after, limit=limit, today=local_today(uow.clock.now())
+    )
+    next_cursor = encode_cursor({"seq": found.next_seq}) if found.next_seq is not None else None
+    return Page[AgreementRead](
+        items=[AgreementRead.model_validate(i) for i in found.items], next_cursor=next_cursor
+    )
