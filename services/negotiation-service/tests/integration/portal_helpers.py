@@ -7,11 +7,8 @@ from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 from regua_br.tokens import LINK_INFO, Keyring, LinkClaims, sign_link
-from regua_contracts import new_envelope
-from regua_contracts.base import Payload
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1
-from regua_contracts.topics import INVOICE_EVENTS, PAYMENT_EVENTS, namespaced
 
 from .conftest import SECRET, Service
 
@@ -28,22 +25,10 @@ def link(
     return f"/portal/l/{sign_link(Keyring.derived(SECRET, LINK_INFO), claims)}"
 
 
-async def produce(
-    service: Service, payload: Payload, topic: str, source: str, tenant: UUID | None = None
-) -> None:
-    envelope = new_envelope(
-        payload, tenant_id=tenant or service.tenant, source=source, time=service.clock.now()
-    )
-    await service.producer.send_and_wait(
-        namespaced(topic, service.kafka.topic_namespace), value=envelope.to_json(), key=envelope.key
-    )
-
-
 async def debtor_updated(
     service: Service, debtor: UUID, name: str, consents: dict[str, bool] | None = None
 ) -> None:
-    await produce(
-        service,
+    await service.produce(
         DebtorUpdatedV1(
             debtor_id=debtor,
             external_id=f"d-{debtor.hex[:8]}",
@@ -51,9 +36,7 @@ async def debtor_updated(
             document="52998224725",
             consents=consents or {},  # type: ignore[arg-type]
             updated_at=service.clock.now(),
-        ),
-        INVOICE_EVENTS,
-        "/regua/invoice-service",
+        )
     )
 
 
@@ -61,8 +44,7 @@ async def charges(service: Service, debtor: UUID, invoice: UUID, amount_cents: i
     """A Pix and a boleto charge for the invoice; the Pix copia e cola."""
     pix = f"00020101021226830014br.gov.bcb.pix2561pix.example.com/qr/v2/{invoice.hex}5204000053039865802BR6304ABCD"
     for method in ("pix", "boleto"):
-        await produce(
-            service,
+        await service.produce(
             ChargeCreatedV1(
                 debtor_id=debtor,
                 charge_id=uuid4(),
@@ -75,9 +57,7 @@ async def charges(service: Service, debtor: UUID, invoice: UUID, amount_cents: i
                 digitable_line=DIGITABLE if method == "boleto" else None,
                 barcode=LINE if method == "boleto" else None,
                 created_at=service.clock.now(),
-            ),
-            PAYMENT_EVENTS,
-            "/regua/payments-service",
+            )
         )
     return pix
 

@@ -73,17 +73,6 @@ async def database_url(infra: Infra) -> AsyncIterator[str]:
         yield url
 
 
-async def clear_outbox(database_url: str, schema: str) -> None:
-    """Drop events an earlier test left unpublished: their topics (that test's
-    namespace) are gone, and the relay publishes in order, so they would hold
-    back every later event of the schema."""
-    conn = await asyncpg.connect(_libpq(database_url))
-    try:
-        await conn.execute(f'truncate "{schema}".outbox')
-    finally:
-        await conn.close()
-
-
 async def fresh_namespace(bootstrap: str, prefix: str = "t") -> str:
     """A new topic namespace with every platform topic created under it."""
     namespace = f"{prefix}{secrets.token_hex(4)}."
