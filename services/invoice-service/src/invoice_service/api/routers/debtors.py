@@ -42,13 +42,13 @@ async def list_debtors(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[DebtorRead]:
-    after = _seq(cursor)
-    rows = await uow.debtors.page(principal.tenant_id, after_seq=after, limit=limit + 1)
+    after = decode_cursor(cursor, int)
+    rows = await uow.debtors.page(principal.tenant_id, after_seq=after[0] if after else None, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
         items=[DebtorRead.of(d) for _, d in rows],
-        next_cursor=encode_cursor({"s": rows[-1][0]}) if more else None,
+        next_cursor=encode_cursor(rows[-1][0]) if more else None,
     )
 
 
@@ -68,12 +68,3 @@ async def update_debtor(
     debtor = await use_cases.update_debtor(uow, principal.tenant_id, debtor_id, changes, now=uow.clock.now())
     await uow.commit()
     return DebtorRead.of(debtor)
-
-
-def _seq(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    value = decode_cursor(cursor).get("s")
-    if not isinstance(value, int):
-        raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.")
-    return value

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import ValidationError
 
 from invoice_service.api.deps import SettingsDep, UowDep
-from invoice_service.api.routers.debtors import _seq
 from invoice_service.api.schemas import BatchItem, BatchResult, BatchRowError, InvoiceCreate, InvoiceRead
 from invoice_service.domain.batch import BatchFormatError, ParsedBatch, parse_csv, parse_ndjson
 from invoice_service.domain.invoices import InvoiceStatus
@@ -19,7 +18,7 @@ from invoice_service.service_layer.invoices import InvoiceFields
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from regua_platform.auth import PrincipalDep
 from regua_platform.errors import DomainError
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, encode_cursor
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from regua_platform.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
@@ -168,7 +167,7 @@ async def list_invoices(
         debtor_id=debtor_id,
         agreement_id=agreement_id,
         due_before=due_before,
-        after_seq=_seq(cursor),
+        after_seq=after[0] if (after := decode_cursor(cursor, int)) else None,
         limit=limit + 1,
     )
     more = len(rows) > limit
@@ -176,7 +175,7 @@ async def list_invoices(
     today = await _today(uow, principal.tenant_id)
     return Page(
         items=[InvoiceRead.of(i, today=today) for _, i in rows],
-        next_cursor=encode_cursor({"s": rows[-1][0]}) if more else None,
+        next_cursor=encode_cursor(rows[-1][0]) if more else None,
     )
 
 

@@ -62,16 +62,16 @@ async def list_agreements(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[AgreementRead]:
-    after = None
-    if cursor is not None:
-        seq = decode_cursor(cursor).get("seq")
-        if not isinstance(seq, int):
-            raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.")
-        after = seq
+    after = decode_cursor(cursor, int)
     found = await use_cases.list_agreements(
-        uow, principal.tenant_id, debtor_id, after_seq=after, limit=limit, today=local_today(uow.clock.now())
+        uow,
+        principal.tenant_id,
+        debtor_id,
+        after_seq=after[0] if after else None,
+        limit=limit,
+        today=local_today(uow.clock.now()),
     )
-    next_cursor = encode_cursor({"seq": found.next_seq}) if found.next_seq is not None else None
+    next_cursor = encode_cursor(found.next_seq) if found.next_seq is not None else None
     return Page[AgreementRead](
         items=[AgreementRead.model_validate(i) for i in found.items], next_cursor=next_cursor
     )

@@ -10,7 +10,6 @@ from notifier_service.api.deps import UowDep
 from notifier_service.api.schemas import AttemptRead, MessageRead
 from regua_platform.auth import PrincipalDep
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from regua_platform.problems import Problem
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
@@ -23,13 +22,7 @@ async def list_messages(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[MessageRead]:
-    after = None
-    if cursor is not None:
-        key = decode_cursor(cursor)
-        try:
-            after = (datetime.fromisoformat(key["c"]), UUID(key["id"]))
-        except (KeyError, TypeError, ValueError):
-            raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.") from None
+    after = decode_cursor(cursor, datetime, UUID)
     found = await uow.deliveries.page(
         principal.tenant_id, invoice_id=invoice_id, limit=limit + 1, after=after
     )
@@ -66,5 +59,5 @@ async def list_messages(
     next_cursor = None
     if more and page:
         last = page[-1]
-        next_cursor = encode_cursor({"c": last.created_at.isoformat(), "id": str(last.message_id)})
+        next_cursor = encode_cursor(last.created_at, last.message_id)
     return Page[MessageRead](items=items, next_cursor=next_cursor)

@@ -14,7 +14,6 @@ from payments_service.api.schemas import ChargeDetailRead, ChargeRead
 from regua_platform.auth import PrincipalDep
 from regua_platform.errors import NotFound
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from regua_platform.problems import Problem
 
 router = APIRouter(prefix="/v1/charges", tags=["charges"])
 
@@ -27,19 +26,13 @@ async def list_charges(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ChargeRead]:
-    after = None
-    if cursor is not None:
-        key = decode_cursor(cursor)
-        try:
-            after = (datetime.fromisoformat(key["created_at"]), UUID(key["id"]))
-        except (KeyError, TypeError, ValueError):
-            raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.") from None
+    after = decode_cursor(cursor, datetime, UUID)
     found = await uow.charges.page(principal.tenant_id, invoice_id=invoice_id, after=after, limit=limit + 1)
     items = [ChargeRead.model_validate(c, from_attributes=True) for c in found[:limit]]
     next_cursor = None
     if len(found) > limit:
         last = items[-1]
-        next_cursor = encode_cursor({"created_at": last.created_at.isoformat(), "id": str(last.id)})
+        next_cursor = encode_cursor(last.created_at, last.id)
     return Page[ChargeRead](items=items, next_cursor=next_cursor)
 
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Response, status
 
 from regua_platform.auth import PrincipalDep
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from regua_platform.problems import Problem
 from scheduler_service.api.deps import UowDep
 from scheduler_service.api.schemas import PolicyCreate, PolicyRead
 from scheduler_service.service_layer import policies
@@ -42,25 +41,15 @@ async def list_policies(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[PolicyRead]:
-    after = _after(cursor) if cursor else None
+    after = decode_cursor(cursor, datetime, UUID)
     records = await policies.list_policies(uow, principal.tenant_id, after=after, limit=limit + 1)
     await uow.commit()
     more = len(records) > limit
     records = records[:limit]
-    next_cursor = (
-        encode_cursor({"c": records[-1].created_at.isoformat(), "i": str(records[-1].id)}) if more else None
-    )
+    next_cursor = encode_cursor(records[-1].created_at, records[-1].id) if more else None
     return Page[PolicyRead](items=[PolicyRead.of(r) for r in records], next_cursor=next_cursor)
 
 
 @router.get("/{policy_id}", summary="One policy")
 async def get_policy(policy_id: UUID, principal: PrincipalDep, uow: UowDep) -> PolicyRead:
     return PolicyRead.of(await policies.get_policy(uow, principal.tenant_id, policy_id))
-
-
-def _after(cursor: str) -> tuple[datetime, UUID]:
-    key = decode_cursor(cursor)
-    try:
-        return datetime.fromisoformat(str(key["c"])), UUID(str(key["i"]))
-    except (KeyError, ValueError):
-        raise Problem(400, "Invalid cursor", "Pass back the next_cursor of a previous page.") from None
