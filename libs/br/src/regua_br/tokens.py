@@ -169,7 +169,8 @@ def csrf_token(key: bytes, session_token: str) -> str:
 
 
 def csrf_valid(key: bytes, session_token: str, token: str) -> bool:
-    return hmac.compare_digest(csrf_token(key, session_token), token)
+    """Constant-time; any text (a hostile form may post non-ASCII) is just wrong."""
+    return hmac.compare_digest(csrf_token(key, session_token).encode(), token.encode())
 
 
 def portal_link(base_url: str, token: str) -> str:

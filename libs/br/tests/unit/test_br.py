@@ -159,3 +159,4 @@ def test_sessions_expire_and_csrf_is_bound_to_the_session() -> None:
     other = sign_session(sessions, SessionClaims(UUID(int=3), UUID(int=2), session.expires_at))
     assert not csrf_valid(key, other, token)
     assert not csrf_valid(key, cookie, "")
+    assert not csrf_valid(key, cookie, "ção" * 20)  # non-ASCII: refused, not a crash

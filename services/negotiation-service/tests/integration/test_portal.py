@@ -109,6 +109,13 @@ async def test_negotiate_accept_three_installments(service: Service) -> None:
 
     forged = await service.client.post("/portal/negociar/aceitar", data={**form, "csrf": "x" * 40})
     assert forged.status_code == 403
+    # Hostile forms are refused like a forged one, never a 500.
+    accented = await service.client.post("/portal/negociar/aceitar", data={**form, "csrf": "ção" * 14})
+    assert accented.status_code == 403
+    crowded = await service.client.post(
+        "/portal/negociar/aceitar", data={**form, **{f"f{i}": "x" for i in range(300)}}
+    )
+    assert crowded.status_code == 403
     unconfirmed = await service.client.post("/portal/negociar/aceitar", data={**form, "confirmo": ""})
     assert unconfirmed.status_code == 400
 

@@ -328,7 +328,10 @@ async def _posted(request: Request) -> dict[str, list[str]]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return {}  # no token either: refused
-    return parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS)
+    try:
+        return parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:  # more fields than any portal form has: refused like a missing token
+        return {}
 
 
 def csrf_checked(form: type[FormT]) -> Callable[..., Coroutine[Any, Any, FormT]]:
