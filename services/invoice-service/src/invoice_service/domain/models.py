@@ -89,3 +89,17 @@ class Invoice:
         it was settled (interest stops once paid); a cancelled one owes nothing
         more than it owed when cancelled, which the API shows as zero due."""
         return self.amount_on(self.settled_on if self.settled_on is not None else today)
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedPayment:
+    """A payment applied to an invoice, and how much of it was reversed since."""
+
+    payment_id: UUID
+    invoice_id: UUID
+    amount_cents: int
+    reversed_cents: int
+
+    @property
+    def reversible_cents(self) -> int:
+        return self.amount_cents - self.reversed_cents

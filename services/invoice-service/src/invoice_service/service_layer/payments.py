@@ -69,11 +69,11 @@ async def apply_payment_reversed(
     now = uow.clock.now()
     invoice = await uow.invoices.get(tenant_id, reversal.invoice_id, for_update=True)
     payment = await uow.payments.get_for_update(tenant_id, reversal.payment_id)
-    if invoice is None or payment is None or payment["invoice_id"] != invoice.id:
+    if invoice is None or payment is None or payment.invoice_id != invoice.id:
         await _unmatched(uow, meta, reversal.invoice_id, reversal.payment_id, reversal.amount_cents)
         return
     # Never subtract more than is left of the payment (a refund after a chargeback, say).
-    applied = min(reversal.amount_cents, payment["amount_cents"] - payment["reversed_cents"])
+    applied = min(reversal.amount_cents, payment.reversible_cents)
     inserted = await uow.payments.add_reversal_if_absent(
         {
             "reversal_id": reversal.reversal_id,

@@ -21,7 +21,7 @@ from invoice_service.adapters.db.tables import (
     unmatched_payment_events,
 )
 from invoice_service.domain.invoices import InvoiceStatus
-from invoice_service.domain.models import Debtor, Invoice, TenantSettings
+from invoice_service.domain.models import AppliedPayment, Debtor, Invoice, TenantSettings
 from invoice_service.domain.money import Rates
 
 
@@ -194,13 +194,6 @@ class InvoiceRepository:
             pg_insert(rejected_agreement_events).values(**values).on_conflict_do_nothing()
         )
 
-    async def rejected_agreement_events(self, tenant_id: UUID, agreement_id: UUID) -> list[RowMapping]:
-        query = select(rejected_agreement_events).where(
-            rejected_agreement_events.c.tenant_id == tenant_id,
-            rejected_agreement_events.c.agreement_id == agreement_id,
-        )
-        return list((await self._session.execute(query)).mappings().all())
-
     async def update(self, invoice_id: UUID, values: Mapping[str, Any]) -> None:
         await self._session.execute(update(invoices).where(invoices.c.id == invoice_id).values(**values))
 
@@ -243,13 +236,23 @@ class PaymentRepository:
         )
         return result.first() is not None
 
-    async def get_for_update(self, tenant_id: UUID, payment_id: UUID) -> RowMapping | None:
+    async def get_for_update(self, tenant_id: UUID, payment_id: UUID) -> AppliedPayment | None:
         query = (
-            select(payments)
+            select(
+                payments.c.payment_id,
+                payments.c.invoice_id,
+                payments.c.amount_cents,
+                payments.c.reversed_cents,
+            )
             .where(and_(payments.c.tenant_id == tenant_id, payments.c.payment_id == payment_id))
             .with_for_update()
         )
-        return (await self._session.execute(query)).mappings().first()
+        row = (await self._session.execute(query)).first()
+        return (
+            AppliedPayment(row.payment_id, row.invoice_id, row.amount_cents, row.reversed_cents)
+            if row
+            else None
+        )
 
     async def add_reversal_if_absent(self, values: Mapping[str, Any]) -> bool:
         result = await self._session.execute(
