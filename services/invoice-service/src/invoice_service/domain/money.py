@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from regua_br.amount_due import BPS, DAYS_PER_MONTH, round_half_up
+
 #: CDC art. 52 §1: the late fine may not exceed 2 % of the instalment.
 MAX_LATE_FINE_BPS = 200
 #: Usury law (Decreto 22.626/1933 art. 1) caps conventional interest at twice
@@ -28,15 +30,6 @@ MAX_LATE_FINE_BPS = 200
 MAX_MONTHLY_INTEREST_BPS = 200
 DEFAULT_LATE_FINE_BPS = 200
 DEFAULT_MONTHLY_INTEREST_BPS = 100
-BPS = 10_000
-DAYS_PER_MONTH = 30
-
-
-def round_half_up(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` rounded half-up to an integer (both >= 0, denominator > 0)."""
-    if numerator < 0 or denominator <= 0:
-        raise ValueError("round_half_up takes a non-negative numerator and a positive denominator")
-    return (2 * numerator + denominator) // (2 * denominator)
 
 
 @dataclass(frozen=True, slots=True)
