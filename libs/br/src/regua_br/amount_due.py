@@ -94,14 +94,21 @@ def breakdown(
     payments: Sequence[Payment] = (),
     as_of: date,
     holidays: Collection[date] = (),
+    effective_due_date: date | None = None,
 ) -> Breakdown:
     """The amount due on ``as_of`` by the rule above. ``payments`` after
-    ``as_of`` are ignored (they had not happened yet on that day)."""
+    ``as_of`` are ignored (they had not happened yet on that day).
+
+    ``effective_due_date``, when given, is the business-day due date already
+    computed (and frozen) by whoever knew the tenant's holidays, as invoice
+    events carry it; otherwise it is computed from ``holidays``."""
     if principal_cents <= 0:
         raise ValueError("principal_cents must be positive")
     if not (0 <= fine_bps <= BPS and 0 <= monthly_interest_bps <= BPS):
         raise ValueError("rates are basis points between 0 and 10000")
-    effective = next_business_day(due_date, holidays)
+    effective = effective_due_date or next_business_day(due_date, holidays)
+    if effective < due_date:
+        raise ValueError("the effective due date cannot precede the due date")
     known = sorted((p for p in payments if p.on <= as_of), key=lambda p: p.on)
     paid = sum(p.cents for p in known)
 

@@ -14,9 +14,14 @@ from regua_contracts.agreement.v1 import (
 from regua_contracts.base import Payload
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1, DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
-from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
+from regua_contracts.invoice.v1 import (
+    InvoiceBalanceChangedV1,
+    InvoiceIssuedV1,
+    InvoiceOverdueV1,
+    InvoiceStatusChangedV1,
+)
 from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
-from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1, PaymentReversedV1
+from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1, PaymentReceivedV1, PaymentReversedV1
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,13 @@ EVENTS: tuple[EventSpec, ...] = (
         InvoiceStatusChangedV1,
         topics.INVOICE_EVENTS,
         "Paid, partially paid, cancelled, renegotiated or reopened.",
+        "invoice-service",
+    ),
+    EventSpec(
+        "br.regua.invoice.balance-changed.v1",
+        InvoiceBalanceChangedV1,
+        topics.INVOICE_EVENTS,
+        "A payment was applied to an invoice or reversed: the full list of applied payments.",
         "invoice-service",
     ),
     EventSpec(
@@ -105,6 +117,13 @@ EVENTS: tuple[EventSpec, ...] = (
         ChargeCreatedV1,
         topics.PAYMENT_EVENTS,
         "A Pix charge, boleto or card link was created for an invoice.",
+        "payments-service",
+    ),
+    EventSpec(
+        "br.regua.payment.charge-removed.v1",
+        ChargeRemovedV1,
+        topics.PAYMENT_EVENTS,
+        "A charge can no longer be paid (cobv removed, boleto written off).",
         "payments-service",
     ),
     EventSpec(

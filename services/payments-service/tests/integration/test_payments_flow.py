@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from payments_service.adapters.db.tables import pix_settings, webhook_rejections
-from payments_service.domain.brcode import parse_brcode
+from regua_br.brcode import parse_brcode
 from payments_service.domain.signature import sign
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1, PaymentReversedV1

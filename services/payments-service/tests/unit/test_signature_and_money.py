@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from payments_service.domain.money import InvalidAmountError, format_cents, parse_valor
+from regua_br.pix_amount import InvalidAmountError, format_cents, parse_valor
 from payments_service.domain.signature import SignatureError, sign, verify
 from payments_service.domain.txid import is_valid_txid, txid_for
 

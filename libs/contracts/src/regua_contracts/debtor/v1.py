@@ -28,6 +28,8 @@ class DebtorUpdatedV1(Payload):
     #: Per channel: may Régua use it? Absent means no recorded objection.
     consents: dict[Channel, bool] = Field(default_factory=dict)
     updated_at: Instant
+    #: The tenant's segment for this debtor (offer rules and strategies per segment).
+    segment: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class DebtorConsentChangedV1(Payload):

@@ -45,9 +45,11 @@ class ChargeCreatedV1(Payload):
     amount_cents: Cents
     currency: Currency = "BRL"
     due_date: CalendarDate
-    #: Pix: the txid (26-35 alphanumerics).
-    txid: str | None = Field(default=None, min_length=26, max_length=35)
-    #: Pix: the BR Code "copia e cola".
+    #: Pix: the txid (26-35 alphanumerics for a cobv at a PSP; at most 25 in
+    #: a static code, the tenant's plain-key option).
+    txid: str | None = Field(default=None, min_length=1, max_length=35)
+    #: Pix: the BR Code "copia e cola" (dynamic for a cobv: the PSP prices the
+    #: day of payment).
     pix_copy_paste: str | None = Field(default=None, max_length=512)
     #: Boleto: the 47-digit linha digitável and the 44-digit código de barras.
     digitable_line: str | None = Field(default=None, min_length=47, max_length=47)
@@ -61,3 +63,15 @@ class ChargeCreatedV1(Payload):
     #: the notifier holds a message until the codes it promises are known.
     #: Absent in events of older producers: read it as ``[method]``.
     invoice_methods: list[PaymentMethod] | None = Field(default=None, max_length=3)
+
+
+class ChargeRemovedV1(Payload):
+    """A charge can no longer be paid: the cobv was removed at the PSP or the
+    boleto written off at the bank (invoice paid, cancelled or renegotiated,
+    or replaced by a revised charge). Whoever shows payment codes drops it."""
+
+    charge_id: UUID
+    invoice_id: UUID
+    method: PaymentMethod
+    reason: str = Field(min_length=1, max_length=200)
+    removed_at: Instant

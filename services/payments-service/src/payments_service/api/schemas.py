@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from payments_service.domain.money import InvalidAmountError, parse_valor
+from regua_br.pix_amount import InvalidAmountError, parse_valor
 
 Cents = StrictInt
 

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from payments_service.domain.boleto import build_boleto, free_field_for
-from payments_service.domain.brcode import build_brcode
+from regua_br.boleto import build_boleto, free_field_for
+from regua_br.brcode import build_brcode
 from payments_service.domain.txid import txid_for
 
 Method = Literal["pix", "boleto", "card"]

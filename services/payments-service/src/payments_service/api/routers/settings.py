@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from payments_service.api.deps import SecretBoxDep, SettingsDep, UowDep
 from payments_service.api.schemas import PixSettingsRead, PixSettingsUpdate
-from payments_service.domain.brcode import MAX_CITY_BYTES, MAX_NAME_BYTES, BrCodeError, ascii_field
+from regua_br.brcode import MAX_CITY_BYTES, MAX_NAME_BYTES, BrCodeError, ascii_field
 from payments_service.domain.pix_settings import PixSettings
 from regua_platform.auth import PrincipalDep
 from regua_platform.problems import Problem

@@ -36,7 +36,7 @@ from payments_service.api.schemas import (
     PixWebhook,
     WebhookResultRead,
 )
-from payments_service.domain.boleto import BoletoError, parse_barcode, parse_digitable_line
+from regua_br.boleto import BoletoError, parse_barcode, parse_digitable_line
 from payments_service.domain.signature import HEADER, SignatureError, verify
 from payments_service.domain.webhooks import ItemResult, PixReceived, PixRefund, Provider
 from payments_service.service_layer.payments import (

@@ -6,7 +6,7 @@ import pytest
 from pydantic_brasil.boleto import BoletoBancario
 from pydantic_brasil.exceptions import BoletoInvalidError
 
-from payments_service.domain.boleto import (
+from regua_br.boleto import (
     BoletoError,
     build_boleto,
     date_from_factor,

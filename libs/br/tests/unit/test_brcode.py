@@ -3,7 +3,7 @@ from __future__ import annotations
 import pixcanvas
 import pytest
 
-from payments_service.domain.brcode import BrCodeError, ascii_field, build_brcode, crc16, parse_brcode
+from regua_br.brcode import BrCodeError, ascii_field, build_brcode, crc16, parse_brcode
 
 TXID = "0123456789abcdef0123456789abcdef"
 

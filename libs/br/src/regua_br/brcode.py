@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from payments_service.domain.money import InvalidAmountError, format_cents, parse_valor
+from regua_br.pix_amount import InvalidAmountError, format_cents, parse_valor
 
 GUI = "br.gov.bcb.pix"
 MAX_NAME_BYTES = 25
