@@ -10,6 +10,7 @@ from regua_contracts.agreement.v1 import (
     AgreementBrokenV1,
     AgreementCompletedV1,
     AgreementCreatedV1,
+    AgreementPrepaidV1,
 )
 from regua_contracts.base import Payload
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1, DebtorUpdatedV1
@@ -152,6 +153,13 @@ EVENTS: tuple[EventSpec, ...] = (
         AgreementCompletedV1,
         topics.AGREEMENT_EVENTS,
         "Every installment of an agreement was paid.",
+        "negotiation-service",
+    ),
+    EventSpec(
+        "br.regua.agreement.prepaid.v1",
+        AgreementPrepaidV1,
+        topics.AGREEMENT_EVENTS,
+        "The debtor pays the rest of an agreement early: unpaid installments replaced by one payoff.",
         "negotiation-service",
     ),
 )

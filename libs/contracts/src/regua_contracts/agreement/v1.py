@@ -42,3 +42,19 @@ class AgreementCompletedV1(Payload):
     invoice_ids: list[UUID] = Field(min_length=1)
     paid_cents: Cents
     completed_at: Instant
+
+
+class AgreementPrepaidV1(Payload):
+    """The debtor chose to pay the rest of an agreement at once (CDC art. 52
+    §2: early payment reduces interest proportionally). The listed unpaid
+    installments are replaced by one payoff installment: invoice-service
+    cancels them and issues the payoff as an invoice (its id is
+    ``payoff.installment_id``), so charges and reminders follow as usual."""
+
+    agreement_id: UUID
+    replaced_installment_ids: list[UUID] = Field(min_length=1)
+    payoff: InstallmentV1
+    #: Interest the early payment saves (what the replaced installments sum to, minus the payoff).
+    interest_waived_cents: Cents
+    currency: Currency = "BRL"
+    prepaid_at: Instant
