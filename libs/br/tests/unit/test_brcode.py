@@ -3,7 +3,16 @@ from __future__ import annotations
 import pixcanvas
 import pytest
 
-from regua_br.brcode import BrCodeError, ascii_field, build_brcode, crc16, parse_brcode
+from regua_br.brcode import (
+    BrCodeError,
+    DynamicBrCode,
+    ascii_field,
+    build_brcode,
+    build_dynamic_brcode,
+    crc16,
+    parse_brcode,
+    parse_dynamic_brcode,
+)
 
 TXID = "0123456789abcdef0123456789abcdef"
 
@@ -118,3 +127,68 @@ def test_builder_refuses_bad_input() -> None:
         build_brcode(pix_key="k", merchant_name="A", merchant_city="B", amount_cents=1, txid="has-dash")
     with pytest.raises(BrCodeError):
         build_brcode(pix_key="k", merchant_name="🙂 ", merchant_city="B", amount_cents=1, txid=TXID)
+
+
+LOCATION = "pix.example.com/qr/v2/cobv/9d36b84fc70b478fb95c12729b90ca25"
+
+
+def test_dynamic_code_layout_field_by_field() -> None:
+    code = build_dynamic_brcode(location=LOCATION, merchant_name="Régua Demo", merchant_city="São Paulo")
+    # 26 = 00 14 br.gov.bcb.pix (18 chars) + 25 59 <location> (63 chars) = 81 chars.
+    body = (
+        "000201"
+        "010212"
+        "2681" + "0014br.gov.bcb.pix" + "2559" + LOCATION + "52040000"
+        "5303986"
+        "5802BR"
+        "5910REGUA DEMO"
+        "6009SAO PAULO"
+        "62070503***"
+        "6304"
+    )
+    assert len(LOCATION) == 59
+    assert code == body + crc16(body)
+    assert "5406" not in code
+
+
+def test_dynamic_code_parses_back_and_is_not_a_static_code() -> None:
+    code = build_dynamic_brcode(location=LOCATION, merchant_name="Loja", merchant_city="Rio", single_use=None)
+    parsed = parse_dynamic_brcode(code)
+    assert parsed == DynamicBrCode(
+        location=LOCATION, merchant_name="LOJA", merchant_city="RIO", initiation_method=None
+    )
+    with pytest.raises(BrCodeError, match="dynamic"):
+        parse_brcode(code)
+    static = build_brcode(
+        pix_key="a@b.co", merchant_name="Loja", merchant_city="Rio", amount_cents=100, txid="A1"
+    )
+    with pytest.raises(BrCodeError, match="static"):
+        parse_dynamic_brcode(static)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://pix.example.com/qr/v2/abc",
+        "pix.example.com/qr/v2/" + "a" * 60,
+        "pix example.com/qr",
+        "",
+    ],
+)
+def test_dynamic_code_refuses_a_bad_location(location: str) -> None:
+    with pytest.raises(BrCodeError, match="location"):
+        build_dynamic_brcode(location=location, merchant_name="Loja", merchant_city="Rio")
+
+
+def test_dynamic_code_with_an_amount_or_a_txid_is_refused() -> None:
+    merchant = "0014br.gov.bcb.pix" + "2520pix.example.com/qr/1"
+    base = "000201" + f"26{len(merchant):02d}{merchant}" + "520400005303986"
+    tail = "5802BR5904LOJA6003RIO"
+    with_amount = base + "54041.00" + tail + "62070503***6304"
+    with pytest.raises(BrCodeError, match="amount"):
+        parse_dynamic_brcode(with_amount + crc16(with_amount))
+    with_txid = base + tail + "62070503ABC6304"
+    with pytest.raises(BrCodeError, match=r"\*\*\*"):
+        parse_dynamic_brcode(with_txid + crc16(with_txid))
+    fine = base + tail + "62070503***6304"
+    assert parse_dynamic_brcode(fine + crc16(fine)).location == "pix.example.com/qr/1"
