@@ -7,8 +7,13 @@ from notifier_service.service_layer.sender import create_delivery
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1, DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
-from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
-from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1
+from regua_contracts.invoice.v1 import (
+    InvoiceBalanceChangedV1,
+    InvoiceIssuedV1,
+    InvoiceOverdueV1,
+    InvoiceStatusChangedV1,
+)
+from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1, PaymentReceivedV1
 from regua_platform.handlers import EventMeta
 
 
@@ -43,9 +48,22 @@ async def on_invoice_status_changed_project(
     await uow.projections.invoice_status_changed(meta.tenant_id, event)
 
 
+async def on_invoice_balance_changed_project(
+    event: InvoiceBalanceChangedV1, meta: EventMeta, uow: NotifierUnitOfWork
+) -> None:
+    """The payments a message's amount is computed from (at send time, for that day)."""
+    await uow.projections.balance_changed(meta.tenant_id, event)
+    await uow.deliveries.wake(meta.tenant_id, uow.clock.now(), invoice_id=event.invoice_id)
+
+
 async def on_charge_created_project(event: ChargeCreatedV1, meta: EventMeta, uow: NotifierUnitOfWork) -> None:
     await uow.projections.add_charge(meta.tenant_id, event)
     await uow.deliveries.wake(meta.tenant_id, uow.clock.now(), invoice_id=event.invoice_id)
+
+
+async def on_charge_removed_project(event: ChargeRemovedV1, meta: EventMeta, uow: NotifierUnitOfWork) -> None:
+    """A removed charge's codes are never shown again."""
+    await uow.projections.remove_charge(meta.tenant_id, event)
 
 
 async def on_payment_received_stop_sending(
@@ -66,7 +84,9 @@ HANDLERS = (
     on_invoice_issued_project,
     on_invoice_overdue_project,
     on_invoice_status_changed_project,
+    on_invoice_balance_changed_project,
     on_charge_created_project,
+    on_charge_removed_project,
     on_payment_received_stop_sending,
     on_step_due_create_delivery,
 )

@@ -9,8 +9,9 @@ from uuid import UUID
 DeliveryStatus = Literal["pending", "sent", "failed", "suppressed"]
 AttemptStatus = Literal["sending", "retrying", "sent", "failed"]
 
-#: Invoice states in which nothing more may be sent (CDC art. 42: never collect what is paid).
-CLOSED_INVOICE_STATUSES = frozenset({"paid", "cancelled"})
+#: Invoice states in which nothing more may be sent (CDC art. 42: never collect
+#: what is paid; a renegotiated invoice is owed as the agreement's installments).
+CLOSED_INVOICE_STATUSES = frozenset({"paid", "cancelled", "renegotiated"})
 
 
 def instruments_awaited(

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from notifier_service.domain.channels import Channel, Contacts
 from notifier_service.domain.delivery import AttemptStatus, DeliveryStatus
+from regua_br.amount_due import Payment
 
 #: What a pending delivery waits for: an event bringing it wakes the delivery.
 WaitingFor = Literal["invoice", "debtor", "charges"]
@@ -51,7 +52,14 @@ class DebtorView:
 class InvoiceView:
     """An invoice as its events describe it so far. ``external_id``,
     ``amount_cents`` and ``due_date`` are None until ``invoice.issued`` arrives
-    (which brings all three); the other events may come first."""
+    (which brings all three); the other events may come first.
+
+    ``effective_due_date``, ``fine_bps`` and ``monthly_interest_bps`` come with
+    ``invoice.issued`` too (None from older producers) and ``payments`` with
+    ``invoice.balance-changed``: the inputs of the amount due on any day.
+    ``amount_due_cents`` is the figure ``invoice.overdue`` / ``status-changed``
+    froze when they were published; it is shown only for invoices issued
+    without rates (see :func:`notifier_service.domain.amount.amount_shown`)."""
 
     invoice_id: UUID
     tenant_id: UUID
@@ -66,6 +74,12 @@ class InvoiceView:
     #: The charge methods payments-service announced for the invoice (union of
     #: every ``charge.created``'s ``invoice_methods``); None until the first one.
     charge_methods: frozenset[str] | None = None
+    effective_due_date: date | None = None
+    fine_bps: int | None = None
+    monthly_interest_bps: int | None = None
+    #: The payments applied to the invoice, net of reversals (the last
+    #: ``invoice.balance-changed``'s full list).
+    payments: tuple[Payment, ...] = ()
 
     @property
     def issued(self) -> bool:
@@ -73,16 +87,23 @@ class InvoiceView:
         return self.amount_cents is not None
 
     @property
+    def priced(self) -> bool:
+        """Its rates are known: the amount due can be computed for any day."""
+        return self.issued and self.fine_bps is not None and self.monthly_interest_bps is not None
+
+    @property
     def amount_to_pay_cents(self) -> int | None:
-        """What the message asks for: the amount due when invoice-service told
-        it (fine, interest, partial payments), else the issued amount; never negative."""
+        """The figure of older producers' events: the amount due when
+        invoice-service last told it (frozen then), else the issued amount;
+        never negative."""
         amount = self.amount_due_cents if self.amount_due_cents is not None else self.amount_cents
         return None if amount is None else max(amount, 0)
 
 
 @dataclass(frozen=True, slots=True)
 class ChargeView:
-    """One charge (Pix or boleto) payments-service created for an invoice."""
+    """One charge (Pix or boleto) payments-service created for an invoice;
+    ``removed_at`` set once ``charge-removed`` said it can no longer be paid."""
 
     charge_id: UUID
     tenant_id: UUID
@@ -93,6 +114,9 @@ class ChargeView:
     digitable_line: str | None = None
     barcode: str | None = None
     payment_url: str | None = None
+    #: The charge's face amount (cobv ``valor.original``, boleto amount); None in rows of older events.
+    amount_cents: int | None = None
+    removed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

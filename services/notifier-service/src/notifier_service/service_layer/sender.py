@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import cast
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from notifier_service.adapters.providers.base import OutgoingMessage, ProviderError, ProviderReceipt
 from notifier_service.domain import templates
+from notifier_service.domain.amount import amount_shown, charges_to_show, current_charges, template_for_day
 from notifier_service.domain.channels import CHANNELS, Channel
 from notifier_service.domain.decide import Fail, FailReason, Send, Suppress, Wait, Waits, decide
 from notifier_service.domain.delivery import backoff_seconds, idempotency_key
@@ -98,6 +99,10 @@ class Sender:
         )
         self._tz = ZoneInfo(settings.default_timezone)
 
+    def today(self, now: datetime) -> date:
+        """The tenant-local calendar day of ``now``: the day a message's figures are for."""
+        return now.astimezone(self._tz).date()
+
     async def prepare(self, uow: NotifierUnitOfWork, now: datetime) -> list[PreparedSend]:
         """Decide each due delivery and apply the decision; the sends to make."""
         due = await uow.deliveries.claim_due(now, self._s.batch_size)
@@ -117,7 +122,19 @@ class Sender:
         tenant_id = delivery.tenant_id
         invoice = await uow.projections.invoice(tenant_id, delivery.invoice_id)
         debtor = await uow.projections.debtor(tenant_id, delivery.debtor_id)
-        charges = await uow.projections.charges_of(tenant_id, delivery.invoice_id)
+        today = self.today(now)
+        every_charge = await uow.projections.charges_of(tenant_id, delivery.invoice_id)
+        # Only the codes a message sent today may carry count as known: a
+        # removed, replaced or mispriced one is awaited like a missing one.
+        charges = charges_to_show(invoice, every_charge, today)
+        if len(charges) < len(current := current_charges(every_charge)):
+            log.info(
+                "notifier.charge.withheld",
+                extra={
+                    "step_id": str(delivery.step_id),
+                    "charge_ids": sorted(str(c.charge_id) for c in current if c not in charges),
+                },
+            )
         decision = decide(delivery, invoice, debtor, charges, attempts, self._providers, self._waits, now)
         match decision:
             case Suppress(reason):
@@ -140,7 +157,7 @@ class Sender:
             case Send():
                 # decide() sends only once the invoice and the debtor are known.
                 assert invoice is not None and debtor is not None
-                return await self._start_send(uow, delivery, invoice, debtor, charges, decision, now)
+                return await self._start_send(uow, delivery, invoice, debtor, charges, decision, now, today)
 
     async def _start_send(
         self,
@@ -151,9 +168,24 @@ class Sender:
         charges: Sequence[ChargeView],
         send: Send,
         now: datetime,
+        today: date,
     ) -> PreparedSend | None:
-        """Render the message, record the attempt under its idempotency key and
-        take the send lease."""
+        """Render the message with the amount due ``today`` (computed now, at
+        send time), record the attempt under its idempotency key and take the
+        send lease."""
+        shown = amount_shown(invoice, today)
+        if shown.due_cents <= 0:
+            # Payments cover everything: never collect what is paid (CDC art. 42).
+            await uow.deliveries.suppress(delivery.message_id, reason="nothing_due", now=now)
+            log.info(
+                "notifier.message.suppressed_paid",
+                extra={
+                    "step_id": str(delivery.step_id),
+                    "invoice_id": str(delivery.invoice_id),
+                    "reason": "nothing_due",
+                },
+            )
+            return None
         channel, missing = send.channel, send.missing_instruments
         if missing:
             log.warning(
@@ -178,24 +210,33 @@ class Sender:
             ),
         )
         # invoice.issued brings the reference, the amount and the due date together.
-        due, reference, amount = invoice.due_date, invoice.external_id, invoice.amount_to_pay_cents
-        assert due is not None and reference is not None and amount is not None
+        assert invoice.external_id is not None
+        parts = shown.parts
         context = templates.MessageContext(
             debtor_name=debtor.name,
             creditor_name=creditor.name,
             creditor_document=creditor.document,
             creditor_address=creditor.address,
-            invoice_reference=reference,
-            amount_cents=amount,
-            due_date=due,
-            days_overdue=max((now.astimezone(self._tz).date() - due).days, 0),
+            invoice_reference=invoice.external_id,
+            amount_cents=shown.due_cents,
+            due_date=shown.due_date,
+            pay_by=shown.pay_by,
+            today=today,
+            days_overdue=shown.days_late,
             portal_url=portal_link(creditor.portal_base_url, token),
             pix_copy_paste=pix,
             digitable_line=line,
+            open_principal_cents=None if parts is None else parts.open_principal_cents,
+            fine_cents=0 if parts is None else parts.open_fine_cents,
+            interest_cents=0 if parts is None else parts.open_interest_cents,
+            paid_cents=0 if parts is None else parts.paid_cents,
         )
         try:
             rendered = templates.render(
-                delivery.template, channel, cast(templates.Tone, delivery.tone), context
+                template_for_day(delivery.template, shown),
+                channel,
+                cast(templates.Tone, delivery.tone),
+                context,
             )
         except templates.UnknownTemplate:
             detail = f"{delivery.template}/{channel}/{delivery.tone}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -30,9 +30,15 @@ from notifier_service.domain.model import (
     InvoiceView,
     WaitingFor,
 )
+from regua_br.amount_due import Payment
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
-from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
-from regua_contracts.payment.v1 import ChargeCreatedV1
+from regua_contracts.invoice.v1 import (
+    InvoiceBalanceChangedV1,
+    InvoiceIssuedV1,
+    InvoiceOverdueV1,
+    InvoiceStatusChangedV1,
+)
+from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1
 
 Row = sa.Row[Any]
 
@@ -64,6 +70,14 @@ def _invoice(row: Row) -> InvoiceView:
         amount_due_cents=row.amount_due_cents,
         payment_seen_at=row.payment_seen_at,
         charge_methods=None if row.charge_methods is None else frozenset(row.charge_methods),
+        effective_due_date=row.effective_due_date,
+        fine_bps=row.fine_bps,
+        monthly_interest_bps=row.monthly_interest_bps,
+        payments=tuple(
+            Payment(on=date.fromisoformat(p["paid_on"]), cents=int(p["amount_cents"]))
+            for p in row.payments
+            if int(p["amount_cents"]) > 0
+        ),
     )
 
 
@@ -78,6 +92,8 @@ def _charge(row: Row) -> ChargeView:
         digitable_line=row.digitable_line,
         barcode=row.barcode,
         payment_url=row.payment_url,
+        amount_cents=row.amount_cents,
+        removed_at=row.removed_at,
     )
 
 
@@ -172,6 +188,9 @@ class ProjectionRepository:
             external_id=p.external_id,
             amount_cents=p.amount_cents,
             due_date=p.due_date,
+            effective_due_date=p.effective_due_date,
+            fine_bps=p.fine_bps,
+            monthly_interest_bps=p.monthly_interest_bps,
             status="open",
         )
         await self.session.execute(
@@ -181,8 +200,47 @@ class ProjectionRepository:
                     "external_id": stmt.excluded.external_id,
                     "amount_cents": stmt.excluded.amount_cents,
                     "due_date": stmt.excluded.due_date,
+                    "effective_due_date": stmt.excluded.effective_due_date,
+                    "fine_bps": stmt.excluded.fine_bps,
+                    "monthly_interest_bps": stmt.excluded.monthly_interest_bps,
                     "status": sa.func.coalesce(invoices.c.status, "open"),
                 },
+            )
+        )
+
+    async def balance_changed(self, tenant_id: UUID, p: InvoiceBalanceChangedV1) -> None:
+        """The applied payments, replaced whole by the newest list (an older
+        one arriving late is ignored); its status counts as a status change."""
+        stmt = insert(invoices).values(
+            invoice_id=p.invoice_id,
+            tenant_id=tenant_id,
+            debtor_id=p.debtor_id,
+            status=p.status,
+            status_changed_at=p.changed_at,
+            payments=[pay.model_dump(mode="json") for pay in p.payments],
+            payments_changed_at=p.changed_at,
+        )
+        excluded = stmt.excluded
+        newer_payments = invoices.c.payments_changed_at.is_(None) | (
+            invoices.c.payments_changed_at <= excluded.payments_changed_at
+        )
+        newer_status = invoices.c.status_changed_at.is_(None) | (
+            invoices.c.status_changed_at <= excluded.status_changed_at
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[invoices.c.invoice_id],
+                set_={
+                    "payments": sa.case((newer_payments, excluded.payments), else_=invoices.c.payments),
+                    "payments_changed_at": sa.func.greatest(
+                        invoices.c.payments_changed_at, excluded.payments_changed_at
+                    ),
+                    "status": sa.case((newer_status, excluded.status), else_=invoices.c.status),
+                    "status_changed_at": sa.func.greatest(
+                        invoices.c.status_changed_at, excluded.status_changed_at
+                    ),
+                },
+                where=invoices.c.tenant_id == tenant_id,
             )
         )
 
@@ -268,20 +326,60 @@ class ProjectionRepository:
                 where=invoices.c.tenant_id == tenant_id,
             )
         )
+        charge = insert(charges).values(
+            charge_id=p.charge_id,
+            tenant_id=tenant_id,
+            invoice_id=p.invoice_id,
+            method=p.method,
+            pix_copy_paste=p.pix_copy_paste,
+            digitable_line=p.digitable_line,
+            barcode=p.barcode,
+            payment_url=p.payment_url,
+            amount_cents=p.amount_cents,
+            created_at=p.created_at,
+        )
+        # A charge-removed that came first left a row: fill in the codes, keep the removal.
         await self.session.execute(
-            insert(charges)
-            .values(
-                charge_id=p.charge_id,
-                tenant_id=tenant_id,
-                invoice_id=p.invoice_id,
-                method=p.method,
-                pix_copy_paste=p.pix_copy_paste,
-                digitable_line=p.digitable_line,
-                barcode=p.barcode,
-                payment_url=p.payment_url,
-                created_at=p.created_at,
+            charge.on_conflict_do_update(
+                index_elements=[charges.c.charge_id],
+                set_={
+                    k: charge.excluded[k]
+                    for k in (
+                        "pix_copy_paste",
+                        "digitable_line",
+                        "barcode",
+                        "payment_url",
+                        "amount_cents",
+                        "created_at",
+                    )
+                },
+                where=(charges.c.tenant_id == tenant_id) & charges.c.removed_at.is_not(None),
             )
-            .on_conflict_do_nothing(index_elements=[charges.c.charge_id])
+        )
+
+    async def remove_charge(self, tenant_id: UUID, p: ChargeRemovedV1) -> None:
+        """The charge can no longer be paid; kept (its codes never shown
+        again) so a redelivered or late charge-created cannot revive it."""
+        stmt = insert(charges).values(
+            charge_id=p.charge_id,
+            tenant_id=tenant_id,
+            invoice_id=p.invoice_id,
+            method=p.method,
+            created_at=p.removed_at,
+            removed_at=p.removed_at,
+            removed_reason=p.reason,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[charges.c.charge_id],
+                set_={
+                    "removed_at": sa.func.coalesce(charges.c.removed_at, stmt.excluded.removed_at),
+                    "removed_reason": sa.func.coalesce(
+                        charges.c.removed_reason, stmt.excluded.removed_reason
+                    ),
+                },
+                where=charges.c.tenant_id == tenant_id,
+            )
         )
 
     async def debtor(self, tenant_id: UUID, debtor_id: UUID) -> DebtorView | None:

@@ -50,6 +50,15 @@ invoices = sa.Table(
     # The charge methods payments-service announced (union of every
     # charge-created's ``invoice_methods``); null until the first one arrives.
     sa.Column("charge_methods", JSONB),
+    # What the amount due on any day is computed from (invoice.issued of
+    # current producers; null in older events): the effective due date, the
+    # frozen rates, and the applied payments of the last balance-changed.
+    sa.Column("effective_due_date", sa.Date()),
+    sa.Column("fine_bps", sa.Integer()),
+    sa.Column("monthly_interest_bps", sa.Integer()),
+    # [{"payment_id", "paid_on", "amount_cents"}], replaced whole by each newer balance-changed.
+    sa.Column("payments", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("payments_changed_at", _TS),
 )
 
 charges = sa.Table(
@@ -64,6 +73,11 @@ charges = sa.Table(
     sa.Column("barcode", sa.String(44)),
     sa.Column("payment_url", sa.String(500)),
     sa.Column("created_at", _TS, nullable=False),
+    # The face amount (cobv valor.original, boleto amount); null in rows of older events.
+    sa.Column("amount_cents", sa.BigInteger()),
+    # Set by charge-removed: the charge's codes are never shown again.
+    sa.Column("removed_at", _TS),
+    sa.Column("removed_reason", sa.String(200)),
 )
 
 creditors = sa.Table(
