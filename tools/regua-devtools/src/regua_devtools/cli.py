@@ -125,12 +125,43 @@ def sandbox(
     record_file: Annotated[
         Path | None, typer.Option(help="Also append every message to this JSON-lines file.")
     ] = None,
+    psp_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="PSP sandbox (API Pix) port; 0 = off.")
+    ] = 8026,
+    bank_port: Annotated[int, typer.Option(min=0, max=65535, help="Bank sandbox port; 0 = off.")] = 8027,
+    psp_client: Annotated[
+        list[str] | None,
+        typer.Option(help="A PSP receiver CLIENT_ID:SECRET:PIX_KEY (repeatable; default: the demo one)."),
+    ] = None,
+    bank_client: Annotated[
+        list[str] | None,
+        typer.Option(help="A bank client CLIENT_ID:SECRET (repeatable; default: the demo one)."),
+    ] = None,
+    clock_offset_seconds: Annotated[
+        int, typer.Option(envvar="REGUA_SANDBOX_CLOCK_OFFSET_SECONDS", help="Shift the PSP and bank's today.")
+    ] = 0,
 ) -> None:
     """The channel sandbox: a real SMTP server and HTTP stand-ins for the SMS and
-    WhatsApp providers; what they receive is listed at http://HOST:HTTP_PORT/."""
+    WhatsApp providers; what they receive is listed at http://HOST:HTTP_PORT/.
+    Beside it, the PSP (API Pix) and bank (boleto registration) sandboxes."""
     from regua_devtools.sandbox import serve_forever
+    from regua_devtools.sandboxes.setup import companions
 
-    asyncio.run(serve_forever(smtp_port=smtp_port, http_port=http_port, host=host, record_file=record_file))
+    try:
+        apps = companions(
+            psp_port=psp_port,
+            bank_port=bank_port,
+            psp_clients=psp_client or [],
+            bank_clients=bank_client or [],
+            clock_offset_seconds=clock_offset_seconds,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    asyncio.run(
+        serve_forever(
+            smtp_port=smtp_port, http_port=http_port, host=host, record_file=record_file, companions=apps
+        )
+    )
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ import html
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -42,6 +42,8 @@ from aiosmtpd.smtp import SMTP as SMTPProtocol
 from fastapi import Body, FastAPI, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+
+from regua_devtools.sandboxes.common import serving
 
 log = logging.getLogger("regua.sandbox")
 
@@ -350,9 +352,15 @@ async def running_sandbox(
 
 
 async def serve_forever(
-    *, smtp_port: int, http_port: int, host: str = DEFAULT_HOST, record_file: Path | None = None
+    *,
+    smtp_port: int,
+    http_port: int,
+    host: str = DEFAULT_HOST,
+    record_file: Path | None = None,
+    companions: Sequence[tuple[str, FastAPI, int]] = (),
 ) -> None:
-    """``regua sandbox``: until SIGINT/SIGTERM (uvicorn catches them and returns)."""
+    """``regua sandbox``: until SIGINT/SIGTERM (uvicorn catches them and returns).
+    ``companions`` (name, app, port) are served beside it: the PSP and bank sandboxes."""
     store = SandboxStore(record_file=record_file)
     loop = asyncio.get_running_loop()
     handler = SmtpHandler(store)
@@ -361,10 +369,14 @@ async def serve_forever(
     )
     print(f"sandbox: SMTP on {host}:{smtp_port}, HTTP on http://{host}:{http_port}", flush=True)
     try:
-        server = uvicorn.Server(
-            uvicorn.Config(create_http_app(store), host=host, port=http_port, access_log=False)
-        )
-        await server.serve()
+        async with contextlib.AsyncExitStack() as stack:
+            for name, app, port in companions:
+                url = await stack.enter_async_context(serving(app, host=host, port=port))
+                print(f"sandbox: {name} on {url}", flush=True)
+            server = uvicorn.Server(
+                uvicorn.Config(create_http_app(store), host=host, port=http_port, access_log=False)
+            )
+            await server.serve()
     finally:
         smtp.close()
         await smtp.wait_closed()
