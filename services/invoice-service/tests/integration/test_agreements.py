@@ -15,6 +15,7 @@ from regua_contracts.agreement.v1 import (
     AgreementBrokenV1,
     AgreementCompletedV1,
     AgreementCreatedV1,
+    AgreementPrepaidV1,
     InstallmentV1,
 )
 from regua_contracts.payment.v1 import PaymentReceivedV1
@@ -158,6 +159,11 @@ async def test_created_renegotiates_issues_installments_once_and_broken_restores
     ]
     assert len(service.of_type("invoice.overdue", new["id"])) == 1
     assert (await body(service, old["id"]))["amount_paid_cents"] == 50_000
+    # The credit is a payment like any other, dated the day the agreement broke.
+    [credit] = service.of_type("invoice.balance-changed", old["id"])
+    assert [(p["paid_on"], p["amount_cents"]) for p in credit.data["payments"]] == [("2026-04-25", 50_000)]
+    assert credit.data["status"] == "partially_paid" and credit.data["amount_paid_cents"] == 50_000
+    assert service.of_type("invoice.balance-changed", new["id"]) == []
 
     # A fresh agreement over the restored invoices is accepted again.
     again = created(debtor["id"], [old, new], [80_000], [date(2026, 5, 1)])
@@ -199,6 +205,12 @@ async def test_completed_settles_the_originals(service: Service) -> None:
     assert state["amount_due_cents"] == 0 and state["settled_on"] == "2026-04-20"
     await wait_for(lambda: len(changes(service, original["id"])) == 2, timeout=30)
     assert changes(service, original["id"])[-1] == ("renegotiated", "paid", "agreement_completed")
+    # The original's balance on 20/04, credited: due Sun 01/03 (payable Mon 02/03), 50 days late
+    # from 01/03: 1.000,00 + 20,00 fine + 1.000,00 x 1 % x 50/30 (16,666.. -> 16,67) = 1.036,67.
+    await wait_for(lambda: service.of_type("invoice.balance-changed", original["id"]), timeout=30)
+    [credit] = service.of_type("invoice.balance-changed", original["id"])
+    assert [(p["paid_on"], p["amount_cents"]) for p in credit.data["payments"]] == [("2026-04-20", 103_667)]
+    assert credit.data["status"] == "paid"
 
 
 async def test_agreement_over_a_paid_or_unknown_invoice_is_recorded_and_ignored(
@@ -245,3 +257,105 @@ async def test_agreement_over_a_paid_or_unknown_invoice_is_recorded_and_ignored(
         ]
     )
     assert all(c.gateway_reference.startswith("agreement-") for c in credits)
+
+
+async def rejected(migrated: str, agreement_id: UUID) -> list[tuple[UUID, str]]:
+    engine = create_async_engine(migrated)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(rejected_agreement_events.c.invoice_id, rejected_agreement_events.c.reason).where(
+                        rejected_agreement_events.c.agreement_id == agreement_id
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return sorted((r[0], r[1]) for r in rows)
+
+
+async def test_prepaid_cancels_the_replaced_installments_and_issues_the_payoff_once(
+    service: Service, migrated: str
+) -> None:
+    debtor = await service.debtor()
+    original = await service.invoice(debtor["id"], due_date="2026-03-20")
+    agreement = created(
+        debtor["id"],
+        [original],
+        [35_000, 35_000, 35_000],
+        [date(2026, 3, 13), date(2026, 4, 13), date(2026, 5, 13)],
+    )
+    aid = agreement.agreement_id
+    first, second, third = (i.installment_id for i in agreement.installments)
+    await service.produce_agreement(agreement)
+    await wait_for(lambda: len(service.of_type("invoice.issued")) == 4, timeout=30)
+    await service.produce(
+        PaymentReceivedV1(
+            debtor_id=UUID(debtor["id"]),
+            payment_id=uuid4(),
+            invoice_id=first,
+            method="pix",
+            amount_cents=35_000,
+            gateway_reference=uuid4().hex,
+            paid_at=datetime(2026, 3, 12, 15, 0, tzinfo=UTC),
+        )
+    )
+
+    async def first_paid() -> bool:
+        return (await body(service, first))["status"] == "paid"
+
+    await wait_for(first_paid, timeout=30)
+
+    def prepaid(replaced: list[UUID], payoff_id: UUID | None = None) -> AgreementPrepaidV1:
+        return AgreementPrepaidV1(
+            debtor_id=UUID(debtor["id"]),
+            agreement_id=aid,
+            replaced_installment_ids=replaced,
+            payoff=InstallmentV1(
+                installment_id=payoff_id or uuid4(), number=2, due_date=date(2026, 3, 16), amount_cents=68_900
+            ),
+            interest_waived_cents=1_100,
+            prepaid_at=datetime(2026, 3, 13, 15, 0, tzinfo=UTC),
+        )
+
+    # Refused: the first installment is paid; an unknown id is no installment of this agreement.
+    stranger = uuid4()
+    refused_paid = prepaid([second, first])
+    refused_unknown = prepaid([stranger])
+    await service.produce_agreement(refused_paid)
+    await service.produce_agreement(refused_unknown)
+    good = prepaid([second, third])
+    payoff_id = good.payoff.installment_id
+    await service.produce_agreement(good)
+
+    async def payoff_issued() -> bool:
+        return (await service.get(f"/v1/invoices/{payoff_id}")).status_code == 200
+
+    await wait_for(payoff_issued, timeout=30)
+    await service.produce_agreement(good)  # redelivered under a new event id: nothing twice
+    await service.settled()
+
+    payoff = await body(service, payoff_id)
+    assert (payoff["agreement_id"], payoff["amount_cents"], payoff["due_date"], payoff["status"]) == (
+        str(aid),
+        68_900,
+        "2026-03-16",
+        "open",
+    )
+    assert payoff["description"] == "Quitação antecipada do acordo"
+    parts = {p["id"]: p["status"] for p in await installments(service, aid)}
+    assert parts == {
+        str(first): "paid",
+        str(second): "cancelled",
+        str(third): "cancelled",
+        str(payoff_id): "open",
+    }
+    for replaced in (second, third):
+        assert changes(service, replaced) == [("open", "cancelled", "agreement_prepaid")]
+    issued = service.of_type("invoice.issued", payoff_id)
+    assert len(issued) == 1 and issued[0].data["agreement_id"] == str(aid)
+    assert (await service.get(f"/v1/invoices/{refused_paid.payoff.installment_id}")).status_code == 404
+    assert await rejected(migrated, aid) == sorted(
+        [(first, "installment is paid"), (stranger, "not an installment of this agreement")]
+    )

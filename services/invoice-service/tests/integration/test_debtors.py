@@ -146,3 +146,34 @@ async def test_an_opt_out_from_the_portal_is_kept_on_the_debtor(service: Service
         return bool(updates) and updates[-1].payload.model_dump()["consents"] == {"email": True, "sms": False}
 
     await wait_for(announced, timeout=30)
+
+
+async def test_segment_is_validated_stored_returned_and_carried_by_debtor_updated(service: Service) -> None:
+    for bad in ("Varejo SP", "", "a" * 65, "vip!", 7):
+        response = await service.post(
+            "/v1/debtors", {**BODY, "external_id": f"s-{uuid4().hex[:6]}", "segment": bad}
+        )
+        assert response.status_code == 422, bad
+    created = await service.post("/v1/debtors", {**BODY, "external_id": "seg-1", "segment": "varejo-sp"})
+    assert created.status_code == 201, created.text
+    debtor = created.json()
+    assert debtor["segment"] == "varejo-sp"
+    assert (await service.get(f"/v1/debtors/{debtor['id']}")).json()["segment"] == "varejo-sp"
+    # Posting it again with another segment is other data.
+    assert (
+        await service.post("/v1/debtors", {**BODY, "external_id": "seg-1", "segment": "vip"})
+    ).status_code == 409
+
+    path = f"/v1/debtors/{debtor['id']}"
+    bad = await service.client.patch(path, json={"segment": "VIP"}, headers=service.auth())
+    assert bad.status_code == 422
+    changed = await service.client.patch(path, json={"segment": "a" * 64}, headers=service.auth())
+    assert changed.status_code == 200 and changed.json()["segment"] == "a" * 64
+    cleared = await service.client.patch(path, json={"segment": None}, headers=service.auth())
+    assert cleared.status_code == 200 and cleared.json()["segment"] is None
+
+    await wait_for(lambda: len(service.of_type("debtor.updated", debtor["id"])) == 3, timeout=30)
+    segments = [e.data["segment"] for e in service.of_type("debtor.updated", debtor["id"])]
+    assert segments == ["varejo-sp", "a" * 64, None]
+    plain = await service.debtor()
+    assert plain["segment"] is None

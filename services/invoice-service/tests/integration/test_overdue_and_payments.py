@@ -57,6 +57,7 @@ async def test_invoice_loaded_overdue_is_flagged_at_once_with_the_tenant_rates(s
         "timezone": "America/Manaus",
         "late_fine_bps": 100,
         "monthly_interest_bps": 150,
+        "holidays": [],
     }
     for bad in ({"late_fine_bps": 201}, {"monthly_interest_bps": 1000}, {"timezone": "Mars/Olympus"}):
         response = await service.client.put("/v1/settings", json=bad, headers=service.auth())
@@ -65,7 +66,10 @@ async def test_invoice_loaded_overdue_is_flagged_at_once_with_the_tenant_rates(s
 
     debtor = await service.debtor()
     invoice = await service.invoice(debtor["id"], due_date="2026-02-28")  # 10 days before 2026-03-10
-    assert invoice["status"] == "overdue" and invoice["overdue_since"] == "2026-03-01"
+    # A Saturday: payable without charges on Monday 02/03, overdue from Tuesday 03/03; the delay
+    # still counts from 28/02: 10 days. Fine 1 % x 1.000,00 = 10,00; 1.000,00 x 1,5 % x 10/30 = 5,00.
+    assert invoice["effective_due_date"] == "2026-03-02"
+    assert invoice["status"] == "overdue" and invoice["overdue_since"] == "2026-03-03"
     assert (invoice["late_fine_bps"], invoice["fine_cents"], invoice["interest_cents"]) == (100, 1_000, 500)
     await wait_for(lambda: service.of_type("invoice.overdue", invoice["id"]), timeout=30)
     await service.scanned()
@@ -119,7 +123,8 @@ async def test_payments_accumulate_settle_overpay_and_reverse(service: Service) 
     service.clock.set(datetime(2026, 4, 10, 15, 0, tzinfo=UTC))
     assert (await state())["amount_due_cents"] == 0  # interest stops once paid
 
-    await service.produce(received(invoice, 500, on_the_6th))
+    extra = received(invoice, 500, on_the_6th)
+    await service.produce(extra)
     await wait_for(lambda: paid_is(102_533), timeout=30)
     assert (await state())["overpaid_cents"] == 500
 
@@ -137,7 +142,12 @@ async def test_payments_accumulate_settle_overpay_and_reverse(service: Service) 
     await wait_for(lambda: paid_is(40_500), timeout=30)
     body = await state()
     assert body["status"] == "partially_paid" and body["settled_on"] is None
-    assert body["amount_due_cents"] == 100_000 + 2_000 + 1_200 - 40_500  # 36 days late on 2026-04-10
+    # Left: 400,00 + 5,00 paid on 06/03, one day late (CC art. 354, interest first).
+    # On 06/03: interest 1.000,00 x 1 % x 1/30 = 0,333 -> 0,33; fine 20,00. The 405,00 pay 0,33
+    # interest, 20,00 fine and 384,67 principal: 615,33 open. 06/03 -> 10/04 is 35 days:
+    # 615,33 x 1 % x 35/30 = 7,178.. -> 7,18. Due 615,33 + 7,18 = 622,51 (the old rule, interest
+    # on the whole principal for 36 days, asked 1.000,00 + 20,00 + 12,00 - 405,00 = 627,00).
+    assert body["amount_due_cents"] == 61_533 + 718
 
     await service.settled()
     changes = [
@@ -151,3 +161,26 @@ async def test_payments_accumulate_settle_overpay_and_reverse(service: Service) 
     ]
     paid_event = service.of_type("invoice.status-changed", iid)[1]
     assert paid_event.data["amount_paid_cents"] == 102_033 and paid_event.data["amount_due_cents"] == 0
+
+    # invoice.balance-changed on every payment applied or reversed (never for the duplicate or the
+    # redelivered reversal), each with the full list net of reversals.
+    balances = service.of_type("invoice.balance-changed", iid)
+    assert [(e.data["amount_paid_cents"], e.data["status"]) for e in balances] == [
+        (40_000, "partially_paid"),
+        (102_033, "paid"),
+        (102_533, "paid"),
+        (40_500, "partially_paid"),
+    ]
+
+    def listed(event_index: int) -> list[tuple[str, str, int]]:
+        return sorted(
+            (p["payment_id"], p["paid_on"], p["amount_cents"]) for p in balances[event_index].data["payments"]
+        )
+
+    assert listed(2) == sorted(
+        (str(p.payment_id), "2026-03-06", p.amount_cents) for p in (first, second, extra)
+    )
+    # The charged-back payment is left out once fully reversed.
+    assert listed(3) == sorted(
+        [(str(first.payment_id), "2026-03-06", 40_000), (str(extra.payment_id), "2026-03-06", 500)]
+    )

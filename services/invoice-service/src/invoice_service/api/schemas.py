@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator
 
 from invoice_service.domain.contacts import normalise_document, normalise_email, normalise_phone
 from invoice_service.domain.invoices import InvoiceStatus
@@ -18,6 +19,7 @@ from invoice_service.domain.money import (
     MAX_LATE_FINE_BPS,
     MAX_MONTHLY_INTEREST_BPS,
 )
+from regua_br.amount_due import Breakdown
 from regua_br.calendar import DEFAULT_TIMEZONE
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
@@ -28,8 +30,35 @@ Whatsapp = Annotated[
     str, Field(max_length=32), AfterValidator(lambda v: normalise_phone(v, field="whatsapp"))
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: The tenant's own label for a debtor (offer rules and strategies per segment).
+Segment = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z0-9_-]+$",
+        description="Lowercase letters, digits, '_' and '-' (1-64), e.g. `varejo-sp`",
+    ),
+]
 #: Money in centavos: an integer; 10.5 and "1000" are refused.
 PositiveCents = Annotated[StrictInt, Field(gt=0, le=10**13)]
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD``: pydantic alone would also take a Unix timestamp."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+#: At most a few hundred: a tenant's own holidays over some years.
+MAX_HOLIDAYS = 500
 
 
 def _unique_channels(value: list[Channel]) -> list[Channel]:
@@ -59,6 +88,19 @@ class TenantSettingsBody(BaseModel):
         le=MAX_MONTHLY_INTEREST_BPS,
         description="Default interest per 30-day month, pro rata die, basis points (100 = 1%)",
     )
+    holidays: list[IsoDate] = Field(
+        default_factory=list,
+        max_length=MAX_HOLIDAYS,
+        description=(
+            "The tenant's own holidays (state, municipal), YYYY-MM-DD, besides the national ones: "
+            "a due date on one moves to the next business day. Applies to invoices issued afterwards."
+        ),
+    )
+
+    @field_validator("holidays")
+    @classmethod
+    def _sorted_once(cls, value: list[date]) -> list[date]:
+        return sorted(set(value))
 
     @field_validator("timezone")
     @classmethod
@@ -81,10 +123,11 @@ class DebtorCreate(BaseModel):
     whatsapp: Whatsapp | None = None
     preferred_channels: Channels = Field(default_factory=list)
     consents: dict[Channel, bool] = Field(default_factory=dict)
+    segment: Segment | None = None
 
 
 class DebtorUpdate(BaseModel):
-    """Only the fields sent change; ``null`` clears a contact; consents merge per channel."""
+    """Only the fields sent change; ``null`` clears a contact or the segment; consents merge per channel."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -94,6 +137,7 @@ class DebtorUpdate(BaseModel):
     whatsapp: Whatsapp | None = None
     preferred_channels: Channels | None = None
     consents: dict[Channel, bool] | None = None
+    segment: Segment | None = None
 
 
 class DebtorRead(BaseModel):
@@ -107,6 +151,7 @@ class DebtorRead(BaseModel):
     whatsapp: str | None
     preferred_channels: list[Channel]
     consents: dict[Channel, bool]
+    segment: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -123,6 +168,7 @@ class DebtorRead(BaseModel):
             whatsapp=debtor.whatsapp,
             preferred_channels=debtor.preferred_channels,
             consents=debtor.consents,
+            segment=debtor.segment,
             created_at=debtor.created_at,
             updated_at=debtor.updated_at,
         )
@@ -138,6 +184,71 @@ class InvoiceCreate(BaseModel):
     description: str | None = Field(default=None, max_length=500)
 
 
+class AppliedPaymentRead(BaseModel):
+    payment_id: UUID
+    paid_on: date = Field(description="Tenant-local day it was paid: the day CC art. 354 imputes it on")
+    amount_cents: int = Field(description="Net of reversals")
+
+
+class AmountDueRead(BaseModel):
+    """What the invoice amounts to on ``as_of`` by the amount rule
+    (``regua_br.amount_due``): the late fine charged once on the principal still
+    open at the effective due date, default interest pro rata die on open
+    principal only, payments imputed per CC art. 354 (interest, then fine, then
+    principal) on the day each was made."""
+
+    invoice_id: UUID
+    status: InvoiceStatus
+    currency: Literal["BRL"] = "BRL"
+    as_of: date = Field(description="Tenant-local date the amounts are computed for")
+    due_date: date
+    effective_due_date: date = Field(
+        description="due_date moved to the next business day (national and tenant holidays), frozen at issue"
+    )
+    days_late: int = Field(description="Days from due_date once past the effective due date, else 0")
+    late_fine_bps: int
+    monthly_interest_bps: int
+    principal_cents: int
+    fine_cents: int = Field(description="Late fine charged (once)")
+    interest_cents: int = Field(description="Default interest accrued in all")
+    paid_cents: int = Field(description="Paid up to as_of, net of reversals")
+    open_principal_cents: int
+    open_fine_cents: int
+    open_interest_cents: int
+    due_cents: int = Field(description="What paying on as_of settles it with; 0 once cancelled")
+    overpaid_cents: int = Field(description="Paid beyond what was due (all of it for a cancelled invoice)")
+    payments: list[AppliedPaymentRead] = Field(description="Payments made up to as_of")
+
+    @classmethod
+    def of(cls, invoice: Invoice, amount: Breakdown) -> AmountDueRead:
+        cancelled = invoice.status == "cancelled"
+        return cls(
+            invoice_id=invoice.id,
+            status=invoice.status,
+            as_of=amount.as_of,
+            due_date=amount.due_date,
+            effective_due_date=amount.effective_due_date,
+            days_late=amount.days_late,
+            late_fine_bps=invoice.late_fine_bps,
+            monthly_interest_bps=invoice.monthly_interest_bps,
+            principal_cents=amount.principal_cents,
+            fine_cents=amount.fine_cents,
+            interest_cents=amount.interest_cents,
+            paid_cents=amount.paid_cents,
+            open_principal_cents=amount.open_principal_cents,
+            open_fine_cents=amount.open_fine_cents,
+            open_interest_cents=amount.open_interest_cents,
+            # A cancelled invoice is owed no more; money received for it is to be given back.
+            due_cents=0 if cancelled else amount.due_cents,
+            overpaid_cents=amount.paid_cents if cancelled else amount.overpaid_cents,
+            payments=[
+                AppliedPaymentRead(payment_id=p.payment_id, paid_on=p.paid_on, amount_cents=p.net_cents)
+                for p in invoice.payments
+                if p.net_cents > 0 and p.paid_on <= amount.as_of
+            ],
+        )
+
+
 class InvoiceRead(BaseModel):
     id: UUID
     external_id: str
@@ -146,11 +257,14 @@ class InvoiceRead(BaseModel):
     amount_cents: int
     currency: Literal["BRL"] = "BRL"
     due_date: date
+    effective_due_date: date = Field(
+        description="due_date moved to the next business day (national and tenant holidays), frozen at issue"
+    )
     description: str | None
     late_fine_bps: int
     monthly_interest_bps: int
-    as_of: date = Field(description="Tenant-local date the amounts below are computed for")
-    days_overdue: int
+    as_of: date = Field(description="Tenant-local date the amounts below are computed for (today)")
+    days_overdue: int = Field(description="Same as breakdown.days_late")
     fine_cents: int
     interest_cents: int
     total_cents: int = Field(description="amount_cents + fine_cents + interest_cents")
@@ -159,6 +273,7 @@ class InvoiceRead(BaseModel):
     overpaid_cents: int = Field(
         description="Paid beyond what was due (or anything paid for a cancelled invoice)"
     )
+    breakdown: AmountDueRead = Field(description="The amount rule's breakdown for as_of")
     overdue_since: date | None
     settled_on: date | None
     cancelled_at: datetime | None
@@ -173,8 +288,7 @@ class InvoiceRead(BaseModel):
 
     @classmethod
     def of(cls, invoice: Invoice, *, today: date) -> InvoiceRead:
-        amount = invoice.amount_today(today)
-        cancelled = invoice.status == "cancelled"
+        amount = AmountDueRead.of(invoice, invoice.amount_on(today))
         return cls(
             id=invoice.id,
             external_id=invoice.external_id,
@@ -182,18 +296,19 @@ class InvoiceRead(BaseModel):
             status=invoice.status,
             amount_cents=invoice.amount_cents,
             due_date=invoice.due_date,
+            effective_due_date=invoice.effective_due_date,
             description=invoice.description,
             late_fine_bps=invoice.late_fine_bps,
             monthly_interest_bps=invoice.monthly_interest_bps,
             as_of=amount.as_of,
-            days_overdue=amount.days_overdue,
+            days_overdue=amount.days_late,
             fine_cents=amount.fine_cents,
             interest_cents=amount.interest_cents,
-            total_cents=amount.total_cents,
+            total_cents=amount.principal_cents + amount.fine_cents + amount.interest_cents,
             amount_paid_cents=invoice.amount_paid_cents,
-            # A cancelled invoice is owed no more; money received for it is to be given back.
-            amount_due_cents=0 if cancelled else amount.amount_due_cents,
-            overpaid_cents=invoice.amount_paid_cents if cancelled else amount.overpaid_cents,
+            amount_due_cents=amount.due_cents,
+            overpaid_cents=amount.overpaid_cents,
+            breakdown=amount,
             overdue_since=invoice.overdue_since,
             settled_on=invoice.settled_on,
             cancelled_at=invoice.cancelled_at,

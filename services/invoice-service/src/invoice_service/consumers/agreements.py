@@ -1,4 +1,4 @@
-"""Agreement events (negotiation-service): renegotiate, restore or settle invoices."""
+"""Agreement events (negotiation-service): renegotiate, restore, settle or prepay."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ from invoice_service.service_layer.agreements import (
     apply_agreement_broken,
     apply_agreement_completed,
     apply_agreement_created,
+    apply_agreement_prepaid,
 )
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
-from regua_contracts.agreement.v1 import AgreementBrokenV1, AgreementCompletedV1, AgreementCreatedV1
+from regua_contracts.agreement.v1 import (
+    AgreementBrokenV1,
+    AgreementCompletedV1,
+    AgreementCreatedV1,
+    AgreementPrepaidV1,
+)
 from regua_platform.handlers import EventMeta
 
 
@@ -28,3 +34,9 @@ async def on_agreement_completed_settle_invoices(
     event: AgreementCompletedV1, meta: EventMeta, uow: InvoiceUnitOfWork
 ) -> None:
     await apply_agreement_completed(uow, meta, event)
+
+
+async def on_agreement_prepaid_issue_payoff(
+    event: AgreementPrepaidV1, meta: EventMeta, uow: InvoiceUnitOfWork
+) -> None:
+    await apply_agreement_prepaid(uow, meta, event)

@@ -23,16 +23,18 @@ REASON_CANCELLED = "cancelled"
 REASON_AGREEMENT_CREATED = "agreement_created"
 REASON_AGREEMENT_BROKEN = "agreement_broken"
 REASON_AGREEMENT_COMPLETED = "agreement_completed"
+REASON_AGREEMENT_PREPAID = "agreement_prepaid"
 
 
-def is_overdue(due_date: date, today: date) -> bool:
-    """Overdue once the due date has passed in the tenant's time zone."""
-    return today > due_date
+def is_overdue(effective_due_date: date, today: date) -> bool:
+    """Overdue once the effective due date (the due date moved to a business
+    day) has passed in the tenant's time zone: paying on it costs nothing more."""
+    return today > effective_due_date
 
 
-def overdue_since(due_date: date) -> date:
+def overdue_since(effective_due_date: date) -> date:
     """The tenant-local date on which an invoice becomes overdue."""
-    return due_date + timedelta(days=1)
+    return effective_due_date + timedelta(days=1)
 
 
 def status_after_payments(

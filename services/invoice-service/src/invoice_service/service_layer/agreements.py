@@ -16,6 +16,17 @@ consumer's transaction; never commit.
 - ``agreement.completed``: the originals are ``paid``: the agreement settled
   the debt. Their remaining balance is recorded as an ``agreement`` credit so
   they show nothing due (the cash itself is on the installment invoices).
+- ``agreement.prepaid`` (CDC art. 52 §2): the replaced installments are
+  cancelled and the payoff is issued as an invoice (its id is the payoff's
+  installment id), in one transaction. Refused (recorded like a rejected
+  ``agreement.created``) unless every replaced installment is an installment of
+  that agreement and debtor still being collected (open, overdue or partially
+  paid: money already on a partially paid one stays on it and shows as
+  overpaid once it is cancelled, for the tenant to refund or credit).
+
+Agreement credits are payments (method ``agreement``, dated the day of the
+event in the tenant's zone): the amount rule imputes them like any other, and
+``invoice.balance-changed`` is published for them.
 
 Redelivery and replays are harmless: only originals renegotiated *by this
 agreement* move, installments and credits have deterministic ids.
@@ -33,16 +44,29 @@ from invoice_service.domain.invoices import (
     REASON_AGREEMENT_BROKEN,
     REASON_AGREEMENT_COMPLETED,
     REASON_AGREEMENT_CREATED,
+    REASON_AGREEMENT_PREPAID,
     InvoiceStatus,
     allocate_credit,
     is_overdue,
     overdue_since,
     status_after_payments,
 )
-from invoice_service.domain.models import Invoice
-from invoice_service.service_layer.invoices import InvoiceFields, create_invoice, publish_status_changed
+from invoice_service.domain.models import Invoice, TenantSettings
+from invoice_service.domain.money import signed_balance
+from invoice_service.service_layer.invoices import (
+    InvoiceFields,
+    create_invoice,
+    get_invoice,
+    publish_balance_changed,
+    publish_status_changed,
+)
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
-from regua_contracts.agreement.v1 import AgreementBrokenV1, AgreementCompletedV1, AgreementCreatedV1
+from regua_contracts.agreement.v1 import (
+    AgreementBrokenV1,
+    AgreementCompletedV1,
+    AgreementCreatedV1,
+    AgreementPrepaidV1,
+)
 from regua_contracts.invoice.v1 import InvoiceOverdueV1
 from regua_platform.handlers import EventMeta
 
@@ -61,6 +85,14 @@ def installment_external_id(agreement_id: UUID, number: int) -> str:
 def installment_description(number: int, count: int) -> str:
     # pt-BR: debtors read it on their reminders and the portal.
     return f"Parcela {number}/{count} do acordo"
+
+
+def payoff_external_id(agreement_id: UUID, installment_id: UUID) -> str:
+    return f"agreement-{agreement_id}-payoff-{installment_id}"
+
+
+#: pt-BR, like the installments' descriptions.
+PAYOFF_DESCRIPTION = "Quitação antecipada do acordo"
 
 
 def credit_id(agreement_id: UUID, invoice_id: UUID, kind: str) -> UUID:
@@ -141,30 +173,34 @@ async def apply_agreement_broken(uow: InvoiceUnitOfWork, meta: EventMeta, event:
         await _announce(uow, installment, installment.status, REASON_AGREEMENT_BROKEN, now=now)
 
     originals = await _renegotiated_by(uow, meta, event.agreement_id, event.invoice_ids, now=now)
-    shares = allocate_credit(event.paid_cents, [i.amount_on(today).balance_cents for i in originals])
+    # The credit is imputed on the day the agreement broke: price the debts on that day.
+    broken_on = settings.local_date(event.broken_at)
+    shares = allocate_credit(event.paid_cents, [signed_balance(i.amount_on(broken_on)) for i in originals])
     for invoice, share in zip(originals, shares, strict=True):
-        paid = invoice.amount_paid_cents
-        if share > 0 and await _credit(
-            uow, invoice, event.agreement_id, "broken", share, event.broken_at, now
-        ):
-            paid += share
-        flag_now = invoice.overdue_since is None and is_overdue(invoice.due_date, today)
-        since = overdue_since(invoice.due_date) if flag_now else invoice.overdue_since
-        settled = invoice.amount_on(today, paid_cents=paid).settled
+        credited = share > 0 and await _credit(
+            uow, invoice, event.agreement_id, "broken", share, event.broken_at, settings, now
+        )
+        flag_now = invoice.overdue_since is None and is_overdue(invoice.effective_due_date, today)
+        since = overdue_since(invoice.effective_due_date) if flag_now else invoice.overdue_since
+        current = await get_invoice(uow, tenant_id, invoice.id)
+        paid = sum(p.cents for p in current.paid())
+        settled_on = current.settlement_day()
         status = status_after_payments(
-            current="open", settled=settled, paid_cents=paid, flagged_overdue=since is not None
+            current="open", settled=settled_on is not None, paid_cents=paid, flagged_overdue=since is not None
         )
         await uow.invoices.update(
             invoice.id,
             {
                 "status": status,
                 "amount_paid_cents": paid,
-                "settled_on": today if settled else None,
+                "settled_on": settled_on,
                 "overdue_since": since,
                 "updated_at": now,
             },
         )
         restored = await _announce(uow, invoice, "renegotiated", REASON_AGREEMENT_BROKEN, now=now)
+        if credited:
+            publish_balance_changed(uow, restored, now=now)
         if flag_now and since is not None:
             # Its due date passed while it was renegotiated: flag it as the
             # overdue worker would have (which skips renegotiated invoices).
@@ -174,7 +210,7 @@ async def apply_agreement_broken(uow: InvoiceUnitOfWork, meta: EventMeta, event:
                     invoice_id=restored.id,
                     due_date=restored.due_date,
                     overdue_since=since,
-                    amount_due_cents=restored.amount_on(today).amount_due_cents,
+                    amount_due_cents=restored.amount_on(today).due_cents,
                 ),
                 tenant_id=tenant_id,
                 subject=str(restored.id),
@@ -191,24 +227,88 @@ async def apply_agreement_completed(
     tenant_id = meta.tenant_id
     now = uow.clock.now()
     settings = await uow.tenant_settings.get(tenant_id)
-    today = settings.local_date(now)
+    completed_on = settings.local_date(event.completed_at)
     originals = await _renegotiated_by(uow, meta, event.agreement_id, event.invoice_ids, now=now)
     for invoice in originals:
-        paid = invoice.amount_paid_cents
-        balance = invoice.amount_on(today).balance_cents
-        if balance > 0 and await _credit(
-            uow, invoice, event.agreement_id, "completed", balance, event.completed_at, now
-        ):
-            paid += balance
+        balance = signed_balance(invoice.amount_on(completed_on))
+        credited = balance > 0 and await _credit(
+            uow, invoice, event.agreement_id, "completed", balance, event.completed_at, settings, now
+        )
+        current = await get_invoice(uow, tenant_id, invoice.id)
         await uow.invoices.update(
             invoice.id,
-            {"status": "paid", "amount_paid_cents": paid, "settled_on": today, "updated_at": now},
+            {
+                "status": "paid",
+                "amount_paid_cents": sum(p.cents for p in current.paid()),
+                "settled_on": current.settlement_day() or completed_on,
+                "updated_at": now,
+            },
         )
-        await _announce(uow, invoice, "renegotiated", REASON_AGREEMENT_COMPLETED, now=now)
+        settled = await _announce(uow, invoice, "renegotiated", REASON_AGREEMENT_COMPLETED, now=now)
+        if credited:
+            publish_balance_changed(uow, settled, now=now)
     log.info(
         "invoice.agreement.completed",
         extra={"agreement_id": str(event.agreement_id), "settled": len(originals)},
     )
+
+
+async def apply_agreement_prepaid(uow: InvoiceUnitOfWork, meta: EventMeta, event: AgreementPrepaidV1) -> bool:
+    """True when applied now; False when rejected or applied already."""
+    tenant_id = meta.tenant_id
+    now = uow.clock.now()
+    payoff = event.payoff
+    installments = await uow.invoices.of_agreement(tenant_id, event.agreement_id)
+    if any(i.id == payoff.installment_id for i in installments):
+        # The payoff was issued in the same transaction that cancelled the
+        # replaced installments: this is a replay.
+        log.info("invoice.agreement.prepaid_duplicate", extra={"agreement_id": str(event.agreement_id)})
+        return False
+    by_id = {i.id: i for i in installments}
+    rejections: dict[UUID, str] = {}
+    for installment_id in dict.fromkeys(event.replaced_installment_ids):
+        installment = by_id.get(installment_id)
+        if installment is None:
+            rejections[installment_id] = "not an installment of this agreement"
+        elif installment.debtor_id != event.debtor_id:
+            rejections[installment_id] = "installment of another debtor"
+        elif installment.status not in COLLECTABLE:
+            rejections[installment_id] = f"installment is {installment.status}"
+    if rejections:
+        await _reject(uow, meta, event.agreement_id, rejections, now=now)
+        return False
+
+    settings = await uow.tenant_settings.get(tenant_id)
+    for installment_id in dict.fromkeys(event.replaced_installment_ids):
+        installment = by_id[installment_id]
+        await uow.invoices.update(
+            installment.id, {"status": "cancelled", "cancelled_at": now, "updated_at": now}
+        )
+        await _announce(uow, installment, installment.status, REASON_AGREEMENT_PREPAID, now=now)
+    await create_invoice(
+        uow,
+        tenant_id,
+        InvoiceFields(
+            external_id=payoff_external_id(event.agreement_id, payoff.installment_id),
+            debtor_id=event.debtor_id,
+            amount_cents=payoff.amount_cents,
+            due_date=payoff.due_date,
+            description=PAYOFF_DESCRIPTION,
+        ),
+        now=now,
+        known_debtors={event.debtor_id},
+        settings=settings,
+        invoice_id=payoff.installment_id,
+        agreement_id=event.agreement_id,
+    )
+    log.info(
+        "invoice.agreement.prepaid",
+        extra={
+            "agreement_id": str(event.agreement_id),
+            "replaced": len(set(event.replaced_installment_ids)),
+        },
+    )
+    return True
 
 
 async def _renegotiated_by(
@@ -244,6 +344,7 @@ async def _credit(
     kind: str,
     amount_cents: int,
     at: datetime,
+    settings: TenantSettings,
     now: datetime,
 ) -> bool:
     return await uow.payments.add_if_absent(
@@ -255,6 +356,7 @@ async def _credit(
             "amount_cents": amount_cents,
             "gateway_reference": f"agreement-{agreement_id}",
             "paid_at": at,
+            "paid_on": settings.local_date(at),
             "recorded_at": now,
         }
     )
@@ -264,8 +366,7 @@ async def _announce(
     uow: InvoiceUnitOfWork, before: Invoice, previous: InvoiceStatus, reason: str, *, now: datetime
 ) -> Invoice:
     """Publish ``invoice.status-changed`` for an invoice just updated; returns it as it is now."""
-    updated = await uow.invoices.get(before.tenant_id, before.id)
-    assert updated is not None
+    updated = await get_invoice(uow, before.tenant_id, before.id)
     settings = await uow.tenant_settings.get(before.tenant_id)
     publish_status_changed(uow, updated, previous, reason, settings=settings, now=now)
     return updated

@@ -13,7 +13,9 @@ from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_platform.errors import Conflict, NotFound
 
 #: Fields a PATCH may change (the identity, external_id and document, may not).
-MUTABLE_FIELDS = frozenset({"name", "email", "phone", "whatsapp", "preferred_channels", "consents"})
+MUTABLE_FIELDS = frozenset(
+    {"name", "email", "phone", "whatsapp", "preferred_channels", "consents", "segment"}
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class DebtorFields:
     whatsapp: str | None = None
     preferred_channels: list[Channel] = field(default_factory=list)
     consents: dict[Channel, bool] = field(default_factory=dict)
+    segment: str | None = None
 
 
 def _same(debtor: Debtor, fields: DebtorFields) -> bool:
@@ -98,6 +101,7 @@ def _publish(uow: InvoiceUnitOfWork, debtor: Debtor) -> None:
             preferred_channels=debtor.preferred_channels,
             consents=debtor.consents,
             updated_at=debtor.updated_at,
+            segment=debtor.segment,
         ),
         tenant_id=debtor.tenant_id,
         subject=str(debtor.id),

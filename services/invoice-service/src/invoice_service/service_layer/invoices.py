@@ -15,8 +15,16 @@ from invoice_service.domain.invoices import (
     status_after_payments,
 )
 from invoice_service.domain.models import Invoice, TenantSettings
+from invoice_service.domain.money import signed_balance
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
-from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
+from regua_br.amount_due import Breakdown
+from regua_contracts.invoice.v1 import (
+    AppliedPaymentV1,
+    InvoiceBalanceChangedV1,
+    InvoiceIssuedV1,
+    InvoiceOverdueV1,
+    InvoiceStatusChangedV1,
+)
 from regua_platform.errors import Conflict, NotFound, RuleViolated
 
 
@@ -61,6 +69,7 @@ async def create_invoice(
             "id": invoice_id or uuid4(),
             "tenant_id": tenant_id,
             **asdict(fields),
+            "effective_due_date": settings.effective_due_date(fields.due_date),
             "agreement_id": agreement_id,
             "status": "open",
             "late_fine_bps": settings.rates.late_fine_bps,
@@ -85,12 +94,15 @@ async def create_invoice(
             issued_at=now,
             description=invoice.description,
             agreement_id=invoice.agreement_id,
+            effective_due_date=invoice.effective_due_date,
+            fine_bps=invoice.late_fine_bps,
+            monthly_interest_bps=invoice.monthly_interest_bps,
         ),
         tenant_id=tenant_id,
         subject=str(invoice.id),
     )
     today = settings.local_date(now)
-    if is_overdue(invoice.due_date, today):
+    if is_overdue(invoice.effective_due_date, today):
         invoice = await _flag_overdue(uow, invoice, today=today, now=now)
     return invoice, True
 
@@ -100,6 +112,21 @@ async def get_invoice(uow: InvoiceUnitOfWork, tenant_id: UUID, invoice_id: UUID)
     if invoice is None:
         raise NotFound("No such invoice.")
     return invoice
+
+
+async def amount_due_on(
+    uow: InvoiceUnitOfWork, tenant_id: UUID, invoice_id: UUID, *, on: date | None, now: datetime
+) -> tuple[Invoice, Breakdown]:
+    """The invoice and its breakdown by the amount rule on the tenant-local day
+    ``on`` (today when None). A day before the invoice was issued is refused:
+    Régua knows nothing of payments made before it held the invoice."""
+    invoice = await get_invoice(uow, tenant_id, invoice_id)
+    settings = await uow.tenant_settings.get(tenant_id)
+    day = on or settings.local_date(now)
+    issued_on = settings.local_date(invoice.created_at)
+    if day < issued_on:
+        raise RuleViolated(f"on must not precede the day the invoice was issued ({issued_on.isoformat()}).")
+    return invoice, invoice.amount_on(day)
 
 
 async def cancel_invoice(
@@ -132,7 +159,7 @@ async def flag_overdue_invoices(
 
 
 async def _flag_overdue(uow: InvoiceUnitOfWork, invoice: Invoice, *, today: date, now: datetime) -> Invoice:
-    since = overdue_since(invoice.due_date)
+    since = overdue_since(invoice.effective_due_date)
     status: InvoiceStatus = "overdue" if invoice.status == "open" else invoice.status
     await uow.invoices.update(invoice.id, {"overdue_since": since, "status": status, "updated_at": now})
     uow.publish(
@@ -141,7 +168,7 @@ async def _flag_overdue(uow: InvoiceUnitOfWork, invoice: Invoice, *, today: date
             invoice_id=invoice.id,
             due_date=invoice.due_date,
             overdue_since=since,
-            amount_due_cents=invoice.amount_on(today).amount_due_cents,
+            amount_due_cents=invoice.amount_on(today).due_cents,
         ),
         tenant_id=invoice.tenant_id,
         subject=str(invoice.id),
@@ -153,37 +180,55 @@ async def _flag_overdue(uow: InvoiceUnitOfWork, invoice: Invoice, *, today: date
 
 async def reconcile_payments(
     uow: InvoiceUnitOfWork,
-    invoice: Invoice,
+    before: Invoice,
     *,
-    paid_cents: int,
-    on: date,
     settings: TenantSettings,
     reason: str,
     now: datetime,
 ) -> Invoice:
-    """Record the invoice's new total paid and move its status: settled when the
-    total covers what was due on the tenant-local date ``on``. Publishes
-    ``invoice.status-changed`` when the status changes."""
-    settled_on = invoice.settled_on
-    if settled_on is not None and not invoice.amount_on(settled_on, paid_cents=paid_cents).settled:
-        settled_on = None
-    if settled_on is None and invoice.amount_on(on, paid_cents=paid_cents).settled:
-        settled_on = on
+    """After the payments of ``before`` changed (one applied, reversed or
+    credited): record the new total paid and settlement day, move the status
+    (settled when the payments cover what the rule asks on the day of the last
+    one), publish ``invoice.status-changed`` when the status changes and
+    ``invoice.balance-changed`` always, in the caller's transaction."""
+    current = await get_invoice(uow, before.tenant_id, before.id)
+    paid_cents = sum(p.cents for p in current.paid())
+    settled_on = current.settlement_day()
     status = status_after_payments(
-        current=invoice.status,
+        current=before.status,
         settled=settled_on is not None,
         paid_cents=paid_cents,
-        flagged_overdue=invoice.overdue_since is not None,
+        flagged_overdue=current.overdue_since is not None,
     )
     await uow.invoices.update(
-        invoice.id,
+        current.id,
         {"amount_paid_cents": paid_cents, "settled_on": settled_on, "status": status, "updated_at": now},
     )
-    updated = await uow.invoices.get(invoice.tenant_id, invoice.id)
-    assert updated is not None
-    if status != invoice.status:
-        publish_status_changed(uow, updated, invoice.status, reason, settings=settings, now=now)
+    updated = await get_invoice(uow, before.tenant_id, before.id)
+    if status != before.status:
+        publish_status_changed(uow, updated, before.status, reason, settings=settings, now=now)
+    publish_balance_changed(uow, updated, now=now)
     return updated
+
+
+def publish_balance_changed(uow: InvoiceUnitOfWork, invoice: Invoice, *, now: datetime) -> None:
+    """The full list of payments applied to ``invoice``, net of reversals."""
+    uow.publish(
+        InvoiceBalanceChangedV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.id,
+            payments=[
+                AppliedPaymentV1(payment_id=p.payment_id, paid_on=p.paid_on, amount_cents=p.net_cents)
+                for p in invoice.payments
+                if p.net_cents > 0
+            ],
+            amount_paid_cents=invoice.amount_paid_cents,
+            status=invoice.status,
+            changed_at=now,
+        ),
+        tenant_id=invoice.tenant_id,
+        subject=str(invoice.id),
+    )
 
 
 def publish_status_changed(
@@ -195,7 +240,7 @@ def publish_status_changed(
     settings: TenantSettings,
     now: datetime,
 ) -> None:
-    amount = invoice.amount_today(settings.local_date(now))
+    amount = invoice.amount_on(settings.local_date(now))
     uow.publish(
         InvoiceStatusChangedV1(
             debtor_id=invoice.debtor_id,
@@ -205,7 +250,7 @@ def publish_status_changed(
             reason=reason,
             amount_paid_cents=invoice.amount_paid_cents,
             # Signed: negative when the debtor paid more than was due.
-            amount_due_cents=0 if invoice.status == "cancelled" else amount.balance_cents,
+            amount_due_cents=0 if invoice.status == "cancelled" else signed_balance(amount),
             changed_at=now,
         ),
         tenant_id=invoice.tenant_id,

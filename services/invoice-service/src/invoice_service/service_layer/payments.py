@@ -27,6 +27,7 @@ async def apply_payment_received(uow: InvoiceUnitOfWork, meta: EventMeta, paymen
     if invoice is None:
         await _unmatched(uow, meta, payment.invoice_id, payment.payment_id, payment.amount_cents)
         return
+    settings = await uow.tenant_settings.get(tenant_id)
     inserted = await uow.payments.add_if_absent(
         {
             "payment_id": payment.payment_id,
@@ -36,21 +37,16 @@ async def apply_payment_received(uow: InvoiceUnitOfWork, meta: EventMeta, paymen
             "amount_cents": payment.amount_cents,
             "gateway_reference": payment.gateway_reference,
             "paid_at": payment.paid_at,
+            # CC art. 354 imputes a payment on the day it was made, in the tenant's zone.
+            "paid_on": settings.local_date(payment.paid_at),
             "recorded_at": now,
         }
     )
     if not inserted:
         log.info("invoice.payment.duplicate", extra={"payment_id": str(payment.payment_id)})
         return
-    settings = await uow.tenant_settings.get(tenant_id)
     updated = await reconcile_payments(
-        uow,
-        invoice,
-        paid_cents=invoice.amount_paid_cents + payment.amount_cents,
-        on=settings.local_date(payment.paid_at),
-        settings=settings,
-        reason=REASON_PAYMENT_RECEIVED,
-        now=now,
+        uow, invoice, settings=settings, reason=REASON_PAYMENT_RECEIVED, now=now
     )
     log.info(
         "invoice.payment.applied",
@@ -89,15 +85,7 @@ async def apply_payment_reversed(
         return
     await uow.payments.add_reversed(reversal.payment_id, applied)
     settings = await uow.tenant_settings.get(tenant_id)
-    await reconcile_payments(
-        uow,
-        invoice,
-        paid_cents=invoice.amount_paid_cents - applied,
-        on=settings.local_date(now),
-        settings=settings,
-        reason=REASON_PAYMENT_REVERSED,
-        now=now,
-    )
+    await reconcile_payments(uow, invoice, settings=settings, reason=REASON_PAYMENT_REVERSED, now=now)
     log.info(
         "invoice.payment.reversed",
         extra={"invoice_id": str(invoice.id), "payment_id": str(reversal.payment_id)},

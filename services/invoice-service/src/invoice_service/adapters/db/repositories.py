@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Date, DateTime, RowMapping, String, and_, cast, func, insert, literal, select, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    RowMapping,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +47,15 @@ def _invoice(row: RowMapping | Mapping[str, Any]) -> Invoice:
     return Invoice(**{k: v for k, v in row.items() if k != "seq"})
 
 
+_APPLIED_COLUMNS = (
+    payments.c.payment_id,
+    payments.c.invoice_id,
+    payments.c.paid_on,
+    payments.c.amount_cents,
+    payments.c.reversed_cents,
+)
+
+
 class TenantSettingsRepository:
     def __init__(self, session: AsyncSession, default_timezone: str) -> None:
         self._session = session
@@ -53,6 +76,7 @@ class TenantSettingsRepository:
         return TenantSettings(
             timezone=row["timezone"],
             rates=Rates(late_fine_bps=row["late_fine_bps"], monthly_interest_bps=row["monthly_interest_bps"]),
+            holidays=tuple(sorted(row["holidays"])),
         )
 
     async def put(self, tenant_id: UUID, value: TenantSettings, *, now: datetime) -> None:
@@ -60,6 +84,7 @@ class TenantSettingsRepository:
             "timezone": value.timezone,
             "late_fine_bps": value.rates.late_fine_bps,
             "monthly_interest_bps": value.rates.monthly_interest_bps,
+            "holidays": sorted(value.holidays),
             "updated_at": now,
         }
         await self._session.execute(
@@ -113,8 +138,30 @@ class DebtorRepository:
 
 
 class InvoiceRepository:
+    """Invoices come with their payments (net of reversals): what the amount rule reads."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _with_payments(self, found: Sequence[Invoice]) -> list[Invoice]:
+        if not found:
+            return []
+        query = (
+            select(*_APPLIED_COLUMNS)
+            .where(payments.c.invoice_id.in_({i.id for i in found}))
+            .order_by(payments.c.paid_on, payments.c.paid_at, payments.c.payment_id)
+        )
+        by_invoice: dict[UUID, list[AppliedPayment]] = {}
+        for row in (await self._session.execute(query)).mappings():
+            by_invoice.setdefault(row["invoice_id"], []).append(AppliedPayment(**row))
+        return [replace(i, payments=tuple(by_invoice.get(i.id, ()))) for i in found]
+
+    async def _one(self, query: Select[Any]) -> Invoice | None:
+        row = (await self._session.execute(query)).mappings().first()
+        return (await self._with_payments([_invoice(row)]))[0] if row else None
+
+    async def _many(self, rows: Sequence[RowMapping]) -> list[Invoice]:
+        return await self._with_payments([_invoice(r) for r in rows])
 
     async def add_if_absent(self, values: Mapping[str, Any]) -> bool:
         result = await self._session.execute(
@@ -129,15 +176,13 @@ class InvoiceRepository:
         query = select(invoices).where(invoices.c.tenant_id == tenant_id, invoices.c.id == invoice_id)
         if for_update:
             query = query.with_for_update()
-        row = (await self._session.execute(query)).mappings().first()
-        return _invoice(row) if row else None
+        return await self._one(query)
 
     async def get_by_external_id(self, tenant_id: UUID, external_id: str) -> Invoice | None:
         query = select(invoices).where(
             invoices.c.tenant_id == tenant_id, invoices.c.external_id == external_id
         )
-        row = (await self._session.execute(query)).mappings().first()
-        return _invoice(row) if row else None
+        return await self._one(query)
 
     async def page(
         self,
@@ -162,7 +207,8 @@ class InvoiceRepository:
         if after_seq is not None:
             query = query.where(invoices.c.seq > after_seq)
         rows = (await self._session.execute(query.order_by(invoices.c.seq).limit(limit))).mappings().all()
-        return [(int(r["seq"]), _invoice(r)) for r in rows]
+        found = await self._many(rows)
+        return [(int(r["seq"]), i) for r, i in zip(rows, found, strict=True)]
 
     async def lock_many(self, tenant_id: UUID, invoice_ids: Sequence[UUID]) -> list[Invoice]:
         """The tenant's invoices among ``invoice_ids``, locked in a fixed order
@@ -176,7 +222,7 @@ class InvoiceRepository:
             .with_for_update()
         )
         rows = (await self._session.execute(query)).mappings().all()
-        return sorted((_invoice(r) for r in rows), key=lambda i: (i.due_date, i.created_at, i.id))
+        return sorted(await self._many(rows), key=lambda i: (i.due_date, i.created_at, i.id))
 
     async def of_agreement(self, tenant_id: UUID, agreement_id: UUID) -> list[Invoice]:
         """The installment invoices of an agreement, locked, by due date."""
@@ -187,7 +233,7 @@ class InvoiceRepository:
             .with_for_update()
         )
         rows = (await self._session.execute(query)).mappings().all()
-        return sorted((_invoice(r) for r in rows), key=lambda i: (i.due_date, i.id))
+        return sorted(await self._many(rows), key=lambda i: (i.due_date, i.id))
 
     async def record_rejected_agreement(self, values: Mapping[str, Any]) -> None:
         await self._session.execute(
@@ -213,14 +259,15 @@ class InvoiceRepository:
             .where(
                 invoices.c.overdue_since.is_(None),
                 invoices.c.status.in_(["open", "partially_paid"]),
-                invoices.c.due_date < local_today,
+                invoices.c.effective_due_date < local_today,
             )
-            .order_by(invoices.c.due_date)
+            .order_by(invoices.c.effective_due_date)
             .limit(limit)
             .with_for_update(of=invoices, skip_locked=True)
         )
         rows = (await self._session.execute(query)).mappings().all()
-        return [(_invoice({k: v for k, v in r.items() if k != "tz"}), str(r["tz"])) for r in rows]
+        found = await self._with_payments([_invoice({k: v for k, v in r.items() if k != "tz"}) for r in rows])
+        return [(i, str(r["tz"])) for r, i in zip(rows, found, strict=True)]
 
 
 class PaymentRepository:
@@ -238,21 +285,12 @@ class PaymentRepository:
 
     async def get_for_update(self, tenant_id: UUID, payment_id: UUID) -> AppliedPayment | None:
         query = (
-            select(
-                payments.c.payment_id,
-                payments.c.invoice_id,
-                payments.c.amount_cents,
-                payments.c.reversed_cents,
-            )
+            select(*_APPLIED_COLUMNS)
             .where(and_(payments.c.tenant_id == tenant_id, payments.c.payment_id == payment_id))
             .with_for_update()
         )
-        row = (await self._session.execute(query)).first()
-        return (
-            AppliedPayment(row.payment_id, row.invoice_id, row.amount_cents, row.reversed_cents)
-            if row
-            else None
-        )
+        row = (await self._session.execute(query)).mappings().first()
+        return AppliedPayment(**row) if row else None
 
     async def add_reversal_if_absent(self, values: Mapping[str, Any]) -> bool:
         result = await self._session.execute(

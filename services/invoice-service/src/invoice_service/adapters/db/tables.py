@@ -13,8 +13,9 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from regua_platform.db import service_metadata
 from regua_platform.messaging import messaging_tables
@@ -31,6 +32,8 @@ tenant_settings = Table(
     Column("timezone", String(64), nullable=False),
     Column("late_fine_bps", Integer, nullable=False),
     Column("monthly_interest_bps", Integer, nullable=False),
+    # The tenant's own holidays (state, municipal): due dates on them move to the next business day.
+    Column("holidays", ARRAY(Date), nullable=False, server_default=text("'{}'::date[]")),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -49,6 +52,8 @@ debtors = Table(
     Column("whatsapp", String(16)),
     Column("preferred_channels", JSONB, nullable=False),
     Column("consents", JSONB, nullable=False),
+    # The tenant's segment for the debtor (offer rules and strategies per segment).
+    Column("segment", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant_id", "external_id", name="debtors_tenant_id_external_id_key"),
@@ -65,6 +70,9 @@ invoices = Table(
     Column("amount_cents", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False, server_default="BRL"),
     Column("due_date", Date, nullable=False),
+    # The due date moved to the next business day (national and tenant holidays
+    # as they were at issue), frozen: a later holiday change never rewrites a debt.
+    Column("effective_due_date", Date, nullable=False),
     Column("description", String(500)),
     Column("status", String(20), nullable=False),
     # The tenant's rates when the invoice was issued: later changes do not rewrite debts.
@@ -86,6 +94,7 @@ invoices = Table(
     UniqueConstraint("tenant_id", "external_id", name="invoices_tenant_id_external_id_key"),
     CheckConstraint("amount_cents > 0", name="amount_positive"),
     CheckConstraint("amount_paid_cents >= 0", name="paid_not_negative"),
+    CheckConstraint("effective_due_date >= due_date", name="effective_not_before_due"),
 )
 Index("invoices_tenant_id_status_idx", invoices.c.tenant_id, invoices.c.status)
 Index("invoices_debtor_id_idx", invoices.c.debtor_id)
@@ -95,7 +104,7 @@ Index(
 # What the overdue worker scans: collectable invoices not flagged yet.
 Index(
     "invoices_overdue_scan_idx",
-    invoices.c.due_date,
+    invoices.c.effective_due_date,
     postgresql_where=invoices.c.overdue_since.is_(None) & invoices.c.status.in_(["open", "partially_paid"]),
 )
 
@@ -110,6 +119,8 @@ payments = Table(
     Column("reversed_cents", BigInteger, nullable=False, server_default="0"),
     Column("gateway_reference", String(100), nullable=False),
     Column("paid_at", DateTime(timezone=True), nullable=False),
+    # The tenant-local day of paid_at, fixed when applied: what CC art. 354 imputation reads.
+    Column("paid_on", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("payments_invoice_id_idx", payments.c.invoice_id)

@@ -57,7 +57,7 @@ async def get_debtor(debtor_id: UUID, principal: PrincipalDep, uow: UowDep) -> D
     return DebtorRead.of(await use_cases.get_debtor(uow, principal.tenant_id, debtor_id))
 
 
-@router.patch("/{debtor_id}", summary="Change contacts, channel preferences, consents or name")
+@router.patch("/{debtor_id}", summary="Change contacts, channel preferences, consents, name or segment")
 async def update_debtor(
     debtor_id: UUID, body: DebtorUpdate, principal: PrincipalDep, uow: UowDep
 ) -> DebtorRead:

@@ -1,4 +1,5 @@
-"""``/v1/invoices``: issue (one or a batch), read with today's amount due, list, cancel."""
+"""``/v1/invoices``: issue (one or a batch), read with today's amount due, the
+amount due on any day, list, cancel."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import ValidationError
 
 from invoice_service.api.deps import SettingsDep, UowDep
-from invoice_service.api.schemas import BatchItem, BatchResult, BatchRowError, InvoiceCreate, InvoiceRead
+from invoice_service.api.schemas import (
+    AmountDueRead,
+    BatchItem,
+    BatchResult,
+    BatchRowError,
+    InvoiceCreate,
+    InvoiceRead,
+    IsoDate,
+)
 from invoice_service.domain.batch import BatchFormatError, ParsedBatch, parse_csv, parse_ndjson
 from invoice_service.domain.invoices import InvoiceStatus
 from invoice_service.service_layer import invoices as use_cases
@@ -183,6 +192,30 @@ async def list_invoices(
 async def get_invoice(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> InvoiceRead:
     invoice = await use_cases.get_invoice(uow, principal.tenant_id, invoice_id)
     return InvoiceRead.of(invoice, today=await _today(uow, principal.tenant_id))
+
+
+@router.get(
+    "/invoices/{invoice_id}/amount-due",
+    summary="What the invoice amounts to on a day (principal, fine, interest, paid, due)",
+    description=(
+        "The breakdown by the amount rule (CC art. 354 imputation of the payments made up to that day, "
+        "late fine on the principal open at the effective due date, default interest pro rata die on "
+        "open principal) for the tenant-local date `on` (default: today). Payments after `on` are not "
+        "counted. A date that is not YYYY-MM-DD is a 422; a date before the day the invoice was issued "
+        "is a 422 too (payments made before Régua held the invoice are unknown)."
+    ),
+    responses={404: {"description": "No such invoice"}, 422: {"description": "Bad or too early date"}},
+)
+async def get_amount_due(
+    invoice_id: UUID,
+    principal: PrincipalDep,
+    uow: UowDep,
+    on: Annotated[IsoDate | None, Query(description="Tenant-local date, YYYY-MM-DD; default today")] = None,
+) -> AmountDueRead:
+    invoice, amount = await use_cases.amount_due_on(
+        uow, principal.tenant_id, invoice_id, on=on, now=uow.clock.now()
+    )
+    return AmountDueRead.of(invoice, amount)
 
 
 @router.post(

@@ -1,4 +1,4 @@
-"""``/v1/settings``: the tenant's time zone, late fine and default interest."""
+"""``/v1/settings``: the tenant's time zone, late fine, default interest and own holidays."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def _read(value: TenantSettings) -> TenantSettingsBody:
         timezone=value.timezone,
         late_fine_bps=value.rates.late_fine_bps,
         monthly_interest_bps=value.rates.monthly_interest_bps,
+        holidays=list(value.holidays),
     )
 
 
@@ -31,6 +32,7 @@ async def put_settings(body: TenantSettingsBody, principal: PrincipalDep, uow: U
     value = TenantSettings(
         timezone=body.timezone,
         rates=Rates(late_fine_bps=body.late_fine_bps, monthly_interest_bps=body.monthly_interest_bps),
+        holidays=tuple(body.holidays),
     )
     await uow.tenant_settings.put(principal.tenant_id, value, now=uow.clock.now())
     await uow.commit()
