@@ -38,7 +38,7 @@ def upgrade() -> None:
         )
     op.alter_column("invoices", "effective_due_date", nullable=False, schema=S)
     op.create_check_constraint(
-        "invoices_effective_not_before_due_check", "invoices", "effective_due_date >= due_date", schema=S
+        op.f("invoices_effective_not_before_due_check"), "invoices", "effective_due_date >= due_date", schema=S
     )
     op.drop_index("invoices_overdue_scan_idx", table_name="invoices", schema=S)
     op.create_index(
@@ -68,7 +68,7 @@ def downgrade() -> None:
         schema=S,
         postgresql_where=sa.text("overdue_since IS NULL AND status IN ('open', 'partially_paid')"),
     )
-    op.drop_constraint("invoices_effective_not_before_due_check", "invoices", schema=S)
+    op.drop_constraint(op.f("invoices_effective_not_before_due_check"), "invoices", type_="check", schema=S)
     op.drop_column("invoices", "effective_due_date", schema=S)
     op.drop_column("debtors", "segment", schema=S)
     op.drop_column("tenant_settings", "holidays", schema=S)
