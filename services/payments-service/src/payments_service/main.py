@@ -1,7 +1,8 @@
 """Composition root of payments-service: wires its tables, routers, handlers and workers.
 
-The consumer handlers need the charge defaults (the default Pix account, the
-boleto bank), built from the settings: :func:`charge_defaults`, injected by type.
+The consumer handlers need the charge policy (fallback rates), built from the
+settings: :func:`charge_policy`, injected by type. The workers talk to the
+tenants' PSPs and banks through the HTTP adapters (:func:`charge_workers`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from payments_service.adapters.db.tables import SCHEMA, messaging, metadata
-from payments_service.api.routers import charges, payments, settings, webhooks
+from payments_service.api.routers import accounts, charges, payments, settings, webhooks
 from payments_service.consumers.handlers import HANDLERS
-from payments_service.domain.charges import BoletoAccount, PixAccount
-from payments_service.service_layer.charges import ChargeDefaults
+from payments_service.entrypoints.workers import charge_workers
+from payments_service.service_layer.charges import ChargePolicy
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from payments_service.settings import Settings
 from regua_platform.app import Role, ServiceDefinition, create_app
@@ -23,10 +24,10 @@ from regua_platform.clock import Clock
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def charge_defaults(config: Settings) -> ChargeDefaults:
-    return ChargeDefaults(
-        pix=PixAccount(config.default_pix_key, config.default_merchant_name, config.default_merchant_city),
-        boleto=BoletoAccount(config.boleto_bank_code, config.boleto_free_field_prefix),
+def charge_policy(config: Settings) -> ChargePolicy:
+    return ChargePolicy(
+        fallback_fine_bps=config.fallback_fine_bps,
+        fallback_monthly_interest_bps=config.fallback_monthly_interest_bps,
     )
 
 
@@ -40,9 +41,10 @@ DEFINITION = ServiceDefinition(
     migrations_dir=MIGRATIONS_DIR,
     settings_class=Settings,
     uow_class=PaymentsUnitOfWork,
-    routers=[settings.router, charges.router, payments.router, webhooks.router],
+    routers=[settings.router, accounts.router, charges.router, payments.router, webhooks.router],
     handlers=HANDLERS,
-    dependencies=lambda config: [charge_defaults(config)],
+    dependencies=lambda config: [charge_policy(config)],
+    workers=charge_workers(),
 )
 
 

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from regua_platform.settings import HttpSettings, ServiceSettings
+
+
+class GatewaySettings(BaseModel):
+    """The worker that talks to tenants' PSPs and banks, and the reconciliation sweep."""
+
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    poll_interval_ms: int = Field(default=500, ge=10, le=60_000)
+    #: A claimed call not recorded after this long is tried again (same txid).
+    lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    retry_base_seconds: float = Field(default=5.0, gt=0, le=3600)
+    retry_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    debtor_wait_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    #: ``GET /v2/pix`` per tenant every so often, overlapping the last window.
+    reconcile_interval_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    reconcile_overlap_seconds: float = Field(default=600.0, ge=0, le=86_400)
+    reconcile_first_window_hours: float = Field(default=48.0, gt=0, le=24 * 30)
+    #: Plain-HTTP gateway URLs are refused unless they point at this machine (the sandboxes).
+    allow_loopback_http: bool = True
 
 
 class Settings(ServiceSettings):
@@ -16,14 +35,11 @@ class Settings(ServiceSettings):
     #: Fernet). Falls back to ``auth.jwt_secret`` when unset; rotating it makes
     #: stored secrets unreadable, so tenants must PUT them again.
     encryption_key: SecretStr | None = None
-    #: The receiving account of tenants that have not PUT /v1/settings/pix yet (the demo's).
-    default_pix_key: str = Field(default="5f0e3a71-9c2b-4d8e-a6f4-2b7c1d9e8a30", min_length=1, max_length=77)
-    default_merchant_name: str = Field(default="REGUA DEMO", min_length=1, max_length=100)
-    default_merchant_city: str = Field(default="SAO PAULO", min_length=1, max_length=100)
-    #: COMPE code of the bank issuing the boletos.
-    boleto_bank_code: str = Field(default="001", pattern=r"^[0-9]{3}$")
-    #: Digits put before the nosso número in the boleto free field (a bank agreement).
-    boleto_free_field_prefix: str = Field(default="", pattern=r"^[0-9]{0,15}$")
+    #: Rates for ``invoice.issued`` events older than the frozen rates
+    #: (invoice-service's defaults; every current event carries the invoice's own).
+    fallback_fine_bps: int = Field(default=200, ge=0, le=200)
+    fallback_monthly_interest_bps: int = Field(default=100, ge=0, le=10_000)
+    gateways: GatewaySettings = Field(default_factory=GatewaySettings)
     #: How far a webhook's signature timestamp may be from now, either way.
     webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from regua_br.pix_amount import InvalidAmountError, format_cents, parse_valor
 from payments_service.domain.signature import SignatureError, sign, verify
 from payments_service.domain.txid import is_valid_txid, txid_for
+from regua_br.pix_amount import InvalidAmountError, format_cents, parse_valor
 
 SECRET = "whsec_0123456789abcdef"
 BODY = b'{"pix":[]}'

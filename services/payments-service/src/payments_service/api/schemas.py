@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
+from regua_br.documents import InvalidDocument, normalise_document
 from regua_br.pix_amount import InvalidAmountError, parse_valor
 
 Cents = StrictInt
@@ -17,23 +19,138 @@ Cents = StrictInt
 class PixSettingsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pix_key: str = Field(min_length=1, max_length=77)
-    merchant_name: str = Field(min_length=1, max_length=100)
-    merchant_city: str = Field(min_length=1, max_length=100)
-    #: The HMAC key gateways sign webhooks with; stored encrypted, never returned.
+    #: The HMAC key gateways (and the PSP) sign webhooks with; stored encrypted, never returned.
     webhook_secret: str = Field(min_length=16, max_length=200)
+    #: The explicit static-code option: a static BR Code on this plain key for
+    #: tenants without a PSP account (txid of at most 25 characters). Off by
+    #: default: without a PSP account and without it, invoices get no Pix charge.
+    static_codes: bool = False
+    pix_key: str | None = Field(default=None, min_length=1, max_length=77)
+    merchant_name: str | None = Field(default=None, min_length=1, max_length=100)
+    merchant_city: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _static_needs_an_account(self) -> PixSettingsUpdate:
+        if self.static_codes and not (self.pix_key and self.merchant_name and self.merchant_city):
+            raise ValueError("static_codes needs pix_key, merchant_name and merchant_city")
+        return self
 
 
 class PixSettingsRead(BaseModel):
-    pix_key: str
-    merchant_name: str
-    merchant_city: str
+    static_codes: bool
+    pix_key: str | None
+    merchant_name: str | None
+    merchant_city: str | None
     webhook_secret_set: bool
     #: The secret's last 4 characters, to tell which one is configured.
     webhook_secret_last4: str | None
     updated_at: datetime | None
-    #: True while the tenant has no settings of its own and charges use the service defaults.
-    is_default: bool
+
+
+def _gateway_url(value: str | None) -> str | None:
+    """An https URL (http only to this machine: the dev sandboxes)."""
+    if value is None:
+        return None
+    parsed = urlsplit(value)
+    loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if parsed.scheme not in ("https", "http") or not parsed.hostname:
+        raise ValueError("must be an absolute https URL")
+    if parsed.scheme == "http" and not loopback:
+        raise ValueError("must use https (plain http only to 127.0.0.1, for the sandboxes)")
+    if parsed.username or parsed.password or parsed.query or parsed.fragment:
+        raise ValueError("must carry no credentials, query or fragment")
+    return value.rstrip("/")
+
+
+class PspAccountUpdate(BaseModel):
+    """The tenant's account at its PSP (Banco Central API Pix v2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(max_length=300)
+    #: OAuth2 token endpoint; default ``{base_url}/oauth/token``.
+    token_url: str | None = Field(default=None, max_length=300)
+    client_id: str = Field(min_length=1, max_length=200)
+    #: Stored encrypted, never returned.
+    client_secret: str = Field(min_length=8, max_length=500)
+    #: The receiver's Pix key.
+    pix_key: str = Field(min_length=1, max_length=77)
+    #: mTLS (production PSPs demand it): paths the service can read.
+    client_cert_path: str | None = Field(default=None, min_length=1, max_length=500)
+    client_key_path: str | None = Field(default=None, min_length=1, max_length=500)
+    ca_bundle_path: str | None = Field(default=None, min_length=1, max_length=500)
+    #: ``validadeAposVencimento``: days a cobv stays payable after its due date.
+    days_valid_after_due: int = Field(default=30, ge=0, le=365)
+
+    _urls = field_validator("base_url", "token_url")(_gateway_url)
+
+    @model_validator(mode="after")
+    def _cert_and_key(self) -> PspAccountUpdate:
+        if (self.client_cert_path is None) != (self.client_key_path is None):
+            raise ValueError("client_cert_path and client_key_path go together")
+        return self
+
+
+class PspAccountRead(BaseModel):
+    base_url: str
+    token_url: str | None
+    client_id: str
+    client_secret_last4: str
+    pix_key: str
+    client_cert_path: str | None
+    client_key_path: str | None
+    ca_bundle_path: str | None
+    days_valid_after_due: int
+    updated_at: datetime
+    #: The end of the last reconciliation sweep (``GET /v2/pix``).
+    swept_until: datetime | None
+
+
+class BankAccountUpdate(BaseModel):
+    """The tenant's beneficiary account at its bank (registered boletos)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(max_length=300)
+    client_id: str = Field(min_length=1, max_length=200)
+    client_secret: str = Field(min_length=8, max_length=500)
+    #: COMPE code of the bank.
+    bank_code: str = Field(pattern=r"^[0-9]{3}$")
+    agency: str = Field(pattern=r"^[0-9]{1,10}$")
+    account: str = Field(pattern=r"^[0-9]{1,20}$")
+    #: Convênio and carteira agreed with the bank.
+    agreement: str = Field(pattern=r"^[0-9]{1,20}$")
+    wallet: str = Field(pattern=r"^[0-9A-Za-z]{1,5}$")
+    #: The tenant, as beneficiário: its name and CNPJ (or CPF).
+    beneficiary_name: str = Field(min_length=1, max_length=100)
+    beneficiary_document: str = Field(min_length=11, max_length=18)
+    days_valid_after_due: int = Field(default=30, ge=0, le=365)
+
+    _url = field_validator("base_url")(_gateway_url)
+
+    @field_validator("beneficiary_document")
+    @classmethod
+    def _document(cls, value: str) -> str:
+        try:
+            return normalise_document(value)
+        except InvalidDocument as exc:
+            raise ValueError(str(exc)) from None
+
+
+class BankAccountRead(BaseModel):
+    id: UUID
+    base_url: str
+    client_id: str
+    client_secret_last4: str
+    bank_code: str
+    agency: str
+    account: str
+    agreement: str
+    wallet: str
+    beneficiary_name: str
+    beneficiary_document: str
+    days_valid_after_due: int
+    updated_at: datetime
 
 
 class ChargeRead(BaseModel):
@@ -41,15 +158,27 @@ class ChargeRead(BaseModel):
     invoice_id: UUID
     debtor_id: UUID
     method: Literal["pix", "boleto", "card"]
+    #: ``cobv`` (Pix at the tenant's PSP), ``static`` (static BR Code, the
+    #: plain-key option), ``boleto`` (registered at the tenant's bank).
+    kind: Literal["cobv", "static", "boleto", "card"]
+    #: ``pending`` (at its gateway soon), ``active`` (payable), ``not_configured``
+    #: (the tenant has no account for this method: nothing to pay), ``failed``
+    #: (the gateway refused it: see ``status_reason``), ``removed``.
+    status: Literal["pending", "active", "not_configured", "failed", "removed"]
+    status_reason: str | None = None
     amount_cents: int
     currency: Literal["BRL"] = "BRL"
     due_date: date
+    fine_bps: int
+    monthly_interest_bps: int
+    days_valid_after_due: int
     txid: str | None = None
     pix_copy_paste: str | None = None
     nosso_numero: int | None = None
     barcode: str | None = None
     digitable_line: str | None = None
     created_at: datetime
+    updated_at: datetime
 
 
 class ChargeDetailRead(ChargeRead):

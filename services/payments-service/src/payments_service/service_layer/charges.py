@@ -1,96 +1,362 @@
-"""Use cases around charges: create them for an issued invoice."""
+"""Use cases around charges, run by the Kafka handlers inside the consumer's
+transaction: they record what each charge should become (``action``) and never
+call a gateway; :mod:`payments_service.service_layer.gateway_sync` does that.
+
+- ``invoice.issued``: a cobv at the tenant's PSP and a boleto at its bank, both
+  ``pending`` until the worker has them; a method the tenant has no account
+  for is recorded ``not_configured`` and not promised in ``invoice_methods``.
+  The static BR Code (plain key, no PSP) is made at once: no gateway.
+- ``invoice.status-changed`` to paid, cancelled or renegotiated: every current
+  charge is removed (cobv removed, boleto written off, static code withdrawn).
+- ``invoice.balance-changed``: the cobv is revised; the boleto (and a static
+  code) is replaced by a new one for what is open.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
-from payments_service.domain.charges import BoletoAccount, Charge, PixAccount, boleto_charge, pix_charge
+from payments_service.domain.accounts import BankAccount, PspAccount
+from payments_service.domain.charges import (
+    Charge,
+    PixAccount,
+    Terms,
+    cobv_txid,
+    static_code,
+    static_txid,
+)
+from payments_service.domain.debtors import DebtorRecord
+from payments_service.domain.invoices import Invoice, first_terms, revised_terms
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
-from regua_contracts.invoice.v1 import InvoiceIssuedV1
-from regua_contracts.payment.v1 import ChargeCreatedV1
+from regua_br.amount_due import Payment as AmountPayment
+from regua_br.calendar import DEFAULT_TIMEZONE
+from regua_contracts.debtor.v1 import DebtorUpdatedV1
+from regua_contracts.invoice.v1 import InvoiceBalanceChangedV1, InvoiceIssuedV1, InvoiceStatusChangedV1
+from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1, PaymentMethod
 
 log = logging.getLogger("payments.charges")
+TZ = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 @dataclass(frozen=True, slots=True)
-class ChargeDefaults:
-    """Settings-level defaults: the account of tenants without Pix settings, and the boleto bank."""
+class ChargePolicy:
+    """Settings-level rules of charge creation."""
 
-    pix: PixAccount
-    boleto: BoletoAccount
+    #: Rates for ``invoice.issued`` events of producers older than the frozen
+    #: rates (invoice-service's own defaults: 2 % fine, 1 % a month).
+    fallback_fine_bps: int
+    fallback_monthly_interest_bps: int
+    #: How long a static BR Code's charge is offered after the due date.
+    static_days_valid_after_due: int = 60
 
 
-async def pix_account_of(uow: PaymentsUnitOfWork, tenant_id: UUID, defaults: ChargeDefaults) -> PixAccount:
-    settings = await uow.pix_settings.get(tenant_id)
-    return defaults.pix if settings is None else settings.account
+def invoice_of(tenant_id: UUID, event: InvoiceIssuedV1, policy: ChargePolicy) -> Invoice:
+    return Invoice(
+        tenant_id=tenant_id,
+        invoice_id=event.invoice_id,
+        debtor_id=event.debtor_id,
+        principal_cents=event.amount_cents,
+        due_date=event.due_date,
+        effective_due_date=event.effective_due_date or event.due_date,
+        fine_bps=policy.fallback_fine_bps if event.fine_bps is None else event.fine_bps,
+        monthly_interest_bps=(
+            policy.fallback_monthly_interest_bps
+            if event.monthly_interest_bps is None
+            else event.monthly_interest_bps
+        ),
+        status="open",
+    )
 
 
 async def create_charges_for_invoice(
-    uow: PaymentsUnitOfWork, *, tenant_id: UUID, invoice: InvoiceIssuedV1, defaults: ChargeDefaults
+    uow: PaymentsUnitOfWork, *, tenant_id: UUID, invoice: InvoiceIssuedV1, policy: ChargePolicy
 ) -> list[Charge]:
-    """One Pix and one boleto charge for ``invoice``, once however often it is
-    announced; each new charge is published as ``payment.charge-created``."""
+    """A Pix and a boleto charge for ``invoice``, once however often it is
+    announced. Returns the charges recorded (pending ones still need the worker)."""
     if invoice.amount_cents <= 0:
         log.info("payments.charges.skipped_zero_amount", extra={"invoice_id": str(invoice.invoice_id)})
         return []
+    terms_of = invoice_of(tenant_id, invoice, policy)
+    psp = await uow.psp_accounts.get(tenant_id)
+    pix_settings = await uow.pix_settings.get(tenant_id)
+    static = pix_settings.static_account if pix_settings and psp is None else None
+    bank = await uow.bank_accounts.current(tenant_id)
+    methods: list[PaymentMethod] = [
+        *(["pix"] if psp or static else []),  # type: ignore[list-item]
+        *(["boleto"] if bank else []),  # type: ignore[list-item]
+    ]
+    if not await uow.invoices.add(terms_of, list(methods)):
+        methods = [m for m in await uow.invoices.methods(tenant_id, invoice.invoice_id)]  # type: ignore[misc]
     existing = await uow.charges.methods_of_invoice(tenant_id, invoice.invoice_id)
     now = uow.clock.now()
-    ids = {"tenant_id": tenant_id, "invoice_id": invoice.invoice_id, "debtor_id": invoice.debtor_id}
     wanted: list[Charge] = []
     if "pix" not in existing:
-        account = await pix_account_of(uow, tenant_id, defaults)
-        wanted.append(
-            pix_charge(
-                charge_id=uuid4(),
-                **ids,
-                amount_cents=invoice.amount_cents,
-                due_date=invoice.due_date,
-                account=account,
-                now=now,
-            )
-        )
+        wanted.append(_pix_charge(terms_of, psp, static, policy, now))
     if "boleto" not in existing:
-        number = await uow.charges.next_nosso_numero(tenant_id)
-        wanted.append(
-            boleto_charge(
-                charge_id=uuid4(),
-                **ids,
-                amount_cents=invoice.amount_cents,
-                due_date=invoice.due_date,
-                account=defaults.boleto,
-                nosso_numero=number,
-                now=now,
-            )
-        )
+        wanted.append(await _boleto_charge(uow, terms_of, bank, now))
     created = [charge for charge in wanted if await uow.charges.add(charge)]
-    methods = sorted({*existing, *(c.method for c in created)})
     for charge in created:
-        uow.publish(
-            ChargeCreatedV1(
-                debtor_id=charge.debtor_id,
-                charge_id=charge.id,
-                invoice_id=charge.invoice_id,
-                method=charge.method,
-                amount_cents=charge.amount_cents,
-                due_date=charge.due_date,
-                txid=charge.txid,
-                pix_copy_paste=charge.pix_copy_paste,
-                digitable_line=charge.digitable_line,
-                barcode=charge.barcode,
-                created_at=charge.created_at,
-                invoice_methods=methods,
-            ),
-            tenant_id=tenant_id,
-            subject=str(charge.invoice_id),
-        )
+        if charge.status == "active":
+            await announce(uow, charge, methods)
         log.info(
-            "payments.charge.created",
+            "payments.charge.recorded",
             extra={
                 "charge_id": str(charge.id),
                 "invoice_id": str(charge.invoice_id),
-                "method": charge.method,
+                "kind": charge.kind,
+                "status": charge.status,
             },
         )
     return created
+
+
+def _pix_charge(
+    invoice: Invoice, psp: PspAccount | None, static: PixAccount | None, policy: ChargePolicy, now: datetime
+) -> Charge:
+    charge_id = uuid4()
+    if psp is not None:
+        return _new_charge(invoice, charge_id, "cobv", first_terms(invoice, psp.days_valid_after_due), now)
+    if static is not None:
+        return _static_charge(
+            invoice, charge_id, static, first_terms(invoice, policy.static_days_valid_after_due), now
+        )
+    return replace(
+        _new_charge(invoice, charge_id, "cobv", first_terms(invoice, 0), now),
+        status="not_configured",
+        status_reason="the tenant has no PSP account (PUT /v1/settings/psp) nor static codes",
+        action=None,
+        next_attempt_at=None,
+    )
+
+
+def _static_charge(
+    invoice: Invoice, charge_id: UUID, account: PixAccount, terms: Terms, now: datetime
+) -> Charge:
+    txid = static_txid(charge_id)
+    return replace(
+        _new_charge(invoice, charge_id, "static", terms, now),
+        status="active",
+        txid=txid,
+        pix_copy_paste=static_code(account, txid, terms.amount_cents),
+        action=None,
+        next_attempt_at=None,
+    )
+
+
+async def _boleto_charge(
+    uow: PaymentsUnitOfWork,
+    invoice: Invoice,
+    bank: BankAccount | None,
+    now: datetime,
+    *,
+    terms: Terms | None = None,
+) -> Charge:
+    charge_id = uuid4()
+    if bank is None:
+        return replace(
+            _new_charge(invoice, charge_id, "boleto", first_terms(invoice, 0), now),
+            status="not_configured",
+            status_reason="the tenant has no bank account (PUT /v1/settings/bank)",
+            action=None,
+            next_attempt_at=None,
+        )
+    return replace(
+        _new_charge(
+            invoice, charge_id, "boleto", terms or first_terms(invoice, bank.days_valid_after_due), now
+        ),
+        bank_account_id=bank.id,
+        nosso_numero=await uow.bank_accounts.next_nosso_numero(bank.id),
+    )
+
+
+def _new_charge(invoice: Invoice, charge_id: UUID, kind: str, terms: Terms, now: datetime) -> Charge:
+    """A pending charge the worker will create at its gateway."""
+    return Charge(
+        id=charge_id,
+        tenant_id=invoice.tenant_id,
+        invoice_id=invoice.invoice_id,
+        debtor_id=invoice.debtor_id,
+        method="boleto" if kind == "boleto" else "pix",
+        kind=kind,  # type: ignore[arg-type]
+        status="pending",
+        amount_cents=terms.amount_cents,
+        due_date=terms.due_date,
+        fine_bps=terms.fine_bps,
+        monthly_interest_bps=terms.monthly_interest_bps,
+        days_valid_after_due=terms.days_valid_after_due,
+        created_at=now,
+        updated_at=now,
+        txid=cobv_txid(charge_id) if kind == "cobv" else None,
+        action="create",
+        next_attempt_at=now,
+    )
+
+
+async def announce(
+    uow: PaymentsUnitOfWork, charge: Charge, methods: list[PaymentMethod] | None = None
+) -> Charge:
+    """Publish ``charge-created`` for an active charge; returns it marked announced."""
+    if methods is None:
+        methods = await uow.invoices.methods(charge.tenant_id, charge.invoice_id)  # type: ignore[assignment]
+    assert methods is not None
+    uow.publish(
+        ChargeCreatedV1(
+            debtor_id=charge.debtor_id,
+            charge_id=charge.id,
+            invoice_id=charge.invoice_id,
+            method=charge.method,
+            amount_cents=charge.amount_cents,
+            due_date=charge.due_date,
+            txid=charge.txid,
+            pix_copy_paste=charge.pix_copy_paste,
+            digitable_line=charge.digitable_line,
+            barcode=charge.barcode,
+            created_at=uow.clock.now(),
+            invoice_methods=sorted(set(methods) | {charge.method}),
+        ),
+        tenant_id=charge.tenant_id,
+        subject=str(charge.invoice_id),
+    )
+    log.info(
+        "payments.charge.created",
+        extra={"charge_id": str(charge.id), "invoice_id": str(charge.invoice_id), "kind": charge.kind},
+    )
+    return replace(charge, announced=True)
+
+
+def announce_removal(uow: PaymentsUnitOfWork, charge: Charge, reason: str) -> None:
+    uow.publish(
+        ChargeRemovedV1(
+            debtor_id=charge.debtor_id,
+            charge_id=charge.id,
+            invoice_id=charge.invoice_id,
+            method=charge.method,
+            reason=reason[:200],
+            removed_at=uow.clock.now(),
+        ),
+        tenant_id=charge.tenant_id,
+        subject=str(charge.invoice_id),
+    )
+    log.info(
+        "payments.charge.removed",
+        extra={"charge_id": str(charge.id), "invoice_id": str(charge.invoice_id), "kind": charge.kind},
+    )
+
+
+async def _withdraw(uow: PaymentsUnitOfWork, charge: Charge, reason: str) -> None:
+    """Make ``charge`` unpayable: a static code at once, a gateway's charge by the worker."""
+    now = uow.clock.now()
+    if charge.kind == "static" or charge.status in ("not_configured", "failed", "removed"):
+        done = replace(
+            charge,
+            superseded=True,
+            updated_at=now,
+            status="removed" if charge.status == "active" else charge.status,
+            status_reason=reason if charge.status == "active" else charge.status_reason,
+        )
+        await uow.charges.save(done)
+        if charge.announced and charge.status == "active":
+            announce_removal(uow, charge, reason)
+        return
+    await uow.charges.save(
+        replace(
+            charge,
+            superseded=True,
+            status_reason=reason,
+            action="remove",
+            action_seq=charge.action_seq + 1,
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+    )
+
+
+async def close_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: InvoiceStatusChangedV1) -> None:
+    """Paid, cancelled or renegotiated: no charge of the invoice stays payable."""
+    invoice = await uow.invoices.get(tenant_id, event.invoice_id, for_update=True)
+    if invoice is not None:
+        invoice = replace(invoice, status=event.status)
+        await uow.invoices.update(invoice)
+    if event.status not in ("paid", "cancelled", "renegotiated"):
+        return
+    for charge in await uow.charges.current_of_invoice(tenant_id, event.invoice_id):
+        await _withdraw(uow, charge, f"invoice {event.status}")
+
+
+async def revise_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: InvoiceBalanceChangedV1) -> None:
+    """The invoice's payments changed: its charges ask what is open now."""
+    invoice = await uow.invoices.get(tenant_id, event.invoice_id, for_update=True)
+    if invoice is None:
+        log.info("payments.charges.unknown_invoice", extra={"invoice_id": str(event.invoice_id)})
+        return
+    invoice = replace(
+        invoice,
+        status=event.status,
+        payments=tuple(
+            AmountPayment(p.paid_on, p.amount_cents) for p in event.payments if p.amount_cents > 0
+        ),
+    )
+    await uow.invoices.update(invoice)
+    if invoice.closed:
+        return  # status-changed removes them
+    now = uow.clock.now()
+    today = now.astimezone(TZ).date()
+    psp = await uow.psp_accounts.get(tenant_id)
+    bank = await uow.bank_accounts.current(tenant_id)
+    pix_settings = await uow.pix_settings.get(tenant_id)
+    for charge in await uow.charges.current_of_invoice(tenant_id, event.invoice_id):
+        if charge.status not in ("pending", "active"):
+            continue
+        if charge.kind == "cobv":
+            days = psp.days_valid_after_due if psp else charge.days_valid_after_due
+            terms = revised_terms(invoice, today=today, days_valid_after_due=days)
+            if terms is None or terms == charge.terms:
+                continue
+            await uow.charges.save(
+                replace(
+                    charge.with_terms(terms),
+                    action="revise" if charge.status == "active" else charge.action,
+                    action_seq=charge.action_seq + 1,
+                    attempts=0,
+                    next_attempt_at=now,
+                    updated_at=now,
+                )
+            )
+            log.info("payments.charge.revising", extra={"charge_id": str(charge.id)})
+        elif charge.kind == "boleto" and bank is not None:
+            terms = revised_terms(invoice, today=today, days_valid_after_due=bank.days_valid_after_due)
+            if terms is None or terms == charge.terms:
+                continue
+            await _withdraw(uow, charge, "revised: replaced by a boleto for what is open")
+            await uow.charges.add(await _boleto_charge(uow, invoice, bank, now, terms=terms))
+        elif charge.kind == "static":
+            account = pix_settings.static_account if pix_settings else None
+            if account is None:
+                continue
+            terms = revised_terms(invoice, today=today, days_valid_after_due=charge.days_valid_after_due)
+            if terms is None or terms.amount_cents == charge.amount_cents:
+                continue
+            await _withdraw(uow, charge, "revised: replaced by a code for what is open")
+            fresh = _static_charge(invoice, uuid4(), account, terms, now)
+            if await uow.charges.add(fresh):
+                await uow.charges.save(await announce(uow, fresh))
+
+
+async def remember_debtor(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: DebtorUpdatedV1) -> None:
+    """Keep the debtor's document and name (a cobv's devedor, a boleto's pagador),
+    and wake the charges that were waiting for them."""
+    await uow.debtors.put(
+        DebtorRecord(
+            tenant_id=tenant_id,
+            debtor_id=event.debtor_id,
+            document=event.document,
+            name=event.name,
+            updated_at=event.updated_at,
+        )
+    )
+    await uow.charges.wake_waiting_for_debtor(tenant_id, event.debtor_id, uow.clock.now())

@@ -178,13 +178,24 @@ async def reverse_payment(
 
 
 async def receive_pix(
-    uow: PaymentsUnitOfWork, *, tenant_id: UUID, items: list[PixReceived], body_sha256: str
+    uow: PaymentsUnitOfWork,
+    *,
+    tenant_id: UUID,
+    items: list[PixReceived],
+    body_sha256: str,
+    keep_unmatched: bool = True,
 ) -> list[ItemResult]:
-    """Apply one API Pix callback: each Pix matched by txid to our charge and
-    recorded once (by endToEndId); each settled devolução reversed once."""
+    """Apply one API Pix callback (or one reconciliation sweep): each Pix
+    matched by txid to a Pix charge of this tenant and recorded once (by
+    endToEndId); each settled devolução reversed once. A txid that is not one
+    of ours for this tenant is never applied; a sweep (``keep_unmatched``
+    false) skips it quietly, since the PSP account may receive other Pix."""
     results: list[ItemResult] = []
     for item in items:
         charge = await uow.charges.by_txid(tenant_id, item.txid) if item.txid else None
+        if (charge is None or charge.method != "pix") and not keep_unmatched:
+            results.append(ItemResult(item.end_to_end_id, "ignored", detail="not a txid of ours"))
+            continue
         if charge is None or charge.method != "pix":
             await record_rejection(
                 uow,

@@ -36,7 +36,6 @@ from payments_service.api.schemas import (
     PixWebhook,
     WebhookResultRead,
 )
-from regua_br.boleto import BoletoError, parse_barcode, parse_digitable_line
 from payments_service.domain.signature import HEADER, SignatureError, verify
 from payments_service.domain.webhooks import ItemResult, PixReceived, PixRefund, Provider
 from payments_service.service_layer.payments import (
@@ -46,6 +45,7 @@ from payments_service.service_layer.payments import (
     record_rejection,
 )
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
+from regua_br.boleto import BoletoError, parse_barcode, parse_digitable_line
 from regua_platform.problems import Problem, problem_response
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -185,6 +185,13 @@ def _answer(results: list[ItemResult]) -> JSONResponse | WebhookResultRead:
 @router.post(
     "/pix/{tenant_id}",
     summary="API Pix callback: received Pix and their devoluções",
+    openapi_extra=_SIGNED,
+    response_model=WebhookResultRead,
+)
+@router.post(
+    "/pix/{tenant_id}/pix",
+    summary="The same callback where a PSP posts it: register webhookUrl = .../v1/webhooks/pix/{tenant_id}",
+    description="The API Pix posts to ``{webhookUrl}/pix``.",
     openapi_extra=_SIGNED,
     response_model=WebhookResultRead,
 )

@@ -1,0 +1,115 @@
+"""payments-service's background loops: the gateway worker (charges to and from
+the tenants' PSPs and banks) and the Pix reconciliation sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from payments_service.adapters.crypto import SecretBox
+from payments_service.service_layer import gateway_sync
+from payments_service.service_layer.gateway_sync import Gateways, SyncPolicy
+from payments_service.service_layer.reconcile import apply_sweep, sweep_window
+from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
+from payments_service.settings import Settings
+from regua_platform.aio import batch_worker
+from regua_platform.app import Runtime, Worker
+
+log = logging.getLogger("payments.workers")
+
+PaymentsRuntime = Runtime[Settings, PaymentsUnitOfWork]
+#: Builds the gateway clients from the settings (tests pass their own).
+GatewaysFactory = Callable[[Settings], Gateways]
+
+
+def http_gateways(settings: Settings) -> Gateways:
+    from payments_service.adapters.gateway_clients import HttpGateways
+
+    return HttpGateways(SecretBox(settings.key_material()), timeout_s=settings.gateways.timeout_s)
+
+
+def sync_policy(settings: Settings) -> SyncPolicy:
+    g = settings.gateways
+    return SyncPolicy(
+        batch_size=g.batch_size,
+        lease_seconds=g.lease_seconds,
+        retry_base_seconds=g.retry_base_seconds,
+        retry_max_seconds=g.retry_max_seconds,
+        debtor_wait_seconds=g.debtor_wait_seconds,
+    )
+
+
+def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
+    """The worker loops, with the gateway clients ``gateways`` builds."""
+
+    async def sync_charges(runtime: PaymentsRuntime, stop: asyncio.Event) -> None:
+        clients = gateways(runtime.settings)
+        policy = sync_policy(runtime.settings)
+        try:
+            await batch_worker(
+                lambda: _sync_pass(runtime, clients, policy),
+                service=runtime.definition.name,
+                worker="charges",
+                stop=stop,
+                interval=runtime.settings.gateways.poll_interval_ms / 1000,
+            )
+        finally:
+            await clients.close()
+
+    async def reconcile_pix(runtime: PaymentsRuntime, stop: asyncio.Event) -> None:
+        clients = gateways(runtime.settings)
+        try:
+            await batch_worker(
+                lambda: _sweep_pass(runtime, clients),
+                service=runtime.definition.name,
+                worker="reconcile",
+                stop=stop,
+                interval=runtime.settings.gateways.reconcile_interval_seconds,
+            )
+        finally:
+            await clients.close()
+
+    return [sync_charges, reconcile_pix]
+
+
+async def _sync_pass(runtime: PaymentsRuntime, clients: Gateways, policy: SyncPolicy) -> bool:
+    """Claim, call, record one batch; True when the batch was full (there may be more)."""
+    async with runtime.uow() as uow:
+        calls = await gateway_sync.prepare(uow, runtime.clock.now(), policy)
+        await uow.commit()
+    if not calls:
+        return False
+    outcomes = await asyncio.gather(*(gateway_sync.call_gateway(clients, c) for c in calls))
+    for call, outcome in zip(calls, outcomes, strict=True):
+        async with runtime.uow() as uow:
+            await gateway_sync.record(uow, call, outcome, runtime.clock.now(), policy)
+            await uow.commit()
+    return len(calls) >= policy.batch_size
+
+
+async def _sweep_pass(runtime: PaymentsRuntime, clients: Gateways) -> bool:
+    """One sweep of every tenant with a PSP account; one tenant's failure stops no other."""
+    g = runtime.settings.gateways
+    async with runtime.uow() as uow:
+        accounts = await uow.psp_accounts.all()
+    for account in accounts:
+        start, end = sweep_window(
+            account,
+            runtime.clock.now(),
+            overlap=timedelta(seconds=g.reconcile_overlap_seconds),
+            first=timedelta(hours=g.reconcile_first_window_hours),
+        )
+        try:
+            received = await clients.pix(account).received_pix(start, end)
+        except Exception as exc:
+            log.warning(
+                "payments.reconcile.failed",
+                extra={"tenant_id": str(account.tenant_id), "error": type(exc).__name__},
+            )
+            continue
+        async with runtime.uow() as uow:
+            await apply_sweep(uow, account, received, end)
+            await uow.commit()
+    return False
