@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from regua_contracts.base import Payload
 from regua_contracts.topics import NOTIFICATION_EVENTS
 from regua_devtools.sandbox import Sandbox, running_sandbox
 from regua_devtools.testing import ServiceHarness, free_port, service_harness
-from regua_platform.clock import SystemClock
+from regua_platform.clock import Clock, SystemClock
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
 SECRET = "notifier-test-secret-long-enough-for-hs256-0123456789"
@@ -32,6 +33,21 @@ SECRET = "notifier-test-secret-long-enough-for-hs256-0123456789"
 async def migrated(database_url: str) -> str:
     await asyncio.to_thread(regua_platform.migrations.upgrade, DEFINITION.migrations_dir, database_url)
     return database_url
+
+
+class ShiftedClock:
+    """The real clock moved to another instant (and movable again): messages
+    are priced on that day while the sender's waits and retries still run on
+    real time."""
+
+    def __init__(self, at: datetime) -> None:
+        self.move_to(at)
+
+    def move_to(self, at: datetime) -> None:
+        self._offset = at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
 
 
 @dataclass
@@ -85,9 +101,19 @@ async def patient_notifier(migrated: str, kafka_settings: KafkaSettings) -> Asyn
         yield n
 
 
+@pytest.fixture
+async def dated_notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Notifier]:
+    """The notifier on a :class:`ShiftedClock` (``notifier.clock.move_to(...)``
+    sets the day), with a charge wait of 30 days so a step can wait across a
+    move of the clock."""
+    clock = ShiftedClock(datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    async with running_notifier(migrated, kafka_settings, charge_wait_seconds=30 * 86400, clock=clock) as n:
+        yield n
+
+
 @contextlib.asynccontextmanager
 async def running_notifier(
-    migrated: str, kafka_settings: KafkaSettings, *, charge_wait_seconds: float
+    migrated: str, kafka_settings: KafkaSettings, *, charge_wait_seconds: float, clock: Clock | None = None
 ) -> AsyncIterator[Notifier]:
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
         settings = Settings(
@@ -110,7 +136,7 @@ async def running_notifier(
         async with service_harness(
             DEFINITION,
             settings,
-            clock=SystemClock(),
+            clock=clock or SystemClock(),
             collect=NOTIFICATION_EVENTS,
             secret=SECRET,
             harness=Notifier,

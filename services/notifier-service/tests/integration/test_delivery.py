@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
+from regua_br.brcode import build_dynamic_brcode
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
@@ -20,7 +21,12 @@ from .conftest import Notifier
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
-PIX = "00020101021226580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865406110.005802BR5913ESCOLA AURORA6009SAO PAULO62290525REGUATESTTXID0000000000016304ABCD"
+#: A cobv's dynamic BR Code (the PSP's location; the value is the PSP's on the day of payment).
+PIX = build_dynamic_brcode(
+    location="psp.example.com/qr/v2/cobv/9d36b84fc70b478fb95c12729b90ca25",
+    merchant_name="Escola Aurora",
+    merchant_city="Sao Paulo",
+)
 LINE = "00190500954014481606906809350314337370000000100"
 BARCODE = "00193373700000001000500940144816060680935031"
 

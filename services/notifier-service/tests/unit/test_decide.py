@@ -330,6 +330,8 @@ STOP_ON_PAY: list[tuple[str, InvoiceView, str | None]] = [
     ("nothing known yet", invoice(None), None),
     ("paid", invoice("paid", status_changed_at=T0), "invoice_paid"),
     ("cancelled", invoice("cancelled", status_changed_at=T0), "invoice_cancelled"),
+    # Owed as the agreement's installments now, never as the original invoice.
+    ("renegotiated", invoice("renegotiated", status_changed_at=T0), "invoice_renegotiated"),
     ("payment seen, no status change", invoice("open", payment_seen_at=T0), "invoice_paid"),
     ("payment seen before any event of the invoice", invoice(None, payment_seen_at=T0), "invoice_paid"),
     (

@@ -71,8 +71,8 @@ class InvoiceView:
     status_changed_at: datetime | None = None
     amount_due_cents: int | None = None
     payment_seen_at: datetime | None = None
-    #: The charge methods payments-service announced for the invoice (union of
-    #: every ``charge.created``'s ``invoice_methods``); None until the first one.
+    #: The charge methods payments-service announced for the invoice (the
+    #: newest ``charge.created``'s ``invoice_methods``); None until the first one.
     charge_methods: frozenset[str] | None = None
     effective_due_date: date | None = None
     fine_bps: int | None = None

@@ -309,20 +309,38 @@ class ProjectionRepository:
         )
 
     async def add_charge(self, tenant_id: UUID, p: ChargeCreatedV1) -> None:
-        """Keep the charge, and add the methods it announces to its invoice's
-        ``charge_methods`` (an older producer's event announces its own)."""
-        announced = sorted(set(p.invoice_methods or [p.method]))
-        stmt = insert(invoices).values(
-            invoice_id=p.invoice_id, tenant_id=tenant_id, debtor_id=p.debtor_id, charge_methods=announced
-        )
+        """Keep the charge, and record the methods its invoice has charges for.
+
+        ``invoice_methods`` lists every method the invoice has once the charge
+        exists, so the newest charge-created's list is the invoice's (a
+        revision that removed the cobv announces the boleto alone); an older
+        event arriving late changes nothing. An older producer's event
+        announces only its own method: those add up."""
+        if p.invoice_methods is None:
+            stmt = insert(invoices).values(
+                invoice_id=p.invoice_id, tenant_id=tenant_id, debtor_id=p.debtor_id, charge_methods=[p.method]
+            )
+            methods: Any = sa.func.coalesce(invoices.c.charge_methods, sa.text("'[]'::jsonb")).op("||")(
+                stmt.excluded.charge_methods
+            )
+            methods_at: Any = invoices.c.charge_methods_at
+        else:
+            stmt = insert(invoices).values(
+                invoice_id=p.invoice_id,
+                tenant_id=tenant_id,
+                debtor_id=p.debtor_id,
+                charge_methods=sorted(set(p.invoice_methods)),
+                charge_methods_at=p.created_at,
+            )
+            newer = invoices.c.charge_methods_at.is_(None) | (
+                invoices.c.charge_methods_at <= stmt.excluded.charge_methods_at
+            )
+            methods = sa.case((newer, stmt.excluded.charge_methods), else_=invoices.c.charge_methods)
+            methods_at = sa.func.greatest(invoices.c.charge_methods_at, stmt.excluded.charge_methods_at)
         await self.session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[invoices.c.invoice_id],
-                set_={
-                    "charge_methods": sa.func.coalesce(invoices.c.charge_methods, sa.text("'[]'::jsonb")).op(
-                        "||"
-                    )(stmt.excluded.charge_methods)
-                },
+                set_={"charge_methods": methods, "charge_methods_at": methods_at},
                 where=invoices.c.tenant_id == tenant_id,
             )
         )

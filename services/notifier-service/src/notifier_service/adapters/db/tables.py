@@ -47,9 +47,11 @@ invoices = sa.Table(
     sa.Column("status_changed_at", _TS),
     sa.Column("amount_due_cents", sa.BigInteger()),
     sa.Column("payment_seen_at", _TS),
-    # The charge methods payments-service announced (union of every
-    # charge-created's ``invoice_methods``); null until the first one arrives.
+    # The charge methods payments-service announced: the newest
+    # charge-created's ``invoice_methods`` (as of ``charge_methods_at``; older
+    # producers' events add their own method); null until the first one arrives.
     sa.Column("charge_methods", JSONB),
+    sa.Column("charge_methods_at", _TS),
     # What the amount due on any day is computed from (invoice.issued of
     # current producers; null in older events): the effective due date, the
     # frozen rates, and the applied payments of the last balance-changed.

@@ -2,7 +2,9 @@
 
 ``invoices``: ``effective_due_date``, ``fine_bps``, ``monthly_interest_bps``
 (from ``invoice.issued``) and ``payments`` / ``payments_changed_at`` (the full
-list of the latest ``invoice.balance-changed``); ``charges``: the face
+list of the latest ``invoice.balance-changed``), ``charge_methods_at`` (the
+newest charge-created's ``invoice_methods`` now replaces the methods, so a
+revision that removed the cobv stops the wait for a Pix); ``charges``: the face
 ``amount_cents`` and ``removed_at`` / ``removed_reason`` (``charge-removed``).
 
 Revision ID: notifier_0004
@@ -33,6 +35,7 @@ def upgrade() -> None:
         schema=S,
     )
     op.add_column("invoices", sa.Column("payments_changed_at", TS), schema=S)
+    op.add_column("invoices", sa.Column("charge_methods_at", TS), schema=S)
     op.add_column("charges", sa.Column("amount_cents", sa.BigInteger()), schema=S)
     op.add_column("charges", sa.Column("removed_at", TS), schema=S)
     op.add_column("charges", sa.Column("removed_reason", sa.String(200)), schema=S)
@@ -42,6 +45,7 @@ def downgrade() -> None:
     op.drop_column("charges", "removed_reason", schema=S)
     op.drop_column("charges", "removed_at", schema=S)
     op.drop_column("charges", "amount_cents", schema=S)
+    op.drop_column("invoices", "charge_methods_at", schema=S)
     op.drop_column("invoices", "payments_changed_at", schema=S)
     op.drop_column("invoices", "payments", schema=S)
     op.drop_column("invoices", "monthly_interest_bps", schema=S)
