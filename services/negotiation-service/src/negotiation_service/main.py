@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from negotiation_service.adapters.db.tables import SCHEMA, messaging, metadata
 from negotiation_service.api.portal import endpoints as portal
-from negotiation_service.api.routers import agreements, offers
+from negotiation_service.api.routers import agreements, offers, portal_settings
 from negotiation_service.consumers import HANDLERS
 from negotiation_service.entrypoints.workers import agreement_breaker
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
@@ -23,7 +23,7 @@ DEFINITION = ServiceDefinition(
     migrations_dir=Path(__file__).parent / "migrations",
     settings_class=Settings,
     uow_class=NegotiationUnitOfWork,
-    routers=[offers.router, agreements.router, portal.router],
+    routers=[offers.router, agreements.router, portal_settings.router, portal.router],
     handlers=HANDLERS,
     workers=[agreement_breaker],
 )

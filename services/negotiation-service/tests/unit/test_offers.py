@@ -1,4 +1,6 @@
-"""Offer simulation: Price table, exact sums, discount tiers, eligibility, minimum installment."""
+"""Offer simulation on real dates: the issue's figures by hand, the rate shown is
+the rate charged (CET), business-day dates, down payment, discount tiers,
+eligibility (segment), minimum installment, deterministic ids."""
 
 from __future__ import annotations
 
@@ -14,62 +16,88 @@ from negotiation_service.domain.offers import (
     Eligibility,
     OfferRules,
     OpenInvoice,
-    add_months,
-    price_installments,
     simulate,
 )
+from regua_br.installments import effective_monthly_rate
 
-TODAY = date(2026, 3, 10)
+#: Sunday: accepting on 13/09/2026 puts the first installment on Wed 16/09 (3 days),
+#: then Fri 16/10 (33 days) and Mon 16/11 (64 days).
+TODAY = date(2026, 9, 13)
+THREE = OfferRules(min_installments=3, max_installments=3, cash_discount_bps=0, discount_tiers=())
 
 
 def inv(amount: int, days: int = 30, invoice_id: UUID | None = None) -> OpenInvoice:
-    return OpenInvoice(invoice_id or uuid4(), amount, days)
+    return OpenInvoice(invoice_id or uuid4(), amount, 0, 0, days)
 
 
-def test_price_table_known_value() -> None:
-    # R$ 1.000,00 over 3 months at 1.99%/month: PMT = 346.6871..., total 1.040,06.
-    amounts = price_installments(100_000, 3, Decimal("0.0199"))
-    assert amounts == [34_669, 34_669, 34_668]
-    assert sum(amounts) == 104_006
+def test_the_issue_offer_1530_50_in_three_at_1_99() -> None:
+    # R$ 1.500,00 one day late: fine 2 % = 30,00; interest 1 % a.m. for 1 day = 1500 x 0.01 / 30 = 0,50.
+    debt = OpenInvoice(uuid4(), 150_000, 3_000, 50, 1, fine_bps=200, monthly_interest_bps=100)
+    [cash, three] = simulate(THREE, [debt], today=TODAY, scope="t")
+    assert (three.base.principal_cents, three.base.fine_cents, three.base.interest_cents) == (
+        150_000,
+        3_000,
+        50,
+    )
+    assert three.original_cents == 153_050
+    assert [i.due_date for i in three.installments] == [
+        date(2026, 9, 16),
+        date(2026, 10, 16),
+        date(2026, 11, 16),
+    ]
+    # PMT = 1530.50 / (1.0199**(-3/30) + 1.0199**(-33/30) + 1.0199**(-64/30)) = 521.3897 -> 521,39;
+    # total round(521.3897 x 3) = 1.564,17 (a month-away Price table gives 1.591,81).
+    assert [i.amount_cents for i in three.installments] == [52_139, 52_139, 52_139]
+    assert three.total_cents == 156_417
+    # Interest: 1.564,17 - 1.530,50 = 33,67.
+    assert three.interest_cents == 3_367
+    # The rate shown is the rate charged: the schedule's effective rate rounds to 1,99 % a.m.,
+    # and (1.0199006)**12 - 1 = 26,676 % -> 26,68 % a year.
+    assert three.monthly_rate == "0.0199"
+    assert three.effective_monthly_rate == Decimal("0.0199")
+    assert three.effective_annual_rate == Decimal("0.2668")
+    assert three.tolerance_days == 5 and (three.late_fine_bps, three.late_monthly_interest_bps) == (200, 100)
+    # Cash: no discount in these rules, one payment on 16/09, no interest, rate 0.
+    assert (cash.total_cents, cash.discount_cents, cash.interest_cents) == (153_050, 0, 0)
+    assert cash.installments[0].due_date == date(2026, 9, 16)
+    assert cash.effective_monthly_rate == Decimal("0.0000")
 
 
-def test_zero_rate_splits_evenly_with_remainder_last() -> None:
-    assert price_installments(100_000, 3, Decimal(0)) == [33_333, 33_333, 33_334]
-
-
-@pytest.mark.parametrize("principal", [1, 99, 10_001, 123_457, 9_999_999, 100_000_003])
-@pytest.mark.parametrize("n", [1, 2, 3, 5, 7, 12, 24])
-@pytest.mark.parametrize("rate", ["0", "0.0099", "0.0199", "0.035"])
-def test_installments_add_up_exactly(principal: int, n: int, rate: str) -> None:
-    amounts = price_installments(principal, n, Decimal(rate))
-    assert len(amounts) == n
-    assert all(isinstance(a, int) for a in amounts)
-    assert all(a == amounts[0] for a in amounts[:-1])
-    assert abs(amounts[-1] - amounts[0]) <= n  # only the rounding difference
-
-
-def test_add_months_clamps_day() -> None:
-    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
-    assert add_months(date(2026, 3, 13), 12) == date(2027, 3, 13)
-
-
-def test_default_rules_offers() -> None:
-    offers = simulate(DEFAULT_RULES, [inv(60_000), inv(40_000)], today=TODAY, scope="t")
-    kinds = [o.kind for o in offers]
-    assert kinds == ["cash", *(f"installments_{n}" for n in range(2, 7))]
-    cash = offers[0]
-    assert cash.original_cents == 100_000
-    assert cash.discount_cents == 10_000
-    assert cash.total_cents == 90_000
-    assert cash.installments[0].due_date == date(2026, 3, 13)
-    assert cash.monthly_rate == "0.0000"
-    for offer in offers[1:]:
+def test_the_rate_charged_equals_the_rate_quoted_for_every_plan() -> None:
+    for offer in simulate(DEFAULT_RULES, [inv(123_457)], today=TODAY, scope="t")[1:]:
+        exact = effective_monthly_rate(
+            offer.original_cents,
+            start=TODAY,
+            dates=[i.due_date for i in offer.installments],
+            amounts=[i.amount_cents for i in offer.installments],
+        )
+        assert abs(exact - Decimal("0.0199")) < Decimal("0.00005"), offer.kind  # centavo rounding only
         assert sum(i.amount_cents for i in offer.installments) == offer.total_cents
-        assert offer.monthly_rate == "0.0199"
-        assert offer.discount_cents == 0
-        assert offer.total_cents > offer.original_cents
-        assert [i.due_date for i in offer.installments][:2] == [date(2026, 3, 13), date(2026, 4, 13)]
+
+
+def test_due_dates_move_to_business_days() -> None:
+    # Wed 16/09 + 3 = Sat 19/09 -> Mon 21/09; then 19/10 (Mon) and 19/11 (Thu), counted from the 19th.
+    offers = simulate(THREE, [inv(100_000)], today=date(2026, 9, 16), scope="t")
+    assert offers[0].installments[0].due_date == date(2026, 9, 21)
+    assert [i.due_date for i in offers[1].installments] == [
+        date(2026, 9, 21),
+        date(2026, 10, 19),
+        date(2026, 11, 19),
+    ]
+
+
+def test_down_payment_is_first_installment_at_the_same_rate() -> None:
+    rules = OfferRules(
+        min_installments=3, max_installments=3, down_payment_bps=2_000, min_installment_cents=100
+    )
+    three = simulate(rules, [inv(100_000)], today=TODAY, scope="t")[1]
+    # Down payment 20 % of 1.000,00 = 200,00 on 16/09, worth 200 / 1.0199**(3/30) = 199,6063 -> 199,61 today;
+    # the rest 1000 - 199.61 = 800,39 over 16/10 and 16/11:
+    # 800.39 / (1.0199**(-33/30) + 1.0199**(-64/30)) = 800.39 / 1.937393 = 413.1273 -> 413,13;
+    # total round(413.1273 x 2 = 826.2547) = 826,25 -> the last 413,12.
+    assert [i.amount_cents for i in three.installments] == [20_000, 41_313, 41_312]
+    assert three.total_cents == 102_625 and three.interest_cents == 2_625
+    assert three.effective_monthly_rate == Decimal("0.0199")
 
 
 def test_discount_grows_with_days_overdue() -> None:
@@ -80,25 +108,30 @@ def test_discount_grows_with_days_overdue() -> None:
     assert rules.discount_bps(31) == 1_000
     assert rules.discount_bps(90) == 1_000
     assert rules.discount_bps(91) == 2_000
-    # The oldest invoice decides.
+    # The oldest invoice decides: 20 % of 1.000,00 = 200,00.
     offers = simulate(rules, [inv(50_000, 10), inv(50_000, 120)], today=TODAY, scope="t")
-    assert offers[0].discount_cents == 20_000
+    assert offers[0].discount_cents == 20_000 and offers[0].total_cents == 80_000
     assert DEFAULT_RULES.discount_bps(91) == 1_500
 
 
+def test_default_rules_offers() -> None:
+    offers = simulate(DEFAULT_RULES, [inv(60_000), inv(40_000)], today=TODAY, scope="t")
+    assert [o.kind for o in offers] == ["cash", *(f"installments_{n}" for n in range(2, 7))]
+    cash = offers[0]
+    # 10 % off 1.000,00.
+    assert (cash.original_cents, cash.discount_cents, cash.total_cents) == (100_000, 10_000, 90_000)
+    two = offers[1]
+    # 1.0199**(-3/30) = e**(-0.1 x 0.0197045) = 0.9980315; 1.0199**(-33/30) = e**(-0.0216750) = 0.9785583;
+    # 1000 / 1.9765898 = 505.9221 -> 505,92; total round(1011.8441) = 1.011,84 -> the last 505,92.
+    assert [i.amount_cents for i in two.installments] == [50_592, 50_592]
+    # Late rates unknown (the invoices carry none): the offer says so (None).
+    assert two.late_fine_bps is None
+
+
 def test_minimum_installment_drops_long_plans() -> None:
-    # R$ 200,00: 2..4 reach R$ 50,00, 5 and 6 do not.
+    # R$ 200,00: 2..4 installments reach R$ 50,00 (4 x ~50,8), 5 and 6 do not.
     offers = simulate(DEFAULT_RULES, [inv(20_000)], today=TODAY, scope="t")
     assert [o.kind for o in offers] == ["cash", "installments_2", "installments_3", "installments_4"]
-
-
-def test_down_payment_is_first_installment() -> None:
-    rules = OfferRules(down_payment_bps=2_000, min_installment_cents=100)
-    offers = simulate(rules, [inv(100_000)], today=TODAY, scope="t")
-    three = next(o for o in offers if o.kind == "installments_3")
-    assert three.installments[0].amount_cents == 20_000
-    assert sum(i.amount_cents for i in three.installments) == three.total_cents
-    assert three.installments[1].amount_cents == price_installments(80_000, 2, Decimal("0.0199"))[0]
 
 
 @pytest.mark.parametrize(
@@ -108,8 +141,9 @@ def test_down_payment_is_first_installment() -> None:
         (Eligibility(max_amount_cents=50_000), None, False),
         (Eligibility(min_days_overdue=60), None, False),
         (Eligibility(max_days_overdue=10), None, False),
-        (Eligibility(segment="retail"), None, False),
-        (Eligibility(segment="retail"), "retail", True),
+        (Eligibility(segment="varejo"), None, False),
+        (Eligibility(segment="varejo"), "atacado", False),
+        (Eligibility(segment="varejo"), "varejo", True),
         (Eligibility(min_amount_cents=100_000, max_amount_cents=100_000, min_days_overdue=30), None, True),
     ],
 )
@@ -125,9 +159,9 @@ def test_offer_ids_deterministic_and_sensitive() -> None:
     again = simulate(DEFAULT_RULES, [a], today=TODAY, scope="t")
     assert [o.offer_id for o in first] == [o.offer_id for o in again]
     assert len({o.offer_id for o in first}) == len(first)
-    changed = simulate(DEFAULT_RULES, [OpenInvoice(a.invoice_id, 100_001, 30)], today=TODAY, scope="t")
+    changed = simulate(DEFAULT_RULES, [OpenInvoice(a.invoice_id, 100_000, 1, 0, 30)], today=TODAY, scope="t")
     assert first[0].offer_id != changed[0].offer_id
-    other_day = simulate(DEFAULT_RULES, [a], today=date(2026, 3, 11), scope="t")
+    other_day = simulate(DEFAULT_RULES, [a], today=date(2026, 9, 14), scope="t")
     assert first[0].offer_id != other_day[0].offer_id
 
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Self
+from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
+from negotiation_service.domain.agreements import Payoff
 from negotiation_service.domain.offers import DiscountTier, Eligibility, Offer, OfferRules
+from negotiation_service.domain.portal import PortalSettings
+from regua_br.documents import InvalidDocument, normalise_document
 
 Cents = StrictInt
+#: A mailbox as the portal shows it: one @, a dot in the domain, no spaces.
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+#: A Brazilian phone, punctuation removed: +55 optional, area code and 8 or 9
+#: digits; or a nationwide 0800/0300/0500/0900 or 4003-style number.
+PHONE_DIGITS = re.compile(r"^(?:(?:55)?[1-9][1-9][2-9][0-9]{7,8}|0[3589]00[0-9]{6,7}|[34]00[0-9]{5})$")
 
 
 class Strict(BaseModel):
@@ -75,29 +84,89 @@ class InstallmentRead(BaseModel):
     amount_cents: int
 
 
+class DebtBaseRead(BaseModel):
+    """What the renegotiated debt is made of on the day of the offer (each part still open)."""
+
+    principal_cents: int
+    fine_cents: int
+    interest_cents: int
+    total_cents: int
+
+
+class OfferTermsRead(BaseModel):
+    """What happens when an installment is late or the agreement breaks, and the
+    right to pay early (CDC art. 52 and its §2)."""
+
+    #: An installment unpaid this many days after its due date breaks the agreement.
+    tolerance_days: int
+    #: A late installment's invoice is charged these (the renegotiated invoices' rates;
+    #: null when one of them was issued without rates).
+    late_fine_bps: int | None
+    late_monthly_interest_bps: int | None
+    #: Broken: the unpaid installments are cancelled and the original invoices come
+    #: back with their fine and interest, what was paid credited to them.
+    on_break: Literal["originals_restored_with_charges_less_paid"] = (
+        "originals_restored_with_charges_less_paid"
+    )
+    #: The rest may be paid at any time with the interest reduced proportionally
+    #: (``POST /v1/agreements/{id}:prepay``).
+    early_payment: Literal["interest_reduced_proportionally"] = "interest_reduced_proportionally"
+
+
 class OfferRead(BaseModel):
+    """An offer with what CDC art. 52 asks to be stated before it is accepted."""
+
     offer_id: str
     kind: str
+    #: The day the offer is priced on (interest runs from it).
+    start_date: date
+    base: DebtBaseRead
+    #: The debt renegotiated (``base.total_cents``) and the discount for cash.
+    original_cents: int
+    discount_cents: int
+    installment_count: int
+    periodicity: Literal["monthly"] = "monthly"
     installments: list[InstallmentRead]
     total_cents: int
-    discount_cents: int
-    original_cents: int
-    #: Effective monthly rate as a decimal string ("0.0199" = 1.99%/month).
+    #: Interest of the installments: total less the debt after the discount.
+    interest_cents: int
+    #: The quoted monthly rate as a decimal string ("0.0199" = 1,99 % a.m.).
     monthly_rate: str
+    #: The effective monthly rate of the real schedule (the CET: Régua adds no
+    #: fees) and its annual equivalent, as decimal strings.
+    effective_monthly_rate: str
+    effective_annual_rate: str
+    terms: OfferTermsRead
 
     @classmethod
     def of(cls, offer: Offer) -> OfferRead:
         return cls(
             offer_id=offer.offer_id,
             kind=offer.kind,
+            start_date=offer.start,
+            base=DebtBaseRead(
+                principal_cents=offer.base.principal_cents,
+                fine_cents=offer.base.fine_cents,
+                interest_cents=offer.base.interest_cents,
+                total_cents=offer.base.total_cents,
+            ),
+            original_cents=offer.original_cents,
+            discount_cents=offer.discount_cents,
+            installment_count=len(offer.installments),
             installments=[
                 InstallmentRead(number=i.number, due_date=i.due_date, amount_cents=i.amount_cents)
                 for i in offer.installments
             ],
             total_cents=offer.total_cents,
-            discount_cents=offer.discount_cents,
-            original_cents=offer.original_cents,
+            interest_cents=offer.interest_cents,
             monthly_rate=offer.monthly_rate,
+            effective_monthly_rate=str(offer.effective_monthly_rate),
+            effective_annual_rate=str(offer.effective_annual_rate),
+            terms=OfferTermsRead(
+                tolerance_days=offer.tolerance_days,
+                late_fine_bps=offer.late_fine_bps,
+                late_monthly_interest_bps=offer.late_monthly_interest_bps,
+            ),
         )
 
 
@@ -124,8 +193,11 @@ class AgreementInstallmentRead(BaseModel):
     number: int
     due_date: date
     amount_cents: int
+    #: open, overdue, paid, or replaced (by a payoff).
     status: str
     paid_at: datetime | None
+    #: The installment that pays the rest early.
+    payoff: bool
 
 
 class AgreementRead(BaseModel):
@@ -139,7 +211,119 @@ class AgreementRead(BaseModel):
     total_cents: int
     paid_cents: int
     monthly_rate: str
+    #: The day the offer was priced on.
+    start_date: date
+    #: Interest the early payment saved (0 without one).
+    interest_waived_cents: int
     reason: str | None
     created_at: datetime
     closed_at: datetime | None
     installments: list[AgreementInstallmentRead]
+
+
+class PayoffRead(BaseModel):
+    """Paying the rest of an agreement on ``on`` (CDC art. 52 §2)."""
+
+    agreement_id: UUID
+    on: date
+    #: Due date of the payoff installment: ``on``, or the next business day.
+    due_date: date
+    amount_cents: int
+    replaced_installment_ids: list[UUID]
+    #: What the replaced installments add up to, and the interest paying early saves.
+    replaced_cents: int
+    interest_waived_cents: int
+
+    @classmethod
+    def of(cls, agreement_id: UUID, payoff: Payoff) -> PayoffRead:
+        return cls(
+            agreement_id=agreement_id,
+            on=payoff.on,
+            due_date=payoff.due_date,
+            amount_cents=payoff.amount_cents,
+            replaced_installment_ids=[p.id for p in payoff.replaced],
+            replaced_cents=payoff.replaced_cents,
+            interest_waived_cents=payoff.interest_waived_cents,
+        )
+
+
+class PrepayRead(BaseModel):
+    payoff: PayoffRead
+    #: The agreement after the prepayment: the replaced installments and the payoff one.
+    agreement: AgreementRead
+
+
+class PortalSettingsUpdate(Strict):
+    """Who is collecting, shown on every page of the tenant's portal (CDC art. 42-A)."""
+
+    creditor_name: str = Field(min_length=1, max_length=200)
+    #: The creditor's CNPJ, with or without punctuation (alphanumeric CNPJs accepted).
+    creditor_document: str = Field(min_length=14, max_length=18)
+    creditor_address: str = Field(min_length=5, max_length=300)
+    #: At least one of them.
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=20)
+
+    @field_validator("creditor_name", "creditor_address")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        cleaned = " ".join(value.split())
+        if not cleaned:
+            raise ValueError("must not be blank")
+        return cleaned
+
+    @field_validator("creditor_document")
+    @classmethod
+    def _cnpj(cls, value: str) -> str:
+        try:
+            document = normalise_document(value)
+        except InvalidDocument as exc:
+            raise ValueError(str(exc)) from None
+        if len(document) != 14:
+            raise ValueError("the creditor is identified by a CNPJ, not a CPF")
+        return document
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value.strip()):
+            raise ValueError("not an e-mail address")
+        return value.strip() if value else None
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = re.sub(r"[\s().+-]", "", value)
+        if not PHONE_DIGITS.match(digits):
+            raise ValueError("not a Brazilian phone number (area code and 8 or 9 digits, or 0800)")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _contact(self) -> Self:
+        if not (self.contact_email or self.contact_phone):
+            raise ValueError("give a contact: contact_email or contact_phone")
+        return self
+
+    def to_domain(self) -> PortalSettings:
+        return PortalSettings(**self.model_dump())
+
+
+class PortalSettingsRead(BaseModel):
+    creditor_name: str
+    #: Normalised CNPJ (14 characters).
+    creditor_document: str
+    creditor_address: str
+    contact_email: str | None
+    contact_phone: str | None
+
+    @classmethod
+    def of(cls, settings: PortalSettings) -> PortalSettingsRead:
+        return cls(
+            creditor_name=settings.creditor_name,
+            creditor_document=settings.creditor_document,
+            creditor_address=settings.creditor_address,
+            contact_email=settings.contact_email,
+            contact_phone=settings.contact_phone,
+        )

@@ -1,11 +1,18 @@
-"""Invoice events: keep the local projection of the debtor's invoices, and
-recognise paid installment invoices (their id is the installment id)."""
+"""Invoice events: keep the local projection of the debtor's invoices (the
+inputs of the amount-due rule: principal, due dates, frozen rates, applied
+payments), and recognise paid installment invoices (their id is the
+installment id)."""
 
 from __future__ import annotations
 
 from negotiation_service.service_layer.agreements import installment_paid
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
-from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
+from regua_contracts.invoice.v1 import (
+    InvoiceBalanceChangedV1,
+    InvoiceIssuedV1,
+    InvoiceOverdueV1,
+    InvoiceStatusChangedV1,
+)
 from regua_platform.handlers import EventMeta
 
 
@@ -18,8 +25,24 @@ async def on_invoice_issued_project(
         debtor_id=event.debtor_id,
         amount_cents=event.amount_cents,
         due_date=event.due_date,
+        effective_due_date=event.effective_due_date,
+        fine_bps=event.fine_bps,
+        monthly_interest_bps=event.monthly_interest_bps,
         agreement_id=event.agreement_id,
         now=uow.clock.now(),
+    )
+
+
+async def on_invoice_balance_changed_project(
+    event: InvoiceBalanceChangedV1, meta: EventMeta, uow: NegotiationUnitOfWork
+) -> None:
+    """The full list of applied payments replaces the one kept."""
+    await uow.invoices.replace_payments(
+        event.invoice_id,
+        meta.tenant_id,
+        [(p.payment_id, p.paid_on, p.amount_cents) for p in event.payments],
+        event.changed_at,
+        uow.clock.now(),
     )
 
 

@@ -1,11 +1,12 @@
-"""Payment and debtor events the portal needs: the charges' codes and the debtor's name and consents."""
+"""Payment and debtor events the portal needs: the charges' codes (until
+removed) and the debtor's name, consents and segment."""
 
 from __future__ import annotations
 
 from negotiation_service.domain.portal import Charge
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
-from regua_contracts.payment.v1 import ChargeCreatedV1
+from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1
 from regua_platform.handlers import EventMeta
 
 
@@ -28,6 +29,12 @@ async def on_charge_created_project(
     )
 
 
+async def on_charge_removed_project(
+    event: ChargeRemovedV1, meta: EventMeta, uow: NegotiationUnitOfWork
+) -> None:
+    await uow.portal.remove_charge(event.charge_id, meta.tenant_id, event.removed_at)
+
+
 async def on_debtor_updated_project(
     event: DebtorUpdatedV1, meta: EventMeta, uow: NegotiationUnitOfWork
 ) -> None:
@@ -36,5 +43,6 @@ async def on_debtor_updated_project(
         meta.tenant_id,
         event.name,
         {str(k): bool(v) for k, v in event.consents.items()},
+        event.segment,
         uow.clock.now(),
     )

@@ -1,13 +1,24 @@
 """Offer rules and the simulation of renegotiation offers (pure, no I/O).
 
-Money is int centavos; every intermediate computation is ``Decimal``, never
-float. The *mínimo existencial* (Lei 14.181/2021: a debtor's installments must
-leave a minimum income untouched) is out of scope here: we know no income.
+Money is int centavos; rates are ``Decimal``, never float. Installments are
+priced by ``regua_br.installments`` on their real dates (the first due date
+``first_due_in_days`` after today, then monthly, each moved to the next
+business day), so the monthly rate quoted is the rate the schedule actually
+charges; every offer carries what CDC art. 52 asks a creditor to state (what
+the debt is made of, discount, installments, total, interest, effective
+monthly and annual rate). Choices made here:
+
+- A down payment falls on the first date. The rest financed is the debt
+  minus what the down payment is worth on the day of the offer at the quoted
+  rate, so the whole schedule, down payment included, is priced at that rate.
+- The CET (custo efetivo total) is the effective rate of the schedule: Régua
+  adds no fees, insurance or taxes to an agreement.
+- The *mínimo existencial* (Lei 14.181/2021: installments must leave a
+  minimum income untouched) is out of scope here: we know no income.
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -15,8 +26,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
+from regua_br.calendar import next_business_day
+from regua_br.installments import (
+    Schedule,
+    annual_rate,
+    due_dates,
+    effective_monthly_rate,
+    payoff_cents,
+    price_schedule,
+)
+
 BPS = Decimal(10_000)
 CENT = Decimal(1)
+#: Rates are shown and stored to 0,01 % (four decimals of the fraction).
+RATE_PLACES = Decimal("0.0001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +73,8 @@ class OfferRules:
     eligibility: Eligibility = field(default_factory=Eligibility)
     #: An installment unpaid this many days after its due date breaks the agreement.
     tolerance_days: int = 5
-    #: The first (or only) installment falls due this many days after today.
+    #: The first (or only) installment falls due this many days after today
+    #: (then on the next business day when that is a weekend or holiday).
     first_due_in_days: int = 3
 
     def discount_bps(self, days_overdue: int) -> int:
@@ -67,10 +91,34 @@ DEFAULT_RULES = OfferRules()
 
 @dataclass(frozen=True, slots=True)
 class OpenInvoice:
+    """An invoice going into an offer, as it stands today."""
+
     invoice_id: UUID
-    #: The amount due today as last known (already includes fine and interest).
-    amount_due_cents: int
+    #: The parts of the amount due today, each still open.
+    principal_cents: int
+    fine_cents: int
+    interest_cents: int
     days_overdue: int
+    #: The rates frozen on the invoice (None when its producer sent none).
+    fine_bps: int | None = None
+    monthly_interest_bps: int | None = None
+
+    @property
+    def amount_due_cents(self) -> int:
+        return self.principal_cents + self.fine_cents + self.interest_cents
+
+
+@dataclass(frozen=True, slots=True)
+class DebtBase:
+    """What the renegotiated debt is made of on the day of the offer."""
+
+    principal_cents: int
+    fine_cents: int
+    interest_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.principal_cents + self.fine_cents + self.interest_cents
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,37 +135,57 @@ class Offer:
     installments: tuple[Installment, ...]
     total_cents: int
     discount_cents: int
+    #: The debt renegotiated (``base.total_cents``).
     original_cents: int
+    #: The quoted monthly rate as a decimal string ("0.0199" = 1,99 % a.m.).
     monthly_rate: str
+    base: DebtBase
+    #: The day the offer is priced on (interest runs from it).
+    start: date
+    #: Effective monthly rate of the real schedule (the CET) and its annual equivalent.
+    effective_monthly_rate: Decimal
+    effective_annual_rate: Decimal
+    #: An installment unpaid this many days after its due date breaks the agreement.
+    tolerance_days: int
+    #: The rates a late installment is charged (those of the renegotiated invoices).
+    late_fine_bps: int | None
+    late_monthly_interest_bps: int | None
 
-
-def add_months(start: date, months: int) -> date:
-    """``start`` plus ``months`` months, the day clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    @property
+    def interest_cents(self) -> int:
+        """Interest of the installments: the total less the debt after the discount."""
+        return self.total_cents - (self.original_cents - self.discount_cents)
 
 
 def cents(value: Decimal) -> int:
     return int(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def price_installments(principal_cents: int, n: int, monthly_rate: Decimal) -> list[int]:
-    """Price table (constant payment): ``n`` amounts whose sum is the rounded
-    total; the rounding difference goes to the last one."""
-    if n < 1:
-        raise ValueError("n must be >= 1")
-    pv = Decimal(principal_cents)
-    payment = pv / n if monthly_rate == 0 else pv * monthly_rate / (1 - (1 + monthly_rate) ** (-n))
-    total = cents(payment * n)
-    each = cents(payment)
-    amounts = [each] * (n - 1)
-    amounts.append(total - each * (n - 1))
-    return amounts
+def rate_string(rate: Decimal) -> str:
+    return str(rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP))
 
 
-def rate_string(bps: int) -> str:
-    return str((Decimal(bps) / BPS).quantize(Decimal("0.0001")))
+def bps_rate(bps: int) -> Decimal:
+    return Decimal(bps) / BPS
+
+
+def schedule_amounts(
+    principal_cents: int,
+    dates: list[date],
+    monthly_rate: Decimal,
+    *,
+    start: date,
+    down_payment_bps: int | None = None,
+) -> tuple[int, ...]:
+    """Equal installments on ``dates`` for ``principal_cents`` owed on ``start``;
+    with a down payment, installment 1 is that share and the others finance the rest."""
+    if not down_payment_bps or len(dates) == 1:
+        return price_schedule(principal_cents, monthly_rate, start=start, dates=dates).amounts
+    down = cents(Decimal(principal_cents) * bps_rate(down_payment_bps))
+    # What the down payment is worth on ``start`` (its payoff that day).
+    down_now = payoff_cents(Schedule(start, monthly_rate, (dates[0],), (down,), down), on=start, paid=0)
+    rest = price_schedule(principal_cents - down_now, monthly_rate, start=start, dates=dates[1:])
+    return (down, *rest.amounts)
 
 
 def is_eligible(rules: OfferRules, invoices: list[OpenInvoice], segment: str | None) -> bool:
@@ -142,6 +210,12 @@ def offer_id(scope: str, invoices: list[OpenInvoice], today: date, kind: str, ru
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
+def _late_rate(values: list[int | None]) -> int | None:
+    """The highest rate among the invoices; None when one of them has none."""
+    known = [v for v in values if v is not None]
+    return max(known) if known and len(known) == len(values) else None
+
+
 def simulate(
     rules: OfferRules,
     invoices: list[OpenInvoice],
@@ -152,49 +226,55 @@ def simulate(
 ) -> list[Offer]:
     """Every offer that applies: ``cash`` first, then ``installments_N`` for each
     allowed N whose installments all reach the minimum value. ``scope`` (tenant
-    and debtor) only feeds the offer ids."""
+    and debtor) only feeds the offer ids; ``segment`` is the debtor's."""
     if not invoices or not is_eligible(rules, invoices, segment):
         return []
-    original = sum(i.amount_due_cents for i in invoices)
+    base = DebtBase(
+        sum(i.principal_cents for i in invoices),
+        sum(i.fine_cents for i in invoices),
+        sum(i.interest_cents for i in invoices),
+    )
+    original = base.total_cents
     if original <= 0:
         return []
     first_due = today + timedelta(days=rules.first_due_in_days)
     days = max(i.days_overdue for i in invoices)
-    discount = cents(Decimal(original) * Decimal(rules.discount_bps(days)) / BPS)
-    offers = [
-        Offer(
-            offer_id=offer_id(scope, invoices, today, "cash", rules),
-            kind="cash",
-            installments=(Installment(1, first_due, original - discount),),
-            total_cents=original - discount,
-            discount_cents=discount,
+    discount = cents(Decimal(original) * bps_rate(rules.discount_bps(days)))
+    late_fine = _late_rate([i.fine_bps for i in invoices])
+    late_interest = _late_rate([i.monthly_interest_bps for i in invoices])
+
+    def offer(kind: str, dates: list[date], amounts: tuple[int, ...], rate: Decimal, off: int) -> Offer:
+        effective = effective_monthly_rate(original - off, start=today, dates=dates, amounts=amounts)
+        return Offer(
+            offer_id=offer_id(scope, invoices, today, kind, rules),
+            kind=kind,
+            installments=tuple(
+                Installment(k + 1, d, a) for k, (d, a) in enumerate(zip(dates, amounts, strict=True))
+            ),
+            total_cents=sum(amounts),
+            discount_cents=off,
             original_cents=original,
-            monthly_rate=rate_string(0),
+            monthly_rate=rate_string(rate),
+            base=base,
+            start=today,
+            effective_monthly_rate=effective.quantize(RATE_PLACES, rounding=ROUND_HALF_UP),
+            effective_annual_rate=annual_rate(effective).quantize(RATE_PLACES, rounding=ROUND_HALF_UP),
+            tolerance_days=rules.tolerance_days,
+            late_fine_bps=late_fine,
+            late_monthly_interest_bps=late_interest,
         )
-    ]
-    rate = Decimal(rules.monthly_interest_bps) / BPS
+
+    cash_date = next_business_day(first_due)
+    offers = [offer("cash", [cash_date], (original - discount,), Decimal(0), discount)]
+    rate = bps_rate(rules.monthly_interest_bps)
     for n in range(max(2, rules.min_installments), rules.max_installments + 1):
-        if rules.down_payment_bps:
-            down = cents(Decimal(original) * Decimal(rules.down_payment_bps) / BPS)
-            amounts = [down, *price_installments(original - down, n - 1, rate)]
-        else:
-            amounts = price_installments(original, n, rate)
+        dates = due_dates(first_due, n)
+        amounts = schedule_amounts(
+            original, dates, rate, start=today, down_payment_bps=rules.down_payment_bps
+        )
         if min(amounts) < rules.min_installment_cents:
             continue
-        kind = f"installments_{n}"
-        offers.append(
-            Offer(
-                offer_id=offer_id(scope, invoices, today, kind, rules),
-                kind=kind,
-                installments=tuple(
-                    Installment(k + 1, add_months(first_due, k), a) for k, a in enumerate(amounts)
-                ),
-                total_cents=sum(amounts),
-                discount_cents=0,
-                original_cents=original,
-                monthly_rate=rate_string(rules.monthly_interest_bps),
-            )
-        )
+        offers.append(offer(f"installments_{n}", dates, amounts, rate, 0))
     return offers
 
 

@@ -1,5 +1,6 @@
-"""Use cases: offer rules, simulation, acceptance, completion and breaking of agreements.
-They never commit: the edge (request or message handler, worker) does."""
+"""Use cases: offer rules, simulation, acceptance, early payment, completion
+and breaking of agreements. They never commit: the edge (request or message
+handler, worker) does."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from negotiation_service.domain.agreements import (
     RENEGOTIABLE,
     Agreement,
     AgreementInstallment,
+    Payoff,
+    PayoffRefused,
     beyond_tolerance,
+    payoff,
 )
 from negotiation_service.domain.offers import DEFAULT_RULES, Offer, OfferRules, OpenInvoice, simulate
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
@@ -22,9 +26,10 @@ from regua_contracts.agreement.v1 import (
     AgreementBrokenV1,
     AgreementCompletedV1,
     AgreementCreatedV1,
+    AgreementPrepaidV1,
     InstallmentV1,
 )
-from regua_platform.errors import Conflict, RuleViolated
+from regua_platform.errors import Conflict, NotFound, RuleViolated
 
 log = logging.getLogger("negotiation.agreements")
 
@@ -65,18 +70,38 @@ async def _open_invoices(
     taken = await uow.agreements.invoices_in_active_agreements(tenant_id, ids)
     if taken:
         raise Conflict(f"In an active agreement: {', '.join(map(str, taken))}.")
-    return [
-        OpenInvoice(r.id, r.amount_due_cents, max(0, (today - r.due_date).days))
-        for r in sorted(rows, key=lambda r: str(r.id))
-    ]
+    opened = []
+    for r in sorted(rows, key=lambda r: str(r.id)):
+        due = r.due_on(today)
+        opened.append(
+            OpenInvoice(
+                r.id,
+                due.principal_cents,
+                due.fine_cents,
+                due.interest_cents,
+                due.days_late,
+                r.fine_bps,
+                r.monthly_interest_bps,
+            )
+        )
+    return opened
+
+
+async def _segment(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID) -> str | None:
+    """The debtor's segment as debtor events last said (None when unknown)."""
+    debtor = await uow.portal.debtor(tenant_id, debtor_id)
+    return debtor.segment if debtor else None
 
 
 async def simulate_offers(
     uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, invoice_ids: list[UUID], today: date
 ) -> list[Offer]:
+    """The offers for these invoices priced for ``today``, under the tenant's
+    rules and the debtor's segment."""
     rules, _ = await get_rules(uow, tenant_id)
     invoices = await _open_invoices(uow, tenant_id, debtor_id, invoice_ids, today, lock=False)
-    return simulate(rules, invoices, today=today, scope=f"{tenant_id}:{debtor_id}")
+    segment = await _segment(uow, tenant_id, debtor_id)
+    return simulate(rules, invoices, today=today, scope=f"{tenant_id}:{debtor_id}", segment=segment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +125,8 @@ async def accept_offer(
     agreement_invoices backs it up: of two racing acceptances one wins, one gets 409."""
     rules, _ = await get_rules(uow, tenant_id)
     invoices = await _open_invoices(uow, tenant_id, debtor_id, invoice_ids, today, lock=True)
-    offers = simulate(rules, invoices, today=today, scope=f"{tenant_id}:{debtor_id}")
+    segment = await _segment(uow, tenant_id, debtor_id)
+    offers = simulate(rules, invoices, today=today, scope=f"{tenant_id}:{debtor_id}", segment=segment)
     chosen = next(
         (
             o
@@ -139,6 +165,7 @@ async def accept_offer(
             "total_cents": chosen.total_cents,
             "monthly_rate": chosen.monthly_rate,
             "tolerance_days": rules.tolerance_days,
+            "start_date": chosen.start,
             "created_at": now,
         },
         rows,
@@ -174,7 +201,7 @@ async def accept_offer(
 async def installment_paid(
     uow: NegotiationUnitOfWork, tenant_id: UUID, installment_id: UUID, now: datetime
 ) -> None:
-    """Mark the installment paid; the last one completes the agreement."""
+    """Mark the installment paid; the last one owed (a payoff, say) completes the agreement."""
     agreement_id = await uow.agreements.mark_installment_paid(installment_id, tenant_id, now)
     if agreement_id is None:
         return
@@ -182,7 +209,7 @@ async def installment_paid(
     if agreement is None or agreement.status != "active":
         return
     parts = await uow.agreements.installments_of(agreement_id)
-    if not all(p.paid for p in parts):
+    if any(p.owed for p in parts):
         return
     await uow.agreements.close(agreement_id, status="completed", reason=None, now=now)
     uow.publish(
@@ -208,9 +235,7 @@ async def break_overdue_agreements(
     installments = await uow.agreements.installments_of_many([a.id for a in breakable])
     for agreement in breakable:
         parts = installments.get(agreement.id, [])
-        late = [
-            p for p in parts if not p.paid and beyond_tolerance(p.due_date, agreement.tolerance_days, today)
-        ]
+        late = [p for p in parts if p.owed and beyond_tolerance(p.due_date, agreement.tolerance_days, today)]
         if not late:
             continue  # paid meanwhile
         reason = f"installment {late[0].number} overdue beyond tolerance"
@@ -232,6 +257,89 @@ async def break_overdue_agreements(
     return broken
 
 
+async def _active_agreement(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, agreement_id: UUID, *, debtor_id: UUID | None, lock: bool
+) -> Agreement:
+    agreement = await uow.agreements.get(tenant_id, agreement_id, lock=lock)
+    if agreement is None or (debtor_id is not None and agreement.debtor_id != debtor_id):
+        raise NotFound("No such agreement.")
+    if agreement.status != "active":
+        raise Conflict(f"The agreement is {agreement.status}: nothing can be paid early.")
+    return agreement
+
+
+async def quote_payoff(
+    uow: NegotiationUnitOfWork,
+    tenant_id: UUID,
+    agreement_id: UUID,
+    on: date,
+    *,
+    debtor_id: UUID | None = None,
+) -> Payoff:
+    """What paying the rest of the agreement on ``on`` costs (nothing is stored)."""
+    agreement = await _active_agreement(uow, tenant_id, agreement_id, debtor_id=debtor_id, lock=False)
+    try:
+        return payoff(agreement, await uow.agreements.installments_of(agreement.id), on)
+    except PayoffRefused as exc:
+        raise RuleViolated(f"Nothing to pay early: {exc}.") from None
+
+
+async def prepay(
+    uow: NegotiationUnitOfWork,
+    tenant_id: UUID,
+    agreement_id: UUID,
+    *,
+    today: date,
+    now: datetime,
+    debtor_id: UUID | None = None,
+) -> Payoff:
+    """Replace the installments still owed by one payoff installment priced for
+    ``today`` (CDC art. 52 §2) and publish agreement.prepaid: invoice-service
+    cancels the replaced installments and issues the payoff as an invoice. The
+    payoff is tracked like any installment: paid, it completes the agreement;
+    unpaid beyond the tolerance, it breaks it."""
+    agreement = await _active_agreement(uow, tenant_id, agreement_id, debtor_id=debtor_id, lock=True)
+    parts = await uow.agreements.installments_of(agreement.id)
+    try:
+        quoted = payoff(agreement, parts, today)
+    except PayoffRefused as exc:
+        raise RuleViolated(f"Nothing to pay early: {exc}.") from None
+    payoff_id = uuid4()
+    number = max(p.number for p in parts) + 1
+    row = {
+        "id": payoff_id,
+        "agreement_id": agreement.id,
+        "tenant_id": tenant_id,
+        "number": number,
+        "due_date": quoted.due_date,
+        "amount_cents": quoted.amount_cents,
+    }
+    if not await uow.agreements.add_payoff(tenant_id, row, [p.id for p in quoted.replaced], now):
+        raise Conflict("An installment was paid meanwhile: ask for the payoff again.")
+    uow.publish(
+        AgreementPrepaidV1(
+            debtor_id=agreement.debtor_id,
+            agreement_id=agreement.id,
+            replaced_installment_ids=[p.id for p in quoted.replaced],
+            payoff=InstallmentV1(
+                installment_id=payoff_id,
+                number=number,
+                due_date=quoted.due_date,
+                amount_cents=quoted.amount_cents,
+            ),
+            interest_waived_cents=quoted.interest_waived_cents,
+            prepaid_at=now,
+        ),
+        tenant_id=tenant_id,
+        subject=str(agreement.id),
+    )
+    log.info(
+        "agreement.prepaid",
+        extra={"agreement_id": str(agreement.id), "replaced": len(quoted.replaced)},
+    )
+    return quoted
+
+
 def agreement_view(
     agreement: Agreement, parts: Sequence[AgreementInstallment], today: date
 ) -> dict[str, Any]:
@@ -247,6 +355,9 @@ def agreement_view(
         "total_cents": agreement.total_cents,
         "paid_cents": sum(p.amount_cents for p in parts if p.paid),
         "monthly_rate": agreement.monthly_rate,
+        "start_date": agreement.start,
+        "interest_waived_cents": sum(p.amount_cents for p in parts if p.replaced)
+        - sum(p.amount_cents for p in parts if p.payoff),
         "reason": agreement.reason,
         "created_at": agreement.created_at,
         "closed_at": agreement.closed_at,
@@ -258,6 +369,7 @@ def agreement_view(
                 "amount_cents": p.amount_cents,
                 "status": p.status(today),
                 "paid_at": p.paid_at,
+                "payoff": p.payoff,
             }
             for p in parts
         ],

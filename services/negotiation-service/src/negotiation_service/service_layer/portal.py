@@ -1,5 +1,7 @@
-"""Use cases of the debtor portal: what each page reads, and the channel
-preferences it writes. Every one is scoped to one tenant's debtor (the session's)."""
+"""Use cases of the debtor portal: what each page reads (every amount
+computed for the day the page is seen), the channel preferences it writes,
+and the tenant's portal settings (who is collecting). Every page's use case
+is scoped to one tenant's debtor (the session's)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from negotiation_service.domain.agreements import RENEGOTIABLE, Agreement
-from negotiation_service.domain.invoices import DebtorInvoice, Invoice
-from negotiation_service.domain.portal import Debtor, PaymentCodes, codes_by_method, newest_codes
+from negotiation_service.domain.agreements import RENEGOTIABLE, Agreement, Payoff, PayoffRefused, payoff
+from negotiation_service.domain.invoices import AmountDue, DebtorInvoice, Invoice
+from negotiation_service.domain.portal import Debtor, PaymentCodes, PortalSettings, payable_codes
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1
 from regua_contracts.dunning.v1 import Channel
@@ -34,6 +36,9 @@ class Overview:
 @dataclass(frozen=True, slots=True)
 class InvoiceToPay:
     invoice: Invoice
+    #: What it is worth on the day the page is seen.
+    due: AmountDue
+    #: Codes that pay exactly ``due.due_cents`` (see :func:`payable_codes`).
     codes: PaymentCodes
 
 
@@ -44,17 +49,26 @@ class InstallmentDue:
     id: UUID
     number: int
     due_date: date
+    #: As agreed.
     amount_cents: int
+    #: What paying it takes today (its invoice's amount due; as agreed until issued).
+    due_today_cents: int
     status: str
     codes: PaymentCodes
     #: Its invoice reached the debtor: the pay page can show it.
     payable: bool
+    #: The installment that pays the rest early.
+    payoff: bool
 
 
 @dataclass(frozen=True, slots=True)
 class AgreementToPay:
     agreement: Agreement
     installments: list[InstallmentDue]
+    #: Paying the rest today (None when that is not possible; ``no_payoff`` says why: a
+    #: :class:`PayoffRefused` reason).
+    payoff: Payoff | None
+    no_payoff: str | None
 
 
 async def overview(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID) -> Overview:
@@ -63,6 +77,19 @@ async def overview(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID)
         invoices=await uow.portal.open_invoices(tenant_id, debtor_id, sorted(RENEGOTIABLE)),
         agreements=await uow.portal.agreements_of(tenant_id, debtor_id),
     )
+
+
+async def creditor_of(uow: NegotiationUnitOfWork, tenant_id: UUID) -> PortalSettings | None:
+    """Who is collecting for this tenant; None until it set its portal settings."""
+    return await uow.portal_settings.get(tenant_id)
+
+
+async def set_creditor(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, settings: PortalSettings, now: datetime
+) -> PortalSettings:
+    await uow.portal_settings.put(tenant_id, settings, now)
+    log.info("portal.settings.changed", extra={"tenant_id": str(tenant_id)})
+    return settings
 
 
 async def negotiable_invoices(
@@ -81,14 +108,16 @@ async def invoice_of(
 
 
 async def invoice_to_pay(
-    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, invoice_id: UUID
+    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, invoice_id: UUID, today: date
 ) -> InvoiceToPay | None:
-    """The debtor's invoice with the codes of its newest Pix and boleto charges."""
+    """The debtor's invoice, what it is worth ``today``, and the codes of its
+    charges that pay exactly that."""
     invoice = await uow.portal.invoice(tenant_id, debtor_id, invoice_id)
     if invoice is None:
         return None
+    due = invoice.due_on(today)
     charges = await uow.portal.charges_of(tenant_id, [invoice.id])
-    return InvoiceToPay(invoice, codes_by_method(charges))
+    return InvoiceToPay(invoice, due, payable_codes(charges, due.due_cents))
 
 
 async def agreement_to_pay(
@@ -100,21 +129,29 @@ async def agreement_to_pay(
     if agreement is None or agreement.debtor_id != debtor_id:
         return None
     parts = await uow.portal.installments_to_pay(tenant_id, debtor_id, agreement.id)
-    return AgreementToPay(
-        agreement,
-        [
+    shown = []
+    for p in parts:
+        due = p.invoice.due_on(today).due_cents if p.invoice else p.installment.amount_cents
+        owed = p.installment.owed
+        shown.append(
             InstallmentDue(
                 id=p.installment.id,
                 number=p.installment.number,
                 due_date=p.installment.due_date,
                 amount_cents=p.installment.amount_cents,
+                due_today_cents=due if owed else 0,
                 status=p.installment.status(today),
-                codes=newest_codes(p.charges),
-                payable=p.issued,
+                codes=payable_codes(p.charges, due) if owed else PaymentCodes(None, None),
+                payable=p.invoice is not None and owed,
+                payoff=p.installment.payoff,
             )
-            for p in parts
-        ],
-    )
+        )
+    try:
+        early: Payoff | None = payoff(agreement, [p.installment for p in parts], today)
+        refused = None
+    except PayoffRefused as exc:
+        early, refused = None, exc.reason
+    return AgreementToPay(agreement, shown, early, refused)
 
 
 async def consents_of(uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID) -> dict[str, bool]:

@@ -9,6 +9,7 @@ from negotiation_service.adapters.db.repositories import (
     InvoiceProjection,
     OfferRulesRepository,
     PortalRepository,
+    PortalSettingsRepository,
 )
 from regua_platform.uow import UnitOfWork
 
@@ -18,6 +19,7 @@ class NegotiationUnitOfWork(UnitOfWork):
     invoices: InvoiceProjection
     agreements: AgreementRepository
     portal: PortalRepository
+    portal_settings: PortalSettingsRepository
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -25,4 +27,5 @@ class NegotiationUnitOfWork(UnitOfWork):
         self.invoices = InvoiceProjection(self.session)
         self.agreements = AgreementRepository(self.session)
         self.portal = PortalRepository(self.session)
+        self.portal_settings = PortalSettingsRepository(self.session)
         return self

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, exists, insert, not_, select, update
+from sqlalchemy import and_, case, exists, insert, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,11 +21,21 @@ from negotiation_service.adapters.db.tables import (
     installments,
     invoices,
     offer_rules,
+    portal_settings,
 )
 from negotiation_service.domain.agreements import Agreement, AgreementInstallment
 from negotiation_service.domain.invoices import DebtorInvoice, Invoice
 from negotiation_service.domain.offers import OfferRules, rules_from_dict, rules_to_dict
-from negotiation_service.domain.portal import Charge, Debtor, PayableInstallment
+from negotiation_service.domain.portal import Charge, Debtor, PayableInstallment, PortalSettings
+from regua_br.amount_due import Payment
+
+
+def _payments(stored: Any) -> tuple[Payment, ...]:
+    return tuple(
+        Payment(date.fromisoformat(p["paid_on"]), int(p["amount_cents"]))
+        for p in stored or ()
+        if int(p["amount_cents"]) > 0
+    )
 
 
 def _invoice(row: Any) -> Invoice:
@@ -34,11 +44,15 @@ def _invoice(row: Any) -> Invoice:
         tenant_id=row.tenant_id,
         debtor_id=row.debtor_id,
         amount_cents=int(row.amount_cents),
-        amount_due_cents=int(row.amount_due_cents),
         due_date=row.due_date,
         status=row.status,
         agreement_id=row.agreement_id,
         updated_at=row.updated_at,
+        effective_due_date=row.effective_due_date,
+        fine_bps=row.fine_bps,
+        monthly_interest_bps=row.monthly_interest_bps,
+        payments=_payments(row.payments),
+        reported_due_cents=int(row.amount_due_cents),
     )
 
 
@@ -59,6 +73,7 @@ def _agreement(row: Any) -> Agreement:
         reason=row.reason,
         created_at=row.created_at,
         closed_at=row.closed_at,
+        start_date=row.start_date,
     )
 
 
@@ -71,6 +86,8 @@ def _installment(row: Any) -> AgreementInstallment:
         due_date=row.due_date,
         amount_cents=int(row.amount_cents),
         paid_at=row.paid_at,
+        payoff=bool(row.payoff),
+        replaced_at=row.replaced_at,
     )
 
 
@@ -86,7 +103,12 @@ def _charge(row: Any) -> Charge:
         digitable_line=row.digitable_line,
         barcode=row.barcode,
         created_at=row.created_at,
+        removed_at=row.removed_at,
     )
+
+
+class _Changed(Exception):
+    """Rolls a savepoint back: the rows changed under the statement."""
 
 
 class _Labelled:
@@ -101,7 +123,40 @@ class _Labelled:
 
 
 def _debtor(row: Any) -> Debtor:
-    return Debtor(id=row.id, tenant_id=row.tenant_id, name=row.name, consents=dict(row.consents))
+    return Debtor(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        name=row.name,
+        consents=dict(row.consents),
+        segment=row.segment,
+    )
+
+
+class PortalSettingsRepository:
+    """Who is collecting, per tenant (the portal's creditor block)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, tenant_id: UUID) -> PortalSettings | None:
+        query = select(portal_settings).where(portal_settings.c.tenant_id == tenant_id)
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        return PortalSettings(
+            creditor_name=row.creditor_name,
+            creditor_document=row.creditor_document,
+            creditor_address=row.creditor_address,
+            contact_email=row.contact_email,
+            contact_phone=row.contact_phone,
+        )
+
+    async def put(self, tenant_id: UUID, settings: PortalSettings, now: datetime) -> None:
+        values = {**asdict(settings), "updated_at": now}
+        stmt = pg_insert(portal_settings).values(tenant_id=tenant_id, **values)
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=[portal_settings.c.tenant_id], set_=values)
+        )
 
 
 class OfferRulesRepository:
@@ -141,6 +196,9 @@ class InvoiceProjection:
         debtor_id: UUID,
         amount_cents: int,
         due_date: date,
+        effective_due_date: date | None,
+        fine_bps: int | None,
+        monthly_interest_bps: int | None,
         agreement_id: UUID | None,
         now: datetime,
     ) -> None:
@@ -151,12 +209,42 @@ class InvoiceProjection:
             amount_cents=amount_cents,
             amount_due_cents=amount_cents,
             due_date=due_date,
+            effective_due_date=effective_due_date,
+            fine_bps=fine_bps,
+            monthly_interest_bps=monthly_interest_bps,
             status="open",
             agreement_id=agreement_id,
             updated_at=now,
         )
         # A redelivered issued event must not reset a later status.
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[invoices.c.id]))
+
+    async def replace_payments(
+        self,
+        invoice_id: UUID,
+        tenant_id: UUID,
+        payments: Sequence[tuple[UUID, date, int]],
+        changed_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Replace the applied payments with the list of a newer balance-changed
+        (an older one, redelivered late, changes nothing)."""
+        stored = [
+            {"payment_id": str(pid), "paid_on": on.isoformat(), "amount_cents": amount}
+            for pid, on, amount in payments
+        ]
+        await self.session.execute(
+            update(invoices)
+            .where(
+                invoices.c.id == invoice_id,
+                invoices.c.tenant_id == tenant_id,
+                or_(
+                    invoices.c.payments_changed_at.is_(None),
+                    invoices.c.payments_changed_at <= changed_at,
+                ),
+            )
+            .values(payments=stored, payments_changed_at=changed_at, updated_at=now)
+        )
 
     async def update(
         self, invoice_id: UUID, tenant_id: UUID, *, amount_due_cents: int, status: str | None, now: datetime
@@ -291,6 +379,31 @@ class AgreementRepository:
         )
         return result.scalar_one_or_none()
 
+    async def add_payoff(
+        self, tenant_id: UUID, payoff: dict[str, Any], replaced: Sequence[UUID], now: datetime
+    ) -> bool:
+        """Mark ``replaced`` replaced and store the ``payoff`` installment; False
+        (and nothing changed) when one of them was paid or replaced meanwhile."""
+        try:
+            async with self.session.begin_nested():
+                result = await self.session.execute(
+                    update(installments)
+                    .where(
+                        installments.c.id.in_(list(replaced)),
+                        installments.c.tenant_id == tenant_id,
+                        installments.c.paid_at.is_(None),
+                        installments.c.replaced_at.is_(None),
+                    )
+                    .values(replaced_at=now)
+                    .returning(installments.c.id)
+                )
+                if len(result.scalars().all()) != len(set(replaced)):
+                    raise _Changed
+                await self.session.execute(insert(installments).values(**payoff, payoff=True))
+        except _Changed:
+            return False
+        return True
+
     async def close(self, agreement_id: UUID, *, status: str, reason: str | None, now: datetime) -> None:
         await self.session.execute(
             update(agreements)
@@ -312,6 +425,7 @@ class AgreementRepository:
             and_(
                 installments.c.agreement_id == agreements.c.id,
                 installments.c.paid_at.is_(None),
+                installments.c.replaced_at.is_(None),
                 installments.c.due_date + agreements.c.tolerance_days < today,
             )
         )
@@ -335,16 +449,31 @@ class PortalRepository:
         stmt = pg_insert(charges).values(**asdict(charge))
         await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[charges.c.id]))
 
+    async def remove_charge(self, charge_id: UUID, tenant_id: UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(charges)
+            .where(
+                charges.c.id == charge_id, charges.c.tenant_id == tenant_id, charges.c.removed_at.is_(None)
+            )
+            .values(removed_at=now)
+        )
+
     async def upsert_debtor(
-        self, debtor_id: UUID, tenant_id: UUID, name: str, consents: dict[str, bool], now: datetime
+        self,
+        debtor_id: UUID,
+        tenant_id: UUID,
+        name: str,
+        consents: dict[str, bool],
+        segment: str | None,
+        now: datetime,
     ) -> None:
         stmt = pg_insert(debtors).values(
-            id=debtor_id, tenant_id=tenant_id, name=name, consents=consents, updated_at=now
+            id=debtor_id, tenant_id=tenant_id, name=name, consents=consents, segment=segment, updated_at=now
         )
         await self.session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[debtors.c.id],
-                set_={"name": name, "consents": consents, "updated_at": now},
+                set_={"name": name, "consents": consents, "segment": segment, "updated_at": now},
                 where=debtors.c.tenant_id == tenant_id,
             )
         )
@@ -410,30 +539,38 @@ class PortalRepository:
     async def installments_to_pay(
         self, tenant_id: UUID, debtor_id: UUID, agreement_id: UUID
     ) -> list[PayableInstallment]:
-        """The agreement's installments in order, each with whether its invoice
+        """The agreement's installments in order, each with its invoice once it
         reached this debtor and its charges (oldest first), in one query."""
-        issued = exists().where(
-            invoices.c.id == installments.c.id,
-            invoices.c.tenant_id == tenant_id,
-            invoices.c.debtor_id == debtor_id,
-        )
+        invoice = invoices.alias("invoice")
         charge = charges.alias("charge")
         query = (
-            select(installments, issued.label("issued"), *(c.label(f"charge_{c.name}") for c in charge.c))
+            select(
+                installments,
+                *(c.label(f"invoice_{c.name}") for c in invoice.c),
+                *(c.label(f"charge_{c.name}") for c in charge.c),
+            )
             .select_from(
                 installments.outerjoin(
+                    invoice,
+                    and_(
+                        invoice.c.id == installments.c.id,
+                        invoice.c.tenant_id == tenant_id,
+                        invoice.c.debtor_id == debtor_id,
+                    ),
+                ).outerjoin(
                     charge, and_(charge.c.tenant_id == tenant_id, charge.c.invoice_id == installments.c.id)
                 )
             )
             .where(installments.c.agreement_id == agreement_id, installments.c.tenant_id == tenant_id)
             .order_by(installments.c.number, charge.c.created_at)
         )
-        found: dict[UUID, tuple[AgreementInstallment, bool, list[Charge]]] = {}
+        found: dict[UUID, tuple[AgreementInstallment, Invoice | None, list[Charge]]] = {}
         for row in await self.session.execute(query):
-            _, _, of_it = found.setdefault(row.id, (_installment(row), bool(row.issued), []))
+            issued = _invoice(_Labelled(row, "invoice_")) if row.invoice_id is not None else None
+            _, _, of_it = found.setdefault(row.id, (_installment(row), issued, []))
             if row.charge_id is not None:
                 of_it.append(_charge(_Labelled(row, "charge_")))
-        return [PayableInstallment(i, issued, tuple(c)) for i, issued, c in found.values()]
+        return [PayableInstallment(i, invoice, tuple(c)) for i, invoice, c in found.values()]
 
     async def agreements_of(self, tenant_id: UUID, debtor_id: UUID) -> list[Agreement]:
         query = (

@@ -3,6 +3,7 @@
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -31,7 +33,9 @@ offer_rules = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-#: Projection of invoice-service's invoices from regua.invoice.events (last known values).
+#: Projection of invoice-service's invoices from regua.invoice.events: the
+#: inputs of ``regua_br.amount_due`` (principal, due dates, frozen rates, applied
+#: payments), so the amount due is computed for the day it is seen.
 invoices = Table(
     "invoices",
     metadata,
@@ -39,8 +43,16 @@ invoices = Table(
     Column("tenant_id", UUID(as_uuid=True), nullable=False),
     Column("debtor_id", UUID(as_uuid=True), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
+    #: The last amount due invoice-service reported: used only for invoices
+    #: whose issued event predates the rates (they cannot be priced here).
     Column("amount_due_cents", BigInteger, nullable=False),
     Column("due_date", Date, nullable=False),
+    Column("effective_due_date", Date),
+    Column("fine_bps", Integer),
+    Column("monthly_interest_bps", Integer),
+    #: ``[{"payment_id", "paid_on", "amount_cents"}]`` of the latest invoice.balance-changed.
+    Column("payments", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("payments_changed_at", DateTime(timezone=True)),
     Column("status", String(20), nullable=False),
     Column("agreement_id", UUID(as_uuid=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -62,6 +74,8 @@ agreements = Table(
     Column("total_cents", BigInteger, nullable=False),
     Column("monthly_rate", String(16), nullable=False),
     Column("tolerance_days", Integer, nullable=False),
+    #: The tenant-local day the offer was priced on (None before 2026-12: the day of created_at).
+    Column("start_date", Date),
     Column("reason", String(200)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
@@ -79,6 +93,10 @@ installments = Table(
     Column("due_date", Date, nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("paid_at", DateTime(timezone=True)),
+    #: The installment that pays the rest early (CDC art. 52 §2).
+    Column("payoff", Boolean, nullable=False, server_default=false()),
+    #: Unpaid when a payoff replaced it: it is no longer owed.
+    Column("replaced_at", DateTime(timezone=True)),
     Index("installments_agreement_id_idx", "agreement_id"),
 )
 
@@ -114,6 +132,8 @@ charges = Table(
     Column("digitable_line", String(47)),
     Column("barcode", String(44)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    #: From payment.charge-removed: never shown again.
+    Column("removed_at", DateTime(timezone=True)),
     Index("charges_tenant_id_invoice_id_idx", "tenant_id", "invoice_id"),
 )
 
@@ -126,5 +146,20 @@ debtors = Table(
     Column("tenant_id", UUID(as_uuid=True), nullable=False),
     Column("name", String(200), nullable=False),
     Column("consents", JSONB, nullable=False),
+    Column("segment", String(64)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Who is collecting (CDC art. 42-A), shown on every portal page of the tenant.
+portal_settings = Table(
+    "portal_settings",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("creditor_name", String(200), nullable=False),
+    Column("creditor_document", String(14), nullable=False),
+    Column("creditor_address", String(300), nullable=False),
+    Column("contact_email", String(254)),
+    Column("contact_phone", String(20)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("contact_email IS NOT NULL OR contact_phone IS NOT NULL", name="contact"),
 )

@@ -1,7 +1,8 @@
 """What a portal request needs before its endpoint runs: the keys and the rate
 limiter (made once per running service from its settings), the session cookie
-verified into the debtor's :class:`Visit`, the signed link, and the posted forms
-with their CSRF token checked.
+verified into the debtor's :class:`Visit`, the :class:`~.views.Frame` every
+page of the session is drawn in (its CSRF token and who is collecting), the
+signed link, and the posted forms with their CSRF token checked.
 
 A dependency that cannot provide raises :class:`Answer` with the page to show
 instead (an expired session, a rate limit, a forged form); :class:`PortalRoute`
@@ -23,9 +24,9 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from negotiation_service.api.deps import SettingsDep
+from negotiation_service.api.deps import SettingsDep, UowDep
 from negotiation_service.api.portal import views
-from negotiation_service.service_layer.portal import PORTAL_CHANNELS
+from negotiation_service.service_layer.portal import PORTAL_CHANNELS, creditor_of
 from negotiation_service.settings import Settings
 from regua_br.rate_limit import RateLimiter
 from regua_br.tokens import (
@@ -227,6 +228,15 @@ async def _api_visit(request: Request, keys: KeysDep, limiter: LimiterDep, now: 
 
 #: The debtor's session, or the page saying it ended (401) or to slow down (429).
 VisitDep = Annotated[Visit, Depends(_visit)]
+
+
+async def _frame(visit: VisitDep, uow: UowDep) -> views.Frame:
+    return views.Frame(visit.csrf, views.creditor_block(await creditor_of(uow, visit.tenant_id)))
+
+
+#: What every page of the session shows around its content: who is collecting
+#: (CDC art. 42-A) and the forms' CSRF token.
+FrameDep = Annotated[views.Frame, Depends(_frame)]
 #: The same for the JSON API the pages call: ``{"error": "session"}`` with that status.
 ApiVisitDep = Annotated[Visit, Depends(_api_visit)]
 
@@ -311,6 +321,14 @@ class AcceptForm(PortalForm):
         return self.invoice_ids, self.offer_id
 
 
+class PrepayForm(PortalForm):
+    refused_title = "Não foi possível quitar"
+    log_refusal = True
+
+    #: The "I want to pay the rest now" box (``confirmo=sim``).
+    confirmed: Annotated[bool, BeforeValidator(_confirmed)] = Field(default=False, alias="confirmo")
+
+
 class PreferencesForm(PortalForm):
     refused_title = "Não foi possível salvar"
 
@@ -338,16 +356,17 @@ def csrf_checked(form: type[FormT]) -> Callable[..., Coroutine[Any, Any, FormT]]
     """A dependency: the posted ``form``, once its CSRF token is this session's
     (the form's 403 page otherwise)."""
 
-    async def check(request: Request, visit: VisitDep, keys: KeysDep) -> FormT:
+    async def check(request: Request, visit: VisitDep, keys: KeysDep, frame: FrameDep) -> FormT:
         posted = form.model_validate(await _posted(request))
         if not csrf_valid(keys.csrf, visit.cookie, posted.csrf):
             if form.log_refusal:
                 log.info("portal.csrf.rejected", extra={"debtor_id": str(visit.debtor_id)})
-            raise Answer(views.form_refused(form.refused_title))
+            raise Answer(views.form_refused(form.refused_title, frame))
         return posted
 
     return check
 
 
 AcceptFormDep = Annotated[AcceptForm, Depends(csrf_checked(AcceptForm))]
+PrepayFormDep = Annotated[PrepayForm, Depends(csrf_checked(PrepayForm))]
 PreferencesFormDep = Annotated[PreferencesForm, Depends(csrf_checked(PreferencesForm))]

@@ -2,7 +2,9 @@
 
 Access starts from a signed link (``/portal/l/{token}``, signed by the notifier),
 which becomes a short signed session cookie; every page reads only the data of
-that session's tenant and debtor. Anything else answers a page that shows no data.
+that session's tenant and debtor, names who is collecting (the tenant's portal
+settings) and shows amounts computed for the tenant-local day of the request.
+Anything else answers a page that shows no data.
 
 Each route takes its input from :mod:`.deps`, calls one use case of
 :mod:`negotiation_service.service_layer` and renders a page of :mod:`.views`.
@@ -20,6 +22,7 @@ from negotiation_service.api.portal.deps import (
     AcceptFormDep,
     ApiVisitDep,
     ChosenInvoicesDep,
+    FrameDep,
     KeysDep,
     LimitClient,
     LinkDep,
@@ -27,6 +30,7 @@ from negotiation_service.api.portal.deps import (
     PathId,
     PortalRoute,
     PreferencesFormDep,
+    PrepayFormDep,
     VisitDep,
     open_session,
 )
@@ -46,16 +50,20 @@ async def open_link(link: LinkDep, keys: KeysDep, settings: SettingsDep, now: No
 
 
 @router.get("")
-async def home(visit: VisitDep, uow: UowDep) -> Response:
-    return views.home(await portal.overview(uow, visit.tenant_id, visit.debtor_id), visit.csrf)
+async def home(visit: VisitDep, frame: FrameDep, uow: UowDep, now: NowDep) -> Response:
+    found = await portal.overview(uow, visit.tenant_id, visit.debtor_id)
+    return views.home(found, frame, local_today(now))
 
 
 @router.get("/faturas/{invoice_id}")
-async def pay(visit: VisitDep, invoice_id: PathId, uow: UowDep) -> Response:
+async def pay(visit: VisitDep, frame: FrameDep, invoice_id: PathId, uow: UowDep, now: NowDep) -> Response:
+    today = local_today(now)
     found = (
-        await portal.invoice_to_pay(uow, visit.tenant_id, visit.debtor_id, invoice_id) if invoice_id else None
+        await portal.invoice_to_pay(uow, visit.tenant_id, visit.debtor_id, invoice_id, today)
+        if invoice_id
+        else None
     )
-    return views.pay(found, visit.csrf) if found else views.not_found()
+    return views.pay(found, frame, today) if found else views.not_found(frame)
 
 
 @router.get("/api/faturas/{invoice_id}/status")
@@ -65,31 +73,31 @@ async def invoice_status(visit: ApiVisitDep, invoice_id: PathId, uow: UowDep) ->
 
 
 @router.get("/negociar")
-async def negotiate(visit: VisitDep, uow: UowDep) -> Response:
-    return views.negotiate(
-        await portal.negotiable_invoices(uow, visit.tenant_id, visit.debtor_id), visit.csrf
-    )
+async def negotiate(visit: VisitDep, frame: FrameDep, uow: UowDep, now: NowDep) -> Response:
+    invoices = await portal.negotiable_invoices(uow, visit.tenant_id, visit.debtor_id)
+    return views.negotiate(invoices, frame, local_today(now))
 
 
 @router.get("/negociar/ofertas")
-async def offers(visit: VisitDep, chosen: ChosenInvoicesDep, uow: UowDep, now: NowDep) -> Response:
+async def offers(
+    visit: VisitDep, frame: FrameDep, chosen: ChosenInvoicesDep, uow: UowDep, now: NowDep
+) -> Response:
+    today = local_today(now)
     if not chosen:
         invoices = await portal.negotiable_invoices(uow, visit.tenant_id, visit.debtor_id)
-        return views.nothing_chosen(invoices, visit.csrf)
+        return views.nothing_chosen(invoices, frame, today)
     try:
-        found = await agreements.simulate_offers(
-            uow, visit.tenant_id, visit.debtor_id, chosen, local_today(now)
-        )
+        found = await agreements.simulate_offers(uow, visit.tenant_id, visit.debtor_id, chosen, today)
     except DomainError as exc:
-        return views.service_error(exc)
-    return views.offers(found, chosen, visit.csrf)
+        return views.service_error(exc, frame)
+    return views.offers(found, chosen, frame, today)
 
 
 @router.post("/negociar/aceitar")
-async def accept(visit: VisitDep, form: AcceptFormDep, uow: UowDep, now: NowDep) -> Response:
+async def accept(visit: VisitDep, frame: FrameDep, form: AcceptFormDep, uow: UowDep, now: NowDep) -> Response:
     choice = form.choice()
     if choice is None:
-        return views.unconfirmed()
+        return views.unconfirmed(frame)
     invoice_ids, offer_id = choice
     try:
         agreement_id = await agreements.accept_offer(
@@ -103,30 +111,57 @@ async def accept(visit: VisitDep, form: AcceptFormDep, uow: UowDep, now: NowDep)
             now=now,
         )
     except DomainError as exc:
-        return views.service_error(exc)
+        return views.service_error(exc, frame)
     await uow.commit()
     log.info("portal.agreement.accepted", extra={"agreement_id": str(agreement_id)})
     return views.redirect(f"/portal/acordos/{agreement_id}")
 
 
 @router.get("/acordos/{agreement_id}")
-async def agreement(visit: VisitDep, agreement_id: PathId, uow: UowDep, now: NowDep) -> Response:
+async def agreement(
+    visit: VisitDep, frame: FrameDep, agreement_id: PathId, uow: UowDep, now: NowDep
+) -> Response:
+    today = local_today(now)
     found = (
-        await portal.agreement_to_pay(uow, visit.tenant_id, visit.debtor_id, agreement_id, local_today(now))
+        await portal.agreement_to_pay(uow, visit.tenant_id, visit.debtor_id, agreement_id, today)
         if agreement_id
         else None
     )
-    return views.agreement(found, visit.csrf) if found else views.not_found()
+    return views.agreement(found, frame, today) if found else views.not_found(frame)
+
+
+@router.post("/acordos/{agreement_id}/quitar")
+async def prepay(
+    visit: VisitDep, frame: FrameDep, agreement_id: PathId, form: PrepayFormDep, uow: UowDep, now: NowDep
+) -> Response:
+    """Pay the rest of the agreement early (CDC art. 52 §2): the payoff for today."""
+    if agreement_id is None:
+        return views.not_found(frame)
+    if not form.confirmed:
+        return views.prepay_unconfirmed(agreement_id, frame)
+    try:
+        await agreements.prepay(
+            uow, visit.tenant_id, agreement_id, today=local_today(now), now=now, debtor_id=visit.debtor_id
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            return views.not_found(frame)
+        return views.prepay_refused(exc, agreement_id, frame)
+    await uow.commit()
+    log.info("portal.agreement.prepaid", extra={"agreement_id": str(agreement_id)})
+    return views.redirect(f"/portal/acordos/{agreement_id}")
 
 
 @router.get("/preferencias")
-async def preferences(visit: VisitDep, uow: UowDep) -> Response:
+async def preferences(visit: VisitDep, frame: FrameDep, uow: UowDep) -> Response:
     consents = await portal.consents_of(uow, visit.tenant_id, visit.debtor_id)
-    return views.preferences(consents, visit.csrf, saved=False)
+    return views.preferences(consents, frame, saved=False)
 
 
 @router.post("/preferencias")
-async def save_preferences(visit: VisitDep, form: PreferencesFormDep, uow: UowDep, now: NowDep) -> Response:
+async def save_preferences(
+    visit: VisitDep, frame: FrameDep, form: PreferencesFormDep, uow: UowDep, now: NowDep
+) -> Response:
     consents = await portal.change_consents(uow, visit.tenant_id, visit.debtor_id, form.wanted(), now)
     await uow.commit()
-    return views.preferences(consents, visit.csrf, saved=True)
+    return views.preferences(consents, frame, saved=True)

@@ -1,11 +1,14 @@
 """What the portal's pages show: domain objects as pt-BR text (``R$ 1.234,56``,
-``dd/mm/aaaa``, the first name), rendered into the templates. Every page is
+``dd/mm/aaaa``, ``1,99%``, the first name), rendered into the templates. Every
+page of a session names who is collecting (CDC art. 42-A) in its :class:`Frame`;
+every amount is the one computed for the day the page is seen. Every page is
 marked not to be cached or framed: it shows debt data."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,15 +19,16 @@ from fastapi import Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from negotiation_service.domain.invoices import DebtorInvoice, Invoice
+from negotiation_service.domain.invoices import AmountDue, DebtorInvoice, Invoice
 from negotiation_service.domain.offers import Offer
+from negotiation_service.domain.portal import PortalSettings
 from negotiation_service.service_layer.portal import (
     PORTAL_CHANNELS,
     AgreementToPay,
     InvoiceToPay,
     Overview,
 )
-from regua_br.formatting import first_name, format_brl, format_date
+from regua_br.formatting import first_name, format_brl, format_date, format_document
 from regua_platform.errors import DomainError
 
 TEMPLATES = Environment(
@@ -39,12 +43,58 @@ STATUS_LABELS = {
     "cancelled": "Cancelada",
 }
 AGREEMENT_LABELS = {"active": "em andamento", "completed": "concluído", "broken": "desfeito"}
-INSTALLMENT_LABELS = {"open": "A vencer", "overdue": "Vencida", "paid": "Paga"}
+INSTALLMENT_LABELS = {
+    "open": "A vencer",
+    "overdue": "Vencida",
+    "paid": "Paga",
+    "replaced": "Substituída pela quitação",
+}
+#: Why the rest of an agreement cannot be paid early now (PayoffRefused reasons).
+NO_PAYOFF = {
+    "payoff_pending": "A quitação antecipada já foi pedida: pague a parcela de quitação abaixo.",
+    "overdue": (
+        "Há uma parcela vencida: pague-a primeiro para poder quitar o restante com desconto dos juros."
+    ),
+}
 CHANNELS = {"email": "E-mail", "sms": "SMS", "whatsapp": "WhatsApp"}
 
 
-def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = TEMPLATES.get_template(template).render(**context)
+@dataclass(frozen=True, slots=True)
+class CreditorBlock:
+    """Who is collecting, as every page of the session names them (CDC art. 42-A)."""
+
+    name: str
+    document: str
+    address: str
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What a page of a session shows around its content: the creditor (None
+    while the tenant has not set its portal settings: a neutral notice then)
+    and the forms' CSRF token."""
+
+    csrf: str
+    creditor: CreditorBlock | None
+
+
+def creditor_block(settings: PortalSettings | None) -> CreditorBlock | None:
+    if settings is None:
+        return None
+    return CreditorBlock(
+        name=settings.creditor_name,
+        document=format_document(settings.creditor_document),
+        address=settings.creditor_address,
+        email=settings.contact_email,
+        phone=settings.contact_phone,
+    )
+
+
+def page(template: str, frame: Frame | None, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page; ``frame`` None for the pages shown without a session (they show no data)."""
+    html = TEMPLATES.get_template(template).render(frame=frame, csrf=frame.csrf if frame else None, **context)
     response = HTMLResponse(html, status_code=status)
     # Debt data: never cached by the browser or a proxy.
     response.headers["Cache-Control"] = "no-store"
@@ -54,21 +104,39 @@ def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 
 def message(
-    status: int, title: str, text: str, hint: str | None = None, back: str | None = None
+    status: int,
+    title: str,
+    text: str,
+    hint: str | None = None,
+    back: str | None = None,
+    frame: Frame | None = None,
 ) -> HTMLResponse:
-    return page("message.html", status, title=title, message=text, hint=hint, back=back)
+    return page("message.html", frame, status, title=title, message=text, hint=hint, back=back)
 
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def percent(rate: Decimal) -> str:
+    """``Decimal("0.0199")`` -> ``1,99%``."""
+    return f"{rate * 100:.2f}".replace(".", ",") + "%"
+
+
+def bps_percent(bps: int) -> str:
+    return percent(Decimal(bps) / 10_000)
+
+
 # Pages that show no data.
 
 
-def not_found() -> HTMLResponse:
+def not_found(frame: Frame | None = None) -> HTMLResponse:
     return message(
-        404, "Não encontramos esta página", "Confira o endereço ou volte ao início.", back="/portal"
+        404,
+        "Não encontramos esta página",
+        "Confira o endereço ou volte ao início.",
+        back="/portal",
+        frame=frame,
     )
 
 
@@ -108,21 +176,22 @@ def link_invalid() -> HTMLResponse:
     )
 
 
-def form_refused(title: str) -> HTMLResponse:
+def form_refused(title: str, frame: Frame) -> HTMLResponse:
     """A form posted without this session's CSRF token."""
-    return message(403, title, "Abra a página de novo e tente outra vez.", back="/portal")
+    return message(403, title, "Abra a página de novo e tente outra vez.", back="/portal", frame=frame)
 
 
-def unconfirmed() -> HTMLResponse:
+def unconfirmed(frame: Frame) -> HTMLResponse:
     return message(
         400,
         "Faltou confirmar",
         "Escolha uma proposta e marque a confirmação para fechar o acordo.",
         back="/portal/negociar",
+        frame=frame,
     )
 
 
-def service_error(exc: DomainError) -> HTMLResponse:
+def service_error(exc: DomainError, frame: Frame) -> HTMLResponse:
     """A simulation or acceptance the use case refused."""
     if exc.status == 409:
         return message(
@@ -131,16 +200,57 @@ def service_error(exc: DomainError) -> HTMLResponse:
             "Estas contas já estão em um acordo ou os valores mudaram desde a simulação.",
             "Volte e simule de novo para ver as condições atualizadas.",
             back="/portal/negociar",
+            frame=frame,
         )
     return message(
         exc.status if 400 <= exc.status < 500 else 400,
         "Não foi possível simular",
         "Alguma das contas escolhidas não pode ser negociada agora.",
         back="/portal/negociar",
+        frame=frame,
+    )
+
+
+def prepay_refused(exc: DomainError, agreement_id: UUID, frame: Frame) -> HTMLResponse:
+    """An early payment the use case refused (the agreement changed, or nothing is left)."""
+    return message(
+        exc.status if 400 <= exc.status < 500 else 400,
+        "Não foi possível quitar o acordo agora",
+        "A situação do acordo mudou ou não há parcelas a quitar.",
+        "Volte ao acordo para ver a situação atualizada.",
+        back=f"/portal/acordos/{agreement_id}",
+        frame=frame,
+    )
+
+
+def prepay_unconfirmed(agreement_id: UUID, frame: Frame) -> HTMLResponse:
+    return message(
+        400,
+        "Faltou confirmar",
+        "Marque a confirmação para quitar o acordo.",
+        back=f"/portal/acordos/{agreement_id}",
+        frame=frame,
     )
 
 
 # The pages.
+
+
+@dataclass(frozen=True, slots=True)
+class AmountLine:
+    label: str
+    amount: str
+
+
+def _lines(due: AmountDue) -> list[AmountLine]:
+    """What today's amount is made of: the non-zero parts, each still open."""
+    charges = (
+        [("Multa", due.fine_cents), ("Juros de atraso", due.interest_cents)]
+        if due.computed
+        else [("Encargos", due.interest_cents)]
+    )
+    parts = [("Já pago", due.paid_cents), ("Valor principal em aberto", due.principal_cents), *charges]
+    return [AmountLine(label, format_brl(cents)) for label, cents in parts if cents]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +260,8 @@ class InvoiceCard:
     status: str
     status_label: str
     original: str
-    updated: str
+    lines: list[AmountLine]
+    today: str
     #: An installment of an agreement (not an invoice of its own).
     installment: bool
     in_agreement: bool
@@ -163,11 +274,13 @@ class AgreementLink:
     status_label: str
 
 
-def home(overview: Overview, csrf: str) -> HTMLResponse:
+def home(overview: Overview, frame: Frame, today: date) -> HTMLResponse:
     return page(
         "home.html",
+        frame,
         name=first_name(overview.debtor.name if overview.debtor else None),
-        invoices=[_card(i) for i in overview.invoices],
+        today=format_date(today),
+        invoices=[_card(i, today) for i in overview.invoices],
         negotiable=any(i.negotiable for i in overview.invoices),
         agreements=[
             AgreementLink(
@@ -177,36 +290,40 @@ def home(overview: Overview, csrf: str) -> HTMLResponse:
             )
             for a in overview.agreements
         ],
-        csrf=csrf,
     )
 
 
-def _card(listed: DebtorInvoice) -> InvoiceCard:
+def _card(listed: DebtorInvoice, today: date) -> InvoiceCard:
     invoice = listed.invoice
+    due = invoice.due_on(today)
     return InvoiceCard(
         id=invoice.id,
         due_date=format_date(invoice.due_date),
         status=invoice.status,
         status_label=STATUS_LABELS.get(invoice.status, invoice.status),
         original=format_brl(invoice.amount_cents),
-        updated=format_brl(invoice.amount_due_cents),
+        lines=_lines(due),
+        today=format_brl(due.due_cents),
         installment=invoice.is_installment,
         in_agreement=listed.in_agreement,
     )
 
 
-def pay(found: InvoiceToPay, csrf: str) -> HTMLResponse:
-    invoice, pix = found.invoice, found.codes.pix
+def pay(found: InvoiceToPay, frame: Frame, today: date) -> HTMLResponse:
+    invoice, due, pix = found.invoice, found.due, found.codes.pix
     return page(
         "pay.html",
+        frame,
         invoice_id=invoice.id,
-        amount=format_brl(invoice.amount_due_cents),
+        amount=format_brl(due.due_cents),
+        today=format_date(today),
+        lines=_lines(due),
         due_date=format_date(invoice.due_date),
         paid=invoice.status == "paid",
+        closed=STATUS_LABELS.get(invoice.status) if invoice.status in ("renegotiated", "cancelled") else None,
         pix=pix,
         qr=_qr(pix) if pix else None,
         boleto=found.codes.boleto,
-        csrf=csrf,
     )
 
 
@@ -234,26 +351,30 @@ def session_refused(refusal: Response) -> JSONResponse:
 class InvoiceChoice:
     id: UUID
     due_date: str
-    updated: str
+    today: str
 
 
-def negotiate(invoices: Sequence[DebtorInvoice], csrf: str) -> HTMLResponse:
-    return page("negotiate.html", invoices=_choices(invoices), csrf=csrf, error=None)
+def negotiate(invoices: Sequence[DebtorInvoice], frame: Frame, today: date) -> HTMLResponse:
+    return page("negotiate.html", frame, invoices=_choices(invoices, today), error=None)
 
 
-def nothing_chosen(invoices: Sequence[DebtorInvoice], csrf: str) -> HTMLResponse:
+def nothing_chosen(invoices: Sequence[DebtorInvoice], frame: Frame, today: date) -> HTMLResponse:
     """The negotiate page again, asking to choose."""
     return page(
-        "negotiate.html", 400, invoices=_choices(invoices), csrf=csrf, error="Escolha pelo menos uma conta."
+        "negotiate.html",
+        frame,
+        400,
+        invoices=_choices(invoices, today),
+        error="Escolha pelo menos uma conta.",
     )
 
 
-def _choices(invoices: Sequence[DebtorInvoice]) -> list[InvoiceChoice]:
+def _choices(invoices: Sequence[DebtorInvoice], today: date) -> list[InvoiceChoice]:
     return [
         InvoiceChoice(
             id=i.invoice.id,
             due_date=format_date(i.invoice.due_date),
-            updated=format_brl(i.invoice.amount_due_cents),
+            today=format_brl(i.invoice.due_on(today).due_cents),
         )
         for i in invoices
     ]
@@ -268,47 +389,90 @@ class OfferInstallment:
 
 @dataclass(frozen=True, slots=True)
 class OfferCard:
+    """An offer with what CDC art. 52 asks to be stated, in pt-BR."""
+
     offer_id: str
     kind: str
     title: str
-    detail: str
+    #: What the debt is made of today.
+    base: list[AmountLine]
+    base_total: str
+    discount: str | None
+    count: int
     installments: list[OfferInstallment]
+    total: str
+    interest: str
+    monthly_rate: str
+    effective_monthly: str
+    effective_annual: str
 
 
-def offers(found: Sequence[Offer], invoice_ids: Sequence[UUID], csrf: str) -> HTMLResponse:
+@dataclass(frozen=True, slots=True)
+class OfferTerms:
+    """What happens if an installment is late or the agreement breaks, and early payment."""
+
+    tolerance_days: int
+    late_charges: str
+
+
+def offers(found: Sequence[Offer], invoice_ids: Sequence[UUID], frame: Frame, today: date) -> HTMLResponse:
     return page(
         "offers.html",
+        frame,
+        today=format_date(today),
         offers=[_offer(o) for o in found],
+        terms=_terms(found[0]) if found else None,
         invoice_ids=[str(i) for i in invoice_ids],
-        csrf=csrf,
     )
+
+
+def _terms(offer: Offer) -> OfferTerms:
+    if offer.late_fine_bps is not None and offer.late_monthly_interest_bps is not None:
+        late = (
+            f"multa de {bps_percent(offer.late_fine_bps)} e juros de "
+            f"{bps_percent(offer.late_monthly_interest_bps)} ao mês, proporcionais aos dias de atraso"
+        )
+    else:
+        late = "a multa e os juros de atraso previstos nas suas faturas"
+    return OfferTerms(tolerance_days=offer.tolerance_days, late_charges=late)
 
 
 def _offer(offer: Offer) -> OfferCard:
     n = len(offer.installments)
-    percent = f"{Decimal(offer.monthly_rate) * 100:.2f}".replace(".", ",")
     if offer.kind == "cash":
         title = f"À vista: {format_brl(offer.total_cents)}"
-        detail = f"Desconto de {format_brl(offer.discount_cents)} sobre {format_brl(offer.original_cents)}."
     else:
         first = offer.installments[0].amount_cents
-        title = (
-            f"{n} parcelas de {format_brl(first)}"
-            if all(i.amount_cents == first for i in offer.installments[:-1])
-            else f"{n} parcelas"
-        )
-        detail = f"Total de {format_brl(offer.total_cents)}, juros de {percent}% ao mês."
+        same = all(i.amount_cents == first for i in offer.installments)
+        title = f"{n} parcelas mensais de {format_brl(first)}" if same else f"{n} parcelas mensais"
+    base = offer.base
     return OfferCard(
         offer_id=offer.offer_id,
         kind=offer.kind,
         title=title,
-        detail=detail,
+        base=[
+            AmountLine(label, format_brl(cents))
+            for label, cents in (
+                ("Valor principal em aberto", base.principal_cents),
+                ("Multa", base.fine_cents),
+                ("Juros de atraso", base.interest_cents),
+            )
+            if cents or label.startswith("Valor")
+        ],
+        base_total=format_brl(base.total_cents),
+        discount=format_brl(offer.discount_cents) if offer.discount_cents else None,
+        count=n,
         installments=[
             OfferInstallment(
                 number=i.number, due_date=format_date(i.due_date), amount=format_brl(i.amount_cents)
             )
             for i in offer.installments
         ],
+        total=format_brl(offer.total_cents),
+        interest=format_brl(offer.interest_cents),
+        monthly_rate=percent(Decimal(offer.monthly_rate)),
+        effective_monthly=percent(offer.effective_monthly_rate),
+        effective_annual=percent(offer.effective_annual_rate),
     )
 
 
@@ -316,8 +480,11 @@ def _offer(offer: Offer) -> OfferCard:
 class InstallmentCard:
     id: UUID
     number: int
+    title: str
     due_date: str
     amount: str
+    #: What paying it takes today, when it differs from the agreed amount (late charges).
+    today: str | None
     status: str
     status_label: str
     pix: str | None
@@ -325,14 +492,28 @@ class InstallmentCard:
     payable: bool
 
 
-def agreement(found: AgreementToPay, csrf: str) -> HTMLResponse:
+@dataclass(frozen=True, slots=True)
+class PayoffCard:
+    agreement_id: UUID
+    amount: str
+    due_date: str
+    replaced: str
+    waived: str
+    count: int
+
+
+def agreement(found: AgreementToPay, frame: Frame, today: date) -> HTMLResponse:
     shown = found.agreement
     installments = [
         InstallmentCard(
             id=i.id,
             number=i.number,
+            title="Quitação antecipada" if i.payoff else f"Parcela {i.number}",
             due_date=format_date(i.due_date),
             amount=format_brl(i.amount_cents),
+            today=format_brl(i.due_today_cents)
+            if i.due_today_cents and i.due_today_cents != i.amount_cents
+            else None,
             status=i.status,
             status_label=INSTALLMENT_LABELS.get(i.status, i.status),
             pix=i.codes.pix,
@@ -341,14 +522,29 @@ def agreement(found: AgreementToPay, csrf: str) -> HTMLResponse:
         )
         for i in found.installments
     ]
+    early = found.payoff
     return page(
         "agreement.html",
+        frame,
+        agreement_id=shown.id,
+        active=shown.status == "active",
         status_label=AGREEMENT_LABELS.get(shown.status, shown.status),
         total=format_brl(shown.total_cents),
         discount=format_brl(shown.discount_cents) if shown.discount_cents else None,
-        count=len(installments),
+        count=sum(1 for i in found.installments if not i.payoff),
         installments=installments,
-        csrf=csrf,
+        today=format_date(today),
+        payoff=PayoffCard(
+            agreement_id=shown.id,
+            amount=format_brl(early.amount_cents),
+            due_date=format_date(early.due_date),
+            replaced=format_brl(early.replaced_cents),
+            waived=format_brl(early.interest_waived_cents),
+            count=len(early.replaced),
+        )
+        if early
+        else None,
+        no_payoff=NO_PAYOFF.get(found.no_payoff or ""),
     )
 
 
@@ -359,6 +555,6 @@ class ChannelChoice:
     allowed: bool
 
 
-def preferences(consents: Mapping[str, bool], csrf: str, *, saved: bool) -> HTMLResponse:
+def preferences(consents: Mapping[str, bool], frame: Frame, *, saved: bool) -> HTMLResponse:
     channels = [ChannelChoice(id=c, label=CHANNELS[c], allowed=consents[c]) for c in PORTAL_CHANNELS]
-    return page("preferences.html", channels=channels, csrf=csrf, saved=saved)
+    return page("preferences.html", frame, channels=channels, saved=saved)

@@ -1,14 +1,16 @@
-"""``/v1/agreements``: accept an offer, read an agreement, list a debtor's."""
+"""``/v1/agreements``: accept an offer, read an agreement, list a debtor's,
+quote and make an early payment of the rest (CDC art. 52 §2)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
 from negotiation_service.api.deps import UowDep
-from negotiation_service.api.schemas import AgreementCreate, AgreementRead
+from negotiation_service.api.schemas import AgreementCreate, AgreementRead, PayoffRead, PrepayRead
 from negotiation_service.domain.agreements import local_today
 from negotiation_service.service_layer import agreements as use_cases
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
@@ -47,6 +49,48 @@ async def create_agreement(body: AgreementCreate, principal: PrincipalDep, uow: 
     read = await _read(uow, principal.tenant_id, agreement_id)
     await uow.commit()
     return read
+
+
+@router.post(
+    "/agreements/{agreement_id}:prepay",
+    summary="Pay the rest early: one payoff installment for today (publishes agreement.prepaid)",
+    description=(
+        "Replaces the installments still owed by one payoff installment due today (or the next "
+        "business day), each discounted at the agreement's monthly rate from its due date to "
+        "today (CDC art. 52 §2: interest reduced proportionally). invoice-service cancels the "
+        "replaced installments and issues the payoff as an invoice; paid, it completes the "
+        "agreement, unpaid beyond the tolerance it breaks it."
+    ),
+    responses={
+        404: {"description": "no such agreement"},
+        409: {"description": "the agreement is not active, or an installment was paid meanwhile"},
+        422: {"description": "nothing left to pay early, a payoff pending, or an installment overdue"},
+    },
+)
+async def prepay_agreement(agreement_id: UUID, principal: PrincipalDep, uow: UowDep) -> PrepayRead:
+    now = uow.clock.now()
+    payoff = await use_cases.prepay(uow, principal.tenant_id, agreement_id, today=local_today(now), now=now)
+    read = await _read(uow, principal.tenant_id, agreement_id)
+    await uow.commit()
+    return PrepayRead(payoff=PayoffRead.of(agreement_id, payoff), agreement=read)
+
+
+@router.get(
+    "/agreements/{agreement_id}/payoff",
+    summary="What paying the rest early would cost on a day (today by default); nothing is stored",
+    responses={
+        404: {"description": "no such agreement"},
+        409: {"description": "the agreement is not active"},
+        422: {"description": "nothing left to pay early, a payoff pending, or an installment overdue"},
+    },
+)
+async def quote_payoff(
+    agreement_id: UUID, principal: PrincipalDep, uow: UowDep, on: date | None = None
+) -> PayoffRead:
+    day = on or local_today(uow.clock.now())
+    return PayoffRead.of(
+        agreement_id, await use_cases.quote_payoff(uow, principal.tenant_id, agreement_id, day)
+    )
 
 
 @router.get("/agreements/{agreement_id}", summary="An agreement with its installments and their status")
