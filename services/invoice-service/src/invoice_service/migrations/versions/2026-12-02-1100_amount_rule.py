@@ -38,7 +38,10 @@ def upgrade() -> None:
         )
     op.alter_column("invoices", "effective_due_date", nullable=False, schema=S)
     op.create_check_constraint(
-        op.f("invoices_effective_not_before_due_check"), "invoices", "effective_due_date >= due_date", schema=S
+        op.f("invoices_effective_not_before_due_check"),
+        "invoices",
+        "effective_due_date >= due_date",
+        schema=S,
     )
     op.drop_index("invoices_overdue_scan_idx", table_name="invoices", schema=S)
     op.create_index(
