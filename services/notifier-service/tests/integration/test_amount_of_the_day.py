@@ -291,3 +291,39 @@ async def test_removed_charges_are_never_shown_and_a_revised_one_replaces_its_pr
     # The revision announced the boleto alone: nothing was waited for, nothing is missing.
     [delivery] = await story.n.messages(story.invoice_id)
     assert (delivery["status"], delivery["missing_instruments"]) in (("sent", None), ("pending", None))
+
+
+async def test_the_newest_list_of_payments_replaces_the_one_kept(dated_notifier: Notifier) -> None:
+    """balance-changed carries the full list: an older one arriving late
+    changes nothing, a newer one (the payment reversed) replaces it."""
+    story = Story(dated_notifier)
+    story.clock.move_to(brt(date(2026, 11, 20)))
+    await partly_paid(story)
+    await story.charge("pix", pix_code(6), amount_cents=150000, due=DUE)
+    await story.charge("boleto", boleto_line(6, 150000, DUE), amount_cents=150000, due=DUE)
+
+    def balance(payments: list[AppliedPaymentV1], at: datetime) -> InvoiceBalanceChangedV1:
+        return InvoiceBalanceChangedV1(
+            debtor_id=story.debtor_id,
+            invoice_id=story.invoice_id,
+            payments=payments,
+            amount_paid_cents=sum(p.amount_cents for p in payments),
+            status="overdue" if not payments else "partially_paid",
+            changed_at=at,
+        )
+
+    # Older than the one of 05/11: ignored. With R$ 1.000,00 paid the R$ 1.500,00
+    # codes would collect too much for 511,67: the message waits for revised ones.
+    await story.n.publish(balance([], brt(date(2026, 11, 4))))
+    await story.n.consumed()
+    await story.step("overdue")
+    await wait_for(story.waiting_for_charges, timeout=30)
+    await story.n.consumed()
+    assert await story.n.inbox(story.email) == []
+
+    # The payment reversed on 18/11: 1.500,00 + 30,00 fine + 1.500,00 x 1 % x 10/30 = 5,00 -> 1.535,00,
+    # which the R$ 1.500,00 cobv (priced by the PSP) and boleto (bank instructions) can settle.
+    await story.n.publish(balance([], brt(date(2026, 11, 18))))
+    [message] = await story.emails(1)
+    assert "O valor atualizado para hoje, 20/11/2026, é R$ 1.535,00." in message["body"]
+    assert pix_code(6) in message["body"]

@@ -211,12 +211,11 @@ def test_charges_to_show_on_the_day() -> None:
     stale_pix = charge("pix", age=0, amount_cents=150000)
     revised_pix = charge("pix", age=10, amount_cents=50000)
     boleto = charge("boleto", age=1, amount_cents=150000)
-    # After the payment, before the revised cobv: neither 1.500,00 code.
-    assert charges_to_show(PARTLY_PAID, [stale_pix, boleto], date(2026, 11, 20)) == []
-    assert charges_to_show(PARTLY_PAID, [stale_pix, boleto, revised_pix], date(2026, 11, 20)) == [revised_pix]
-    # Not issued yet: the current charges as they are.
-    not_issued = InvoiceView(invoice_id=INVOICE, tenant_id=TENANT, debtor_id=DEBTOR)
-    assert charges_to_show(not_issued, [stale_pix, boleto], date(2026, 11, 20)) == [boleto, stale_pix]
+    # After the payment, before the revised cobv: neither 1.500,00 code for 511,67.
+    assert charges_to_show([stale_pix, boleto], 51167) == []
+    assert charges_to_show([stale_pix, boleto, revised_pix], 51167) == [revised_pix]
+    # The amount unknown (invoice not issued yet): the current charges as they are.
+    assert charges_to_show([stale_pix, boleto], None) == [boleto, stale_pix]
 
 
 def context_for(invoice: InvoiceView, today: date, **codes: str | None) -> MessageContext:

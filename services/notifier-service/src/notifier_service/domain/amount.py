@@ -135,14 +135,11 @@ def fits(charge: ChargeView, due_cents: int) -> bool:
     return True
 
 
-def charges_to_show(
-    invoice: InvoiceView | None, charges: Sequence[ChargeView], today: date
-) -> list[ChargeView]:
-    """The charges whose codes a message sent ``today`` may carry, newest first.
-    Before ``invoice.issued`` the amount is unknown: the current charges as
-    they are (nothing is sent before it arrives anyway)."""
+def charges_to_show(charges: Sequence[ChargeView], due_cents: int | None) -> list[ChargeView]:
+    """The charges whose codes a message asking ``due_cents`` may carry,
+    newest first. None (the invoice not issued yet, the amount unknown): the
+    current charges as they are (nothing is sent before it arrives anyway)."""
     current = current_charges(charges)
-    if invoice is None or not invoice.issued:
+    if due_cents is None:
         return current
-    due = amount_shown(invoice, today).due_cents
-    return [c for c in current if fits(c, due)]
+    return [c for c in current if fits(c, due_cents)]

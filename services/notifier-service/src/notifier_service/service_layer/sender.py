@@ -26,7 +26,13 @@ from zoneinfo import ZoneInfo
 
 from notifier_service.adapters.providers.base import OutgoingMessage, ProviderError, ProviderReceipt
 from notifier_service.domain import templates
-from notifier_service.domain.amount import amount_shown, charges_to_show, current_charges, template_for_day
+from notifier_service.domain.amount import (
+    AmountShown,
+    amount_shown,
+    charges_to_show,
+    current_charges,
+    template_for_day,
+)
 from notifier_service.domain.channels import CHANNELS, Channel
 from notifier_service.domain.decide import Fail, FailReason, Send, Suppress, Wait, Waits, decide
 from notifier_service.domain.delivery import backoff_seconds, idempotency_key
@@ -122,11 +128,16 @@ class Sender:
         tenant_id = delivery.tenant_id
         invoice = await uow.projections.invoice(tenant_id, delivery.invoice_id)
         debtor = await uow.projections.debtor(tenant_id, delivery.debtor_id)
-        today = self.today(now)
+        # The amount is the one of the day the message goes out, computed now.
+        shown = amount_shown(invoice, self.today(now)) if invoice is not None and invoice.issued else None
+        if shown is not None and shown.due_cents <= 0:
+            # Payments cover everything: never collect what is paid (CDC art. 42).
+            await self._suppress(uow, delivery, "nothing_due", now)
+            return None
         every_charge = await uow.projections.charges_of(tenant_id, delivery.invoice_id)
         # Only the codes a message sent today may carry count as known: a
         # removed, replaced or mispriced one is awaited like a missing one.
-        charges = charges_to_show(invoice, every_charge, today)
+        charges = charges_to_show(every_charge, None if shown is None else shown.due_cents)
         if len(charges) < len(current := current_charges(every_charge)):
             log.info(
                 "notifier.charge.withheld",
@@ -138,15 +149,7 @@ class Sender:
         decision = decide(delivery, invoice, debtor, charges, attempts, self._providers, self._waits, now)
         match decision:
             case Suppress(reason):
-                await uow.deliveries.suppress(delivery.message_id, reason=reason, now=now)
-                log.info(
-                    "notifier.message.suppressed_paid",
-                    extra={
-                        "step_id": str(delivery.step_id),
-                        "invoice_id": str(delivery.invoice_id),
-                        "reason": reason,
-                    },
-                )
+                await self._suppress(uow, delivery, reason, now)
                 return None
             case Fail(reason, detail, channel):
                 await self._fail(uow, delivery, now, reason, detail, channel=channel)
@@ -155,9 +158,22 @@ class Sender:
                 await self._postpone(uow, delivery, now, waiting_for)
                 return None
             case Send():
-                # decide() sends only once the invoice and the debtor are known.
-                assert invoice is not None and debtor is not None
-                return await self._start_send(uow, delivery, invoice, debtor, charges, decision, now, today)
+                # decide() sends only once the invoice (so the amount) and the debtor are known.
+                assert invoice is not None and debtor is not None and shown is not None
+                return await self._start_send(uow, delivery, invoice, debtor, charges, decision, shown, now)
+
+    async def _suppress(
+        self, uow: NotifierUnitOfWork, delivery: Delivery, reason: str, now: datetime
+    ) -> None:
+        await uow.deliveries.suppress(delivery.message_id, reason=reason, now=now)
+        log.info(
+            "notifier.message.suppressed_paid",
+            extra={
+                "step_id": str(delivery.step_id),
+                "invoice_id": str(delivery.invoice_id),
+                "reason": reason,
+            },
+        )
 
     async def _start_send(
         self,
@@ -167,25 +183,12 @@ class Sender:
         debtor: DebtorView,
         charges: Sequence[ChargeView],
         send: Send,
+        shown: AmountShown,
         now: datetime,
-        today: date,
     ) -> PreparedSend | None:
-        """Render the message with the amount due ``today`` (computed now, at
-        send time), record the attempt under its idempotency key and take the
+        """Render the message with ``shown``, the amount due on the day of
+        sending, record the attempt under its idempotency key and take the
         send lease."""
-        shown = amount_shown(invoice, today)
-        if shown.due_cents <= 0:
-            # Payments cover everything: never collect what is paid (CDC art. 42).
-            await uow.deliveries.suppress(delivery.message_id, reason="nothing_due", now=now)
-            log.info(
-                "notifier.message.suppressed_paid",
-                extra={
-                    "step_id": str(delivery.step_id),
-                    "invoice_id": str(delivery.invoice_id),
-                    "reason": "nothing_due",
-                },
-            )
-            return None
         channel, missing = send.channel, send.missing_instruments
         if missing:
             log.warning(
@@ -221,7 +224,7 @@ class Sender:
             amount_cents=shown.due_cents,
             due_date=shown.due_date,
             pay_by=shown.pay_by,
-            today=today,
+            today=shown.today,
             days_overdue=shown.days_late,
             portal_url=portal_link(creditor.portal_base_url, token),
             pix_copy_paste=pix,
