@@ -15,7 +15,13 @@ import pytest
 import regua_platform.migrations
 from negotiation_service.main import DEFINITION
 from negotiation_service.settings import Settings
-from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
+from regua_contracts.invoice.v1 import (
+    AppliedPaymentV1,
+    InvoiceBalanceChangedV1,
+    InvoiceIssuedV1,
+    InvoiceOverdueV1,
+    InvoiceStatusChangedV1,
+)
 from regua_contracts.topics import AGREEMENT_EVENTS
 from regua_devtools.testing import ServiceHarness, service_harness, wait_for
 from regua_platform.clock import FixedClock
@@ -40,7 +46,12 @@ class Service(ServiceHarness):
         due_date: date = date(2026, 2, 8),
         invoice_id: UUID | None = None,
         agreement_id: UUID | None = None,
+        *,
+        fine_bps: int | None = None,
+        monthly_interest_bps: int | None = None,
+        effective_due_date: date | None = None,
     ) -> UUID:
+        """invoice.issued; without rates it is an older producer's (priced by the reported amount)."""
         invoice_id = invoice_id or uuid4()
         await self.produce(
             InvoiceIssuedV1(
@@ -51,9 +62,30 @@ class Service(ServiceHarness):
                 due_date=due_date,
                 issued_at=self.clock.now(),
                 agreement_id=agreement_id,
+                fine_bps=fine_bps,
+                monthly_interest_bps=monthly_interest_bps,
+                effective_due_date=effective_due_date,
             )
         )
         return invoice_id
+
+    async def balance_changed(
+        self, debtor_id: UUID, invoice_id: UUID, payments: list[tuple[date, int]], status: str
+    ) -> None:
+        """invoice.balance-changed with the full list of applied payments."""
+        await self.produce(
+            InvoiceBalanceChangedV1(
+                debtor_id=debtor_id,
+                invoice_id=invoice_id,
+                payments=[
+                    AppliedPaymentV1(payment_id=uuid4(), paid_on=on, amount_cents=cents)
+                    for on, cents in payments
+                ],
+                amount_paid_cents=sum(cents for _, cents in payments),
+                status=status,  # type: ignore[arg-type]
+                changed_at=self.clock.now(),
+            )
+        )
 
     async def overdue(self, debtor_id: UUID, invoice_id: UUID, due_date: date, amount_due_cents: int) -> None:
         await self.produce(

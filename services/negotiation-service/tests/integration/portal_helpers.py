@@ -1,14 +1,16 @@
-"""Helpers of the portal tests: links, payment and debtor events as their services publish them."""
+"""Helpers of the portal tests: links, portal settings, payment and debtor events
+as their services publish them."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
+from regua_br.brcode import build_dynamic_brcode
 from regua_br.tokens import LINK_INFO, Keyring, LinkClaims, sign_link
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
-from regua_contracts.payment.v1 import ChargeCreatedV1
+from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1
 
 from .conftest import SECRET, Service
 
@@ -25,8 +27,41 @@ def link(
     return f"/portal/l/{sign_link(Keyring.derived(SECRET, LINK_INFO), claims)}"
 
 
+CREDITOR = {
+    "creditor_name": "Escola Aurora Ltda",
+    "creditor_document": "11.222.333/0001-81",
+    "creditor_address": "Rua das Flores, 100, Centro, São Paulo - SP, 01001-000",
+    "contact_email": "financeiro@escola-aurora.com.br",
+    "contact_phone": "(11) 3333-4444",
+}
+
+
+async def set_creditor(service: Service, tenant: UUID | None = None) -> None:
+    r = await service.put("/v1/portal/settings", CREDITOR, tenant=tenant)
+    assert r.status_code == 200, r.text
+
+
+def creditor_shown(html: str) -> bool:
+    """The page names who is collecting (CDC art. 42-A): name, CNPJ, address, contact."""
+    return all(
+        part in html
+        for part in (
+            'id="credor"',
+            "Escola Aurora Ltda",
+            "CNPJ 11.222.333/0001-81",
+            "Rua das Flores, 100",
+            "financeiro@escola-aurora.com.br",
+            "(11) 3333-4444",
+        )
+    )
+
+
 async def debtor_updated(
-    service: Service, debtor: UUID, name: str, consents: dict[str, bool] | None = None
+    service: Service,
+    debtor: UUID,
+    name: str,
+    consents: dict[str, bool] | None = None,
+    segment: str | None = None,
 ) -> None:
     await service.produce(
         DebtorUpdatedV1(
@@ -36,18 +71,27 @@ async def debtor_updated(
             document="52998224725",
             consents=consents or {},  # type: ignore[arg-type]
             updated_at=service.clock.now(),
+            segment=segment,
         )
     )
 
 
-async def charges(service: Service, debtor: UUID, invoice: UUID, amount_cents: int, due: date) -> str:
-    """A Pix and a boleto charge for the invoice; the Pix copia e cola."""
-    pix = f"00020101021226830014br.gov.bcb.pix2561pix.example.com/qr/v2/{invoice.hex}5204000053039865802BR6304ABCD"
+async def charges(
+    service: Service, debtor: UUID, invoice: UUID, amount_cents: int, due: date, pix: str | None = None
+) -> str:
+    """A Pix (a cobv's dynamic BR Code unless ``pix`` is given) and a boleto
+    charge for the invoice; the Pix copia e cola."""
+    given = pix
+    pix = pix or build_dynamic_brcode(
+        location=f"pix.example.com/qr/v2/cobv/{invoice.hex}",
+        merchant_name="Escola Aurora",
+        merchant_city="Sao Paulo",
+    )
     for method in ("pix", "boleto"):
         await service.produce(
             ChargeCreatedV1(
                 debtor_id=debtor,
-                charge_id=uuid4(),
+                charge_id=uuid5(invoice, method if given is None else f"{method}:{given}"),
                 invoice_id=invoice,
                 method=method,  # type: ignore[arg-type]
                 amount_cents=amount_cents,
@@ -66,3 +110,17 @@ def field(html: str, name: str) -> str:
     match = re.search(rf'name="{name}" value="([^"]+)"', html)
     assert match, f"no {name} in page"
     return match.group(1)
+
+
+async def charge_removed(service: Service, debtor: UUID, invoice: UUID, method: str) -> None:
+    """payment.charge-removed for the charge :func:`charges` created with ``method`` (and its own code)."""
+    await service.produce(
+        ChargeRemovedV1(
+            debtor_id=debtor,
+            charge_id=uuid5(invoice, method),
+            invoice_id=invoice,
+            method=method,  # type: ignore[arg-type]
+            reason="invoice paid",
+            removed_at=service.clock.now(),
+        )
+    )

@@ -1,10 +1,11 @@
 """The debtor portal against the real service: links, session cookie, pages,
-pay page with Pix and boleto, payment noticed, negotiation, isolation, rate limit."""
+pay page with Pix and boleto, payment noticed, negotiation, isolation, rate
+limit, and who is collecting on every page (CDC art. 42-A)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import httpx
@@ -12,9 +13,19 @@ import pytest
 
 from regua_contracts.topics import INVOICE_EVENTS, namespaced
 from regua_devtools.testing import collect_events, wait_for
+from regua_platform.auth import mint_token
 
-from .conftest import Service
-from .portal_helpers import DIGITABLE, charges, debtor_updated, field, link
+from .conftest import SECRET, Service
+from .portal_helpers import (
+    CREDITOR,
+    DIGITABLE,
+    charges,
+    creditor_shown,
+    debtor_updated,
+    field,
+    link,
+    set_creditor,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
@@ -101,7 +112,7 @@ async def test_negotiate_accept_three_installments(service: Service) -> None:
     page = await service.client.get("/portal/negociar")
     assert page.status_code == 200 and str(a) in page.text and str(b) in page.text
     r = await service.client.get("/portal/negociar/ofertas", params={"fatura": [str(a), str(b)]})
-    assert r.status_code == 200 and "3 parcelas de" in r.text and "13/03/2026" in r.text
+    assert r.status_code == 200 and "3 parcelas mensais de" in r.text and "13/03/2026" in r.text
     offer = re.search(r'name="oferta" value="([0-9a-f]+)" id="oferta-installments_3"', r.text)
     assert offer
     csrf = field(r.text, "csrf")
@@ -191,3 +202,67 @@ async def test_opt_out_of_a_channel_is_announced(service: Service) -> None:
         page = await service.client.get("/portal/preferencias")
         assert 'id="canal-whatsapp">' in page.text
     assert len(changed()) == 1
+
+
+async def test_portal_settings_api(service: Service) -> None:
+    r = await service.get("/v1/portal/settings")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    bad = await service.put("/v1/portal/settings", {**CREDITOR, "creditor_document": "11.222.333/0001-82"})
+    assert bad.status_code == 422
+    no_contact = {**CREDITOR, "contact_email": None, "contact_phone": None}
+    assert (await service.put("/v1/portal/settings", no_contact)).status_code == 422
+    await set_creditor(service)
+    got = (await service.get("/v1/portal/settings")).json()
+    assert got["creditor_document"] == "11222333000181" and got["creditor_name"] == "Escola Aurora Ltda"
+    # Another tenant has none; a token without the admin scope may not read or change them.
+    assert (await service.get("/v1/portal/settings", tenant=uuid4())).status_code == 404
+    token = mint_token(
+        secret=SECRET,
+        tenant_id=service.tenant,
+        scopes=["agreements"],
+        issuer="regua-dev",
+        audience="regua",
+        ttl=timedelta(hours=1),
+        now=datetime.now(UTC),
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await service.client.get("/v1/portal/settings", headers=headers)).status_code == 403
+    assert (
+        await service.client.put("/v1/portal/settings", json=CREDITOR, headers=headers)
+    ).status_code == 403
+
+
+async def test_every_page_says_who_is_collecting(service: Service) -> None:
+    debtor = uuid4()
+    a = await service.issued(debtor, 100_000, date(2026, 3, 9), fine_bps=200, monthly_interest_bps=100)
+    await debtor_updated(service, debtor, "Maria Souza")
+    await service.known(debtor, [a])
+    # A tenant that has not set its portal settings: a neutral notice, never another creditor.
+    await service.client.get(link(service, debtor, a))
+    home = (await service.client.get("/portal")).text
+    assert "ainda não foram informados" in home and "Escola Aurora" not in home
+
+    await set_creditor(service)
+    r = await service.post(
+        "/v1/agreements", {"debtor_id": str(debtor), "invoice_ids": [str(a)], "kind": "cash"}
+    )
+    agreement_id = r.json()["agreement_id"]
+    pages = [
+        "/portal",
+        f"/portal/faturas/{a}",
+        "/portal/negociar",
+        f"/portal/negociar/ofertas?fatura={a}",
+        "/portal/negociar/ofertas",  # nothing chosen (400)
+        f"/portal/acordos/{agreement_id}",
+        "/portal/preferencias",
+        f"/portal/faturas/{uuid4()}",  # not found (404)
+    ]
+    for path in pages:
+        r = await service.client.get(path)
+        assert creditor_shown(r.text), (path, r.status_code)
+    refused = await service.client.post("/portal/preferencias", data={"canal": ["email"]})
+    assert refused.status_code == 403 and creditor_shown(refused.text)
+    # Without a session no tenant is known: no data, and a neutral line instead.
+    async with httpx.AsyncClient(base_url=str(service.client.base_url)) as anonymous:
+        r = await anonymous.get("/portal")
+        assert r.status_code == 401 and 'id="credor"' in r.text and "Escola Aurora" not in r.text

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from regua_devtools.testing import wait_for
 
 from .conftest import Service
-from .portal_helpers import DIGITABLE, charges, debtor_updated, link
+from .portal_helpers import DIGITABLE, charges, debtor_updated, link, set_creditor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
@@ -63,6 +63,7 @@ async def test_debtor_pays_and_negotiates_in_the_browser(service: Service, brows
     await service.overdue(debtor, a, date(2026, 2, 8), 123_456)
     await debtor_updated(service, debtor, "Maria Aparecida Souza")
     await charges(service, debtor, a, 123_456, date(2026, 2, 8))
+    await set_creditor(service)
     await service.known(debtor, [a, b, c])
     base = str(service.client.base_url).rstrip("/")
 
@@ -79,6 +80,9 @@ async def test_debtor_pays_and_negotiates_in_the_browser(service: Service, brows
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Olá, Maria.", timeout=WAIT_MS)
     await expect(page.get_by_text("R$ 1.234,56")).to_be_visible()
     await expect(page.get_by_text("08/02/2026")).to_be_visible()
+    await expect(page.get_by_role("region", name="Quem está cobrando")).to_contain_text(
+        "CNPJ 11.222.333/0001-81"
+    )
     await shot(page, "01-pendencias")
 
     # Pay the overdue one: QR code, copia e cola, linha digitável; then the payment lands.
@@ -99,11 +103,13 @@ async def test_debtor_pays_and_negotiates_in_the_browser(service: Service, brows
     await shot(page, "04-negociar")
     await page.get_by_role("button", name="Ver propostas").click()
     await expect(page.get_by_role("heading", name="Propostas para você")).to_be_visible()
+    await expect(page.locator("#condicoes-gerais")).to_contain_text("art. 52, § 2º")
     await shot(page, "05-propostas")
     await page.locator("#oferta-installments_3").check()
     await page.get_by_label("Li as condições e quero fechar este acordo.").check()
     await page.get_by_role("button", name="Fechar acordo").click()
     await expect(page.get_by_role("heading", name="Parcela 3 de 3")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Quitar o acordo hoje")).to_be_visible()
     agreement_id = page.url.rsplit("/", 1)[1]
 
     # The installment invoices and charges arrive (invoice-service, payments-service).

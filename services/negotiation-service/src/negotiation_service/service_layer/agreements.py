@@ -217,7 +217,7 @@ async def installment_paid(
             debtor_id=agreement.debtor_id,
             agreement_id=agreement_id,
             invoice_ids=list(agreement.invoice_ids),
-            paid_cents=sum(p.amount_cents for p in parts),
+            paid_cents=sum(p.amount_cents for p in parts if p.paid),
             completed_at=now,
         ),
         tenant_id=tenant_id,
