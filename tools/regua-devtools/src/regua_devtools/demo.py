@@ -146,6 +146,19 @@ def load(
                 },
             )
         )
+        # The portal names the creditor on every page (CDC art. 42-A).
+        _ok(
+            http.put(
+                f"{urls.negotiation}/v1/portal/settings",
+                json={
+                    "creditor_name": "Escola Aurora Ltda",
+                    "creditor_document": "11222333000181",
+                    "creditor_address": "Rua das Flores, 100, Centro, São Paulo - SP, 01001-000",
+                    "contact_email": "financeiro@escola-aurora.com.br",
+                    "contact_phone": "(11) 3333-4444",
+                },
+            )
+        )
         _ok(
             http.put(
                 f"{urls.payments}/v1/settings/pix",
