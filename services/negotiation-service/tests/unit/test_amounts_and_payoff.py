@@ -4,6 +4,7 @@ page may show, and the portal settings' validation."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -95,8 +96,8 @@ def agreement(status: str = "active") -> Agreement:
 
 
 def parts(
-    a: Agreement, paid: set[int] = frozenset(), payoff_pending: bool = False
-) -> list[AgreementInstallment]:  # type: ignore[assignment]
+    a: Agreement, paid: Collection[int] = (), payoff_pending: bool = False
+) -> list[AgreementInstallment]:
     """The issue's schedule: 3 x 521,39 on Wed 16/09, Fri 16/10, Mon 16/11/2026."""
     dates = [date(2026, 9, 16), date(2026, 10, 16), date(2026, 11, 16)]
     found = [
