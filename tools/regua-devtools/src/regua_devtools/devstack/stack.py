@@ -31,7 +31,10 @@ from regua_devtools.devstack.topics import ensure_platform_topics
 READY_TIMEOUT = 180.0
 SANDBOX_SMTP_PORT = 1025
 SANDBOX_HTTP_PORT = 8025
-SANDBOX_PORTS = (SANDBOX_SMTP_PORT, SANDBOX_HTTP_PORT)
+#: The PSP (API Pix v2 cobv subset) and bank (boleto registration) sandboxes.
+SANDBOX_PSP_PORT = 8026
+SANDBOX_BANK_PORT = 8027
+SANDBOX_PORTS = (SANDBOX_SMTP_PORT, SANDBOX_HTTP_PORT, SANDBOX_PSP_PORT, SANDBOX_BANK_PORT)
 JWT_SECRET_KEY = "REGUA_JWT_SECRET"  # noqa: S105 - the variable's name, not a secret
 TENANT_KEY = "REGUA_TENANT_ID"
 TOKEN_KEY = "REGUA_TOKEN"  # noqa: S105
@@ -166,6 +169,10 @@ def _start_sandbox(root: Path, echo: Echo, timeout: float = 30.0) -> None:
         str(SANDBOX_SMTP_PORT),
         "--http-port",
         str(SANDBOX_HTTP_PORT),
+        "--psp-port",
+        str(SANDBOX_PSP_PORT),
+        "--bank-port",
+        str(SANDBOX_BANK_PORT),
     ]
     pid = spawn(argv, log_path=_sandbox_log(root), pidfile=pidfile, cwd=root)
     deadline = time.monotonic() + timeout
@@ -173,7 +180,10 @@ def _start_sandbox(root: Path, echo: Echo, timeout: float = 30.0) -> None:
         if pidfile_alive(pidfile) is None or time.monotonic() > deadline:
             raise StackError(f"the sandbox did not start; last log lines:\n{log_tail(_sandbox_log(root))}")
         time.sleep(0.2)
-    echo(f"  sandbox: started (pid {pid}), SMTP :{SANDBOX_SMTP_PORT}, http://127.0.0.1:{SANDBOX_HTTP_PORT}/")
+    echo(
+        f"  sandbox: started (pid {pid}), SMTP :{SANDBOX_SMTP_PORT}, http://127.0.0.1:{SANDBOX_HTTP_PORT}/,"
+        f" PSP :{SANDBOX_PSP_PORT}, bank :{SANDBOX_BANK_PORT}"
+    )
 
 
 def _start_services(infra: Infra, secret: str, root: Path, echo: Echo) -> None:
@@ -258,6 +268,8 @@ def up(echo: Echo = print, *, timeout: float = READY_TIMEOUT) -> None:
         f"  {'channel sandbox':<20} http://127.0.0.1:{SANDBOX_HTTP_PORT}/"
         f" (SMTP 127.0.0.1:{SANDBOX_SMTP_PORT})"
     )
+    echo(f"  {'PSP sandbox':<20} http://127.0.0.1:{SANDBOX_PSP_PORT}/docs (API Pix v2 cobv)")
+    echo(f"  {'bank sandbox':<20} http://127.0.0.1:{SANDBOX_BANK_PORT}/docs (boleto registration)")
     echo(f"Demo tenant: {tenant_id}")
     echo(f"Token (admin, 30 days; also in .local/demo.env):\n{token}")
     echo("Logs: `make logs` (or `regua stack logs -f`); stop: `make down`.")
