@@ -4,7 +4,7 @@ refusals publish nothing; refunds -> payment.reversed."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,17 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from payments_service.adapters.db.tables import pix_settings, webhook_rejections
-from regua_br.brcode import parse_brcode
 from payments_service.domain.signature import sign
+from regua_br.brcode import parse_brcode
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
-from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1, PaymentReversedV1
+from regua_contracts.payment.v1 import PaymentReceivedV1, PaymentReversedV1
 from regua_devtools.testing import wait_for
 
-from .conftest import NOW, Harness
+from .conftest import WEBHOOK_SECRET, Harness
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
-WEBHOOK_SECRET = "whsec_test_0123456789abcdefXYZ9"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def issued(amount_cents: int = 11000) -> InvoiceIssuedV1:
@@ -39,30 +39,12 @@ def issued(amount_cents: int = 11000) -> InvoiceIssuedV1:
 
 
 async def charges_of(h: Harness, tenant: UUID, invoice_id: UUID, n: int = 2) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-
-    async def have_them() -> bool:
-        nonlocal items
-        r = await h.client.get("/v1/charges", params={"invoice_id": str(invoice_id)}, headers=h.auth(tenant))
-        items = r.json()["items"]
-        return len(items) >= n
-
-    await wait_for(have_them, timeout=30)
-    return items
+    return await h.charges(tenant, invoice_id, lambda items: len(items) >= n)
 
 
 async def configure(h: Harness, tenant: UUID) -> None:
-    r = await h.client.put(
-        "/v1/settings/pix",
-        headers=h.auth(tenant),
-        json={
-            "pix_key": "cobranca@lojaexemplo.com.br",
-            "merchant_name": "Loja Exemplo Comércio Ltda",
-            "merchant_city": "São Paulo",
-            "webhook_secret": WEBHOOK_SECRET,
-        },
-    )
-    assert r.status_code == 200, r.text
+    """The webhook secret and the static-code option (no PSP: the code is made at once)."""
+    await h.pix_settings(tenant, static_codes=True)
 
 
 async def post_signed(
@@ -92,38 +74,29 @@ def pix_body(txid: str, valor: str = "110.00", e2e: str | None = None, **extra: 
     }
 
 
-async def test_invoice_issued_creates_a_pix_and_a_boleto_charge_once(harness: Harness) -> None:
+async def test_an_invoice_announced_again_gets_its_charges_once(harness: Harness) -> None:
     h = harness
     tenant = uuid4()
-    invoice = issued(12345)
-    first = await h.produce(invoice, tenant)
-    await h.produce(invoice, tenant, event_id=first.id)  # redelivery
-    await h.produce(invoice, tenant)  # the same invoice announced again
-    items = await charges_of(h, tenant, invoice.invoice_id)
+    await h.psp_account(tenant)
+    await h.bank_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=12345)
+    await h.produce(invoice, tenant)  # the same invoice announced again, another event id
+    items = await h.charges(
+        tenant,
+        invoice.invoice_id,
+        lambda cs: {c["kind"] for c in cs if c["status"] == "active"} == {"cobv", "boleto"},
+    )
     await wait_for(lambda: len(h.of_type("payment.charge-created")) >= 2, timeout=30)
     await h.settled()
     assert len(items) == 2 and len(h.of_type("payment.charge-created")) == 2
     by_method = {c["method"]: c for c in items}
-
-    pix = by_method["pix"]
-    code = parse_brcode(pix["pix_copy_paste"])
-    assert code.amount_cents == 12345 and code.txid == pix["txid"] and len(pix["txid"]) == 32
-    assert code.pix_key == "5f0e3a71-9c2b-4d8e-a6f4-2b7c1d9e8a30"  # the settings default
-    assert code.merchant_name == "REGUA DEMO" and code.merchant_city == "SAO PAULO"
 
     boleto = by_method["boleto"]
     parsed = BoletoBancario(boleto["digitable_line"])
     assert parsed.codigo_barras == boleto["barcode"] and parsed.codigo_banco == "001"
     assert int(boleto["barcode"][9:19]) == 12345 and boleto["nosso_numero"] == 1
 
-    events = {e.payload.method: e.payload for e in h.of_type("payment.charge-created")}  # type: ignore[attr-defined]
-    pix_event = events["pix"]
-    assert isinstance(pix_event, ChargeCreatedV1)
-    assert pix_event.txid == pix["txid"] and pix_event.pix_copy_paste == pix["pix_copy_paste"]
-    assert events["boleto"].digitable_line == boleto["digitable_line"]
-    assert events["boleto"].barcode == boleto["barcode"]
-    assert pix_event.debtor_id == invoice.debtor_id and pix_event.due_date == invoice.due_date
-
+    pix = by_method["pix"]
     detail = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.auth(tenant))
     assert detail.json()["qr_code_data_uri"].startswith("data:image/png;base64,")
     other = await h.client.get(f"/v1/charges/{pix['id']}", headers=h.auth(uuid4()))
@@ -141,7 +114,8 @@ async def test_settings_never_return_the_secret_and_encrypt_it(harness: Harness,
     h = harness
     tenant = uuid4()
     default = (await h.client.get("/v1/settings/pix", headers=h.auth(tenant))).json()
-    assert default["is_default"] and not default["webhook_secret_set"]
+    assert not default["webhook_secret_set"] and not default["static_codes"] and default["pix_key"] is None
+    assert (await h.get("/v1/settings/psp", tenant)).status_code == 404
     await configure(h, tenant)
     r = await h.client.get("/v1/settings/pix", headers=h.auth(tenant))
     body = r.json()
@@ -156,6 +130,14 @@ async def test_settings_never_return_the_secret_and_encrypt_it(harness: Harness,
         ).scalar_one()
     await engine.dispose()
     assert WEBHOOK_SECRET.encode() not in stored
+    await h.psp_account(tenant)
+    psp = await h.get("/v1/settings/psp", tenant)
+    assert psp.json()["client_secret_last4"] == "-123" and "psp-secret-123" not in psp.text
+    await h.bank_account(tenant)
+    bank = await h.get("/v1/settings/bank", tenant)
+    assert bank.json()["beneficiary_document"] == "11222333000181" and "bank-secret-123" not in bank.text
+    refused = await h.put("/v1/settings/psp", {"base_url": "http://psp.example", "client_id": "x"}, tenant)
+    assert refused.status_code == 422
 
 
 async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness) -> None:
@@ -165,7 +147,9 @@ async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness
     invoice = issued(11000)
     await h.produce(invoice, tenant)
     pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
-    assert parse_brcode(pix["pix_copy_paste"]).merchant_name == "LOJA EXEMPLO COMERCIO LTDA"[:25]
+    code = parse_brcode(pix["pix_copy_paste"])
+    assert code.merchant_name == "LOJA EXEMPLO COMERCIO LTDA"[:25] and code.txid == pix["txid"]
+    assert pix["kind"] == "static" and len(pix["txid"]) <= 25
 
     body = pix_body(pix["txid"])
     first = await post_signed(h, f"/v1/webhooks/pix/{tenant}", body)
@@ -218,11 +202,10 @@ async def test_refused_webhooks_answer_4xx_and_publish_nothing(
         r = await post_signed(h, path, pix_body(pix["txid"], valor="110.001"))
         expected = (422, "malformed")
     else:
-        r = await post_signed(h, path, pix_body(pix["txid"]))
+        r = await post_signed(h, path, pix_body("A" * 25))
         expected = (403, "no_webhook_secret")
     assert r.status_code == expected[0], r.text
     assert r.headers["content-type"] == "application/problem+json"
-    await wait_for(lambda: len(h.of_type("payment.charge-created")) >= 2, timeout=30)
     await h.settled()
     assert not h.of_type("payment.received")
     engine = create_async_engine(migrated)
@@ -352,9 +335,12 @@ async def test_boleto_and_card_captures_are_recorded_once(harness: Harness) -> N
     h = harness
     tenant = uuid4()
     await configure(h, tenant)
-    invoice = issued(7000)
-    await h.produce(invoice, tenant)
-    charges = {c["method"]: c for c in await charges_of(h, tenant, invoice.invoice_id)}
+    await h.bank_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=7000)
+    items = await h.charges(
+        tenant, invoice.invoice_id, lambda cs: any(c["barcode"] for c in cs) and len(cs) == 2
+    )
+    charges = {c["method"]: c for c in items}
     boleto = {
         "event_id": "bol-1",
         "digitable_line": charges["boleto"]["digitable_line"],

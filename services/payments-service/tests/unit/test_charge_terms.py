@@ -15,9 +15,8 @@ import pytest
 from payments_service.domain.charges import STATIC_TXID_LENGTH, Terms, cobv_txid, static_txid
 from payments_service.domain.invoices import Invoice, first_terms, revised_terms
 from regua_br.amount_due import Payment, breakdown
-from regua_devtools.sandboxes.charges import Rule
+from regua_devtools.sandboxes.charges import Rule, value_on
 from regua_devtools.sandboxes.charges import Terms as PspTerms
-from regua_devtools.sandboxes.charges import value_on
 
 
 def invoice(

@@ -8,8 +8,9 @@ from uuid import UUID
 
 import httpx
 
-from payments_service.adapters.bank_api import BankApiClient, gateway_http_client
+from payments_service.adapters.bank_api import BankApiClient
 from payments_service.adapters.crypto import SecretBox
+from payments_service.adapters.gateway_http import gateway_http_client
 from payments_service.adapters.pix_api import ApiPixClient
 from payments_service.domain.accounts import BankAccount, PspAccount
 from payments_service.domain.gateways import BankGateway, PixGateway

@@ -71,7 +71,9 @@ def first_terms(invoice: Invoice, days_valid_after_due: int) -> Terms:
     )
 
 
-def revised_terms(invoice: Invoice, *, today: date, days_valid_after_due: int) -> Terms | None:
+def revised_terms(
+    invoice: Invoice, *, today: date, days_valid_after_due: int, rebase_when_past_due: bool = False
+) -> Terms | None:
     """The terms after the invoice's payments changed (``invoice.balance-changed``),
     decided on ``today`` (tenant-local); ``None`` when nothing is left to pay.
 
@@ -102,12 +104,16 @@ def revised_terms(invoice: Invoice, *, today: date, days_valid_after_due: int) -
       settled them (the usual case). When moreover the cobv is re-based on the
       day of that payment (a business day) there is no split, nothing is
       added and the PSP's figure is ours exactly.
+
+    ``rebase_when_past_due`` (boletos): a bank registers no boleto due in the
+    past, so after the due date every revision is re-based as above.
     """
     paid = invoice.payments
     end = invoice.due_date + timedelta(days=days_valid_after_due)
     base = first_terms(invoice, days_valid_after_due)
     late_payment = any(p.on > invoice.effective_due_date for p in paid)
-    if not late_payment:
+    past_due = rebase_when_past_due and today > base.due_date
+    if not late_payment and not past_due:
         on_time = sum(p.cents for p in paid)
         open_principal = max(invoice.principal_cents - on_time, 0)
         if open_principal == 0:
@@ -123,7 +129,7 @@ def revised_terms(invoice: Invoice, *, today: date, days_valid_after_due: int) -
     then = _breakdown_on(invoice, paid, rebase_on)
     if then.due_cents == 0:
         return None
-    last_paid_on = max(p.on for p in paid)
+    last_paid_on = max((p.on for p in paid), default=None)
     exact = rebase_on == last_paid_on and then.due_cents == then.open_principal_cents
     return Terms(
         due_date=rebase_on,

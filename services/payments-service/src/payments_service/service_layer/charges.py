@@ -101,7 +101,7 @@ async def create_charges_for_invoice(
     created = [charge for charge in wanted if await uow.charges.add(charge)]
     for charge in created:
         if charge.status == "active":
-            await announce(uow, charge, methods)
+            await uow.charges.save(await announce(uow, charge, methods))
         log.info(
             "payments.charge.recorded",
             extra={
@@ -128,6 +128,7 @@ def _pix_charge(
         _new_charge(invoice, charge_id, "cobv", first_terms(invoice, 0), now),
         status="not_configured",
         status_reason="the tenant has no PSP account (PUT /v1/settings/psp) nor static codes",
+        txid=None,
         action=None,
         next_attempt_at=None,
     )
@@ -329,7 +330,12 @@ async def revise_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: Inv
             )
             log.info("payments.charge.revising", extra={"charge_id": str(charge.id)})
         elif charge.kind == "boleto" and bank is not None:
-            terms = revised_terms(invoice, today=today, days_valid_after_due=bank.days_valid_after_due)
+            terms = revised_terms(
+                invoice,
+                today=today,
+                days_valid_after_due=bank.days_valid_after_due,
+                rebase_when_past_due=True,
+            )
             if terms is None or terms == charge.terms:
                 continue
             await _withdraw(uow, charge, "revised: replaced by a boleto for what is open")

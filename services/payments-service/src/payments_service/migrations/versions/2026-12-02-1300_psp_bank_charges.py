@@ -135,8 +135,8 @@ def upgrade() -> None:
     add(sa.Column("superseded", sa.Boolean(), nullable=False, server_default="false"))
     add(sa.Column("updated_at", sa.DateTime(timezone=True)))
     op.execute(
-        f"""
-        update {S}.charges set
+        """
+        update payments.charges set
             kind = case method when 'pix' then 'static' else method end,
             status = 'removed',
             status_reason = 'made before charges went through the PSP and the bank',
@@ -146,10 +146,10 @@ def upgrade() -> None:
         """
     )
     op.execute(
-        f"""
-        update {S}.charges c set barcode = null, digitable_line = null
+        """
+        update payments.charges c set barcode = null, digitable_line = null
         where c.barcode is not null and exists (
-            select 1 from {S}.charges d
+            select 1 from payments.charges d
             where d.barcode = c.barcode and (d.created_at, d.id) < (c.created_at, c.id)
         )
         """

@@ -1,0 +1,354 @@
+"""Charges through the tenant's PSP and bank, against the real sandboxes:
+issued -> cobv ATIVA and boleto registered; paid -> removed and written off;
+partial payment -> revised; no PSP -> no Pix promised; the static option;
+two tenants never share a txid or a barcode; a lost webhook is recovered by
+the sweep; a worker dying mid-call makes one cobv."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from payments_service.adapters.db.tables import charges as charges_table
+from payments_service.domain.gateways import Cobv, CobvOrder, GatewayError
+from payments_service.entrypoints.workers import http_gateways
+from payments_service.service_layer.gateway_sync import Gateways
+from payments_service.settings import Settings
+from regua_br.brcode import parse_brcode
+from regua_contracts.invoice.v1 import AppliedPaymentV1, InvoiceBalanceChangedV1, InvoiceStatusChangedV1
+from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1, PaymentReceivedV1
+from regua_devtools.testing import wait_for
+from regua_platform.settings import KafkaSettings
+
+from .conftest import WEBHOOK_SECRET, Harness, Sandboxes, current, start
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+
+def active(kind: str) -> Callable[[list[dict[str, Any]]], bool]:
+    return lambda cs: any(c["kind"] == kind and c["status"] == "active" for c in cs)
+
+
+def both_active(items: list[dict[str, Any]]) -> bool:
+    return {c["kind"] for c in items if c["status"] == "active"} >= {"cobv", "boleto"}
+
+
+async def test_issued_paid_lifecycle_cobv_with_the_invoice_rates_and_a_registered_boleto(
+    harness: Harness,
+) -> None:
+    h = harness
+    tenant = uuid4()
+    key = await h.psp_account(tenant)
+    agreement = await h.bank_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=150_000)
+    items = await h.charges(tenant, invoice.invoice_id, both_active)
+    await wait_for(lambda: len(h.of_type("payment.charge-created")) >= 2, timeout=30)
+
+    pix, boleto = current(items, "cobv"), current(items, "boleto")
+    assert 26 <= len(pix["txid"]) <= 35 and pix["amount_cents"] == 150_000
+    stored = h.sb.psp.store.find(pix["txid"])
+    assert stored is not None and stored.status == "ATIVA"
+    body = stored.body
+    assert body["chave"] == key
+    assert body["calendario"]["dataDeVencimento"] == invoice.due_date.isoformat()
+    assert body["calendario"]["validadeAposVencimento"] == 30
+    assert body["devedor"] == {"cpf": "52998224725", "nome": "Maria da Silva Souza"}
+    assert body["valor"]["original"] == "1500.00"
+    assert body["valor"]["multa"] == {"modalidade": 2, "valorPerc": "2.00"}
+    assert body["valor"]["juros"] == {"modalidade": 3, "valorPerc": "1.00"}
+    # A dynamic code: the PSP's location (26-25), txid *** (62-05); the PSP prices the day.
+    assert stored.location in pix["pix_copy_paste"] and "0503***" in pix["pix_copy_paste"]
+
+    registered = h.sb.bank.store.boletos[(agreement, boleto["nosso_numero"])]
+    assert registered.status == "registered" and registered.barcode == boleto["barcode"]
+    assert registered.request["amount"] == "1500.00"
+    assert registered.request["beneficiary"]["document"] == "11222333000181"
+    assert registered.request["fine"] == {"percent": "2.00"}
+
+    created = {e.payload.method: e.payload for e in h.of_type("payment.charge-created")}  # type: ignore[attr-defined]
+    assert isinstance(created["pix"], ChargeCreatedV1)
+    assert created["pix"].pix_copy_paste == pix["pix_copy_paste"] and created["pix"].txid == pix["txid"]
+    assert created["boleto"].barcode == boleto["barcode"]
+    assert all(p.invoice_methods == ["boleto", "pix"] for p in created.values())
+
+    await h.produce(
+        InvoiceStatusChangedV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.invoice_id,
+            previous_status="open",
+            status="paid",
+            reason="payment",
+            amount_paid_cents=150_000,
+            amount_due_cents=0,
+            changed_at=h.clock.now(),
+        ),
+        tenant,
+    )
+    await wait_for(lambda: len(h.of_type("payment.charge-removed")) >= 2, timeout=30)
+    await h.settled()
+    assert stored.status == "REMOVIDA_PELO_USUARIO_RECEBEDOR"
+    assert registered.status == "written_off"
+    removed = [e.payload for e in h.of_type("payment.charge-removed")]
+    assert all(isinstance(p, ChargeRemovedV1) and p.reason == "invoice paid" for p in removed)
+    items = await h.charges(tenant, invoice.invoice_id, lambda cs: all(c["status"] == "removed" for c in cs))
+    assert len(items) == 2 and len(h.of_type("payment.charge-created")) == 2
+
+
+async def test_a_partial_payment_revises_the_cobv_and_replaces_the_boleto(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.psp_account(tenant)
+    agreement = await h.bank_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=150_000)
+    items = await h.charges(tenant, invoice.invoice_id, both_active)
+    old_boleto = current(items, "boleto")
+    await h.produce(
+        InvoiceBalanceChangedV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.invoice_id,
+            payments=[AppliedPaymentV1(payment_id=uuid4(), paid_on=h.today(), amount_cents=100_000)],
+            amount_paid_cents=100_000,
+            status="partially_paid",
+            changed_at=h.clock.now(),
+        ),
+        tenant,
+    )
+
+    def revised(cs: list[dict[str, Any]]) -> bool:
+        boletos = [c for c in cs if c["kind"] == "boleto"]
+        return (
+            current(cs, "cobv")["amount_cents"] == 50_000
+            and len(boletos) == 2
+            and boletos[0]["status"] == "removed"
+            and boletos[1]["status"] == "active"
+        )
+
+    items = await h.charges(tenant, invoice.invoice_id, revised)
+    pix = current(items, "cobv")
+    stored = h.sb.psp.store.find(pix["txid"])
+    assert stored is not None and stored.status == "ATIVA" and stored.revision == 1
+    # Paid before the due date: 500,00 open, due date and rates unchanged.
+    assert stored.body["valor"]["original"] == "500.00"
+    assert stored.body["calendario"]["dataDeVencimento"] == invoice.due_date.isoformat()
+    assert stored.body["valor"]["multa"] == {"modalidade": 2, "valorPerc": "2.00"}
+
+    new_boleto = current(items, "boleto")
+    assert new_boleto["nosso_numero"] == old_boleto["nosso_numero"] + 1
+    assert h.sb.bank.store.boletos[(agreement, old_boleto["nosso_numero"])].status == "written_off"
+    fresh = h.sb.bank.store.boletos[(agreement, new_boleto["nosso_numero"])]
+    assert fresh.status == "registered" and fresh.request["amount"] == "500.00"
+    assert new_boleto["barcode"] != old_boleto["barcode"]
+
+    await wait_for(lambda: len(h.of_type("payment.charge-created")) >= 3, timeout=30)
+    await h.settled()
+    removed = [e.payload for e in h.of_type("payment.charge-removed")]
+    assert [(p.charge_id, p.method) for p in removed] == [(UUID(old_boleto["id"]), "boleto")]  # type: ignore[attr-defined]
+    last = h.of_type("payment.charge-created")[-1].payload
+    assert isinstance(last, ChargeCreatedV1) and last.amount_cents == 50_000 and last.method == "boleto"
+
+
+async def test_a_tenant_without_a_psp_gets_no_pix_and_is_promised_none(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.bank_account(tenant)
+    invoice = await h.issue(tenant, rates=False)  # an older producer: the fallback rates apply
+    items = await h.charges(
+        tenant, invoice.invoice_id, lambda cs: any(c["status"] == "active" for c in cs) and len(cs) == 2
+    )
+    pix = current(items, "cobv")
+    assert pix["status"] == "not_configured" and pix["pix_copy_paste"] is None and pix["txid"] is None
+    assert "PSP" in pix["status_reason"]
+    assert current(items, "boleto")["fine_bps"] == 200
+    await wait_for(lambda: h.of_type("payment.charge-created"), timeout=30)
+    await h.settled()
+    created = [e.payload for e in h.of_type("payment.charge-created")]
+    assert [(p.method, p.invoice_methods) for p in created] == [("boleto", ["boleto"])]  # type: ignore[attr-defined]
+
+
+async def test_the_static_option_has_a_short_txid_and_is_withdrawn_when_cancelled(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.pix_settings(tenant, static_codes=True)
+    invoice = await h.issue(tenant, amount_cents=12_345)
+    items = await h.charges(tenant, invoice.invoice_id, lambda cs: len(cs) == 2)
+    static = current(items, "static")
+    assert static["status"] == "active" and len(static["txid"]) <= 25
+    code = parse_brcode(static["pix_copy_paste"])
+    assert code.txid == static["txid"] and code.amount_cents == 12_345
+    assert code.pix_key == "cobranca@lojaexemplo.com.br"
+    await h.produce(
+        InvoiceStatusChangedV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.invoice_id,
+            previous_status="open",
+            status="cancelled",
+            reason="cancelled by the creditor",
+            amount_paid_cents=0,
+            amount_due_cents=0,
+            changed_at=h.clock.now(),
+        ),
+        tenant,
+    )
+    await wait_for(lambda: h.of_type("payment.charge-removed"), timeout=30)
+    items = await h.charges(
+        tenant, invoice.invoice_id, lambda cs: current(cs, "static")["status"] == "removed"
+    )
+    await h.settled()
+    created = [e.payload for e in h.of_type("payment.charge-created")]
+    assert [(p.method, p.invoice_methods) for p in created] == [("pix", ["pix"])]  # type: ignore[attr-defined]
+
+
+async def test_two_tenants_same_amount_and_date_never_share_a_txid_or_a_barcode(
+    harness: Harness, migrated: str
+) -> None:
+    h = harness
+    due = h.today() + timedelta(days=5)
+    found = []
+    for _ in range(2):
+        tenant = uuid4()
+        await h.psp_account(tenant)
+        await h.bank_account(tenant)
+        invoice = await h.issue(tenant, amount_cents=9_990, due=due)
+        found.append(await h.charges(tenant, invoice.invoice_id, both_active))
+    (a, b) = found
+    assert current(a, "cobv")["txid"] != current(b, "cobv")["txid"]
+    assert current(a, "boleto")["barcode"] != current(b, "boleto")["barcode"]
+    assert current(a, "boleto")["nosso_numero"] == current(b, "boleto")["nosso_numero"] == 1
+    # The database refuses two identical barcodes, whatever the tenant.
+    engine = create_async_engine(migrated)
+    try:
+        with pytest.raises(IntegrityError, match="charges_barcode_key"):
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(charges_table)
+                    .where(charges_table.c.id == UUID(current(b, "boleto")["id"]))
+                    .values(barcode=current(a, "boleto")["barcode"])
+                )
+    finally:
+        await engine.dispose()
+
+
+async def test_the_sweep_records_a_pix_whose_webhook_never_arrived(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.pix_settings(tenant)
+    await h.psp_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=11_000)
+    items = await h.charges(tenant, invoice.invoice_id, active("cobv"))
+    txid = current(items, "cobv")["txid"]
+    r = await h.psp_call("POST", f"/sandbox/cobv/{txid}/simulate-payment")  # no webhook registered
+    assert r.status_code == 200 and r.json()["webhook_status"] is None, r.text
+    await wait_for(lambda: h.of_type("payment.received"), timeout=30)
+    await h.settled()
+    received = h.of_type("payment.received")
+    assert len(received) == 1
+    payment = received[0].payload
+    assert isinstance(payment, PaymentReceivedV1)
+    assert payment.amount_cents == 11_000 and payment.gateway_reference == r.json()["pix"]["endToEndId"]
+    assert payment.invoice_id == invoice.invoice_id
+
+
+async def test_the_psp_callback_is_our_signed_webhook(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.pix_settings(tenant)
+    key = await h.psp_account(tenant)
+    client_id = next(c for c, r in h.sb.psp.store.receivers.items() if r.pix_key == key)
+    webhook_url = f"{h.client.base_url}/v1/webhooks/pix/{tenant}"
+    token = (
+        await h.psp_call(
+            "POST",
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, "psp-secret-123"),
+        )
+    ).json()["access_token"]
+    r = await h.psp_call(
+        "PUT",
+        f"/v2/webhook/{key}",
+        json={"webhookUrl": webhook_url},
+        headers={"Authorization": f"Bearer {token}", "X-Sandbox-Webhook-Secret": WEBHOOK_SECRET},
+    )
+    assert r.status_code == 200, r.text
+    invoice = await h.issue(tenant, amount_cents=11_000)
+    items = await h.charges(tenant, invoice.invoice_id, active("cobv"))
+    r = await h.psp_call("POST", f"/sandbox/cobv/{current(items, 'cobv')['txid']}/simulate-payment")
+    assert r.json()["webhook_status"] == 200, r.text
+    await wait_for(lambda: h.of_type("payment.received"), timeout=30)
+    await h.settled()
+    assert len(h.of_type("payment.received")) == 1  # the sweep sees it again: a duplicate
+
+
+class DiesAfterCreating:
+    """The real gateways, except that the first cobv creation is lost once the
+    PSP has made it: the worker never learns the answer (a crash or a timeout
+    between the call and the record), so the charge is left claimed, unrecorded."""
+
+    def __init__(self, real: Gateways, log: list[str]) -> None:
+        self._real, self._log = real, log
+
+    def pix(self, account: Any) -> Any:
+        real, log = self._real.pix(account), self._log
+
+        class Dying:
+            async def create_cobv(self, order: CobvOrder) -> Cobv:
+                log.append("create")
+                cobv = await real.create_cobv(order)
+                if log.count("create") == 1:
+                    raise GatewayError("the answer never arrived", retryable=True)
+                return cobv
+
+            def __getattr__(self, name: str) -> Any:
+                if name == "get_cobv":
+                    log.append("get")
+                return getattr(real, name)
+
+        return Dying()
+
+    def bank(self, account: Any) -> Any:
+        return self._real.bank(account)
+
+    async def close(self) -> None:
+        await self._real.close()
+
+
+@pytest.fixture
+async def dying(migrated: str, kafka_settings: KafkaSettings, sandboxes: Sandboxes) -> AsyncIterator[Any]:
+    calls: list[str] = []
+
+    def factory(settings: Settings) -> Gateways:
+        return DiesAfterCreating(http_gateways(settings), calls)
+
+    async with start(migrated, kafka_settings, sandboxes, factory) as h:
+        yield h, calls
+
+
+async def test_a_worker_dying_between_the_call_and_the_record_makes_one_cobv(
+    dying: Any, migrated: str
+) -> None:
+    h, calls = dying
+    tenant = uuid4()
+    await h.psp_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=20_000)
+    items = await h.charges(tenant, invoice.invoice_id, active("cobv"))
+    pix = current(items, "cobv")
+    assert calls[:2] == ["create", "get"] and calls.count("create") == 1
+    cobvs = [c for (_, txid), c in h.sb.psp.store.cobvs.items() if txid == pix["txid"]]
+    assert len(cobvs) == 1 and len(h.sb.psp.store.cobvs) == 1 and cobvs[0].revision == 0
+    await wait_for(lambda: h.of_type("payment.charge-created"), timeout=30)
+    await h.settled()
+    assert len(h.of_type("payment.charge-created")) == 1
+    engine = create_async_engine(migrated)
+    async with engine.connect() as conn:
+        attempts = (
+            await conn.execute(select(charges_table.c.attempts).where(charges_table.c.id == UUID(pix["id"])))
+        ).scalar_one()
+    await engine.dispose()
+    assert attempts == 0  # recorded: nothing left to try
