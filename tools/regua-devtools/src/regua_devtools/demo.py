@@ -1,6 +1,7 @@
-"""The demo tenant `make run` loads: a creditor, a Pix receiving account, a
-fast régua, a few dozen debtors and invoices, and a few Pix payments posted as
-a gateway would (signed webhooks). Everything goes through the public APIs.
+"""The demo tenant `make run` loads: a creditor, a PSP account and a bank
+account at the dev stack's sandboxes, a fast régua, a few dozen debtors and
+invoices, and a few Pix payments made at the PSP sandbox (which calls the
+signed webhook). Everything goes through the public APIs.
 
 Loaded once per tenant (idempotent external ids; a marker in .local/demo.env).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,10 +19,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import orjson
 from validate_docbr import CPF
 
+from regua_devtools.sandboxes.setup import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PIX_KEY
+
 TZ = ZoneInfo("America/Sao_Paulo")
+#: The dev stack's PSP and bank sandboxes (``regua sandbox``), with their demo clients.
+PSP_SANDBOX_URL = "http://127.0.0.1:8026"
+BANK_SANDBOX_URL = "http://127.0.0.1:8027"
 
 FIRST = [
     "Ana",
@@ -159,17 +163,8 @@ def load(
                 },
             )
         )
-        _ok(
-            http.put(
-                f"{urls.payments}/v1/settings/pix",
-                json={
-                    "pix_key": "financeiro@escola-aurora.com.br",
-                    "merchant_name": "ESCOLA AURORA",
-                    "merchant_city": "SAO PAULO",
-                    "webhook_secret": webhook_secret,
-                },
-            )
-        )
+        _ok(http.put(f"{urls.payments}/v1/settings/pix", json={"webhook_secret": webhook_secret}))
+        _configure_psp_and_bank(http, urls, tenant_id, webhook_secret)
         _ok(http.post(f"{urls.scheduler}/v1/policies", json=DEMO_POLICY))
         invoice_ids: list[tuple[str, date]] = []
         cpf = CPF()
@@ -221,29 +216,68 @@ def _stable_cpf(cpf: CPF, rng: random.Random) -> str:
     return str(cpf.generate())
 
 
-def _pay_by_pix(http: httpx.Client, urls: Urls, tenant_id: str, invoice_id: str, secret: str) -> None:
-    charge = _wait_for_pix_charge(http, urls, invoice_id)
-    due = _ok(http.get(f"{urls.invoice}/v1/invoices/{invoice_id}"))["amount_due_cents"]
-    body = orjson.dumps(
-        {
-            "pix": [
-                {
-                    "endToEndId": "E" + secrets.token_hex(16)[:31].upper(),
-                    "txid": charge["txid"],
-                    "valor": f"{due // 100}.{due % 100:02d}",
-                    "horario": datetime.now(TZ).isoformat(timespec="seconds"),
-                }
-            ]
-        }
-    )
-    t = int(time.time())
+def _configure_psp_and_bank(http: httpx.Client, urls: Urls, tenant_id: str, webhook_secret: str) -> None:
+    """The demo tenant's PSP account and beneficiary account, both at the dev
+    stack's sandboxes (their default demo clients), and the PSP's webhook
+    pointed at payments-service, signed with the tenant's webhook secret."""
     _ok(
-        http.post(
-            f"{urls.payments}/v1/webhooks/pix/{tenant_id}",
-            content=body,
-            headers={"Content-Type": "application/json", "X-Regua-Signature": sign(secret, body, t)},
+        http.put(
+            f"{urls.payments}/v1/settings/psp",
+            json={
+                "base_url": PSP_SANDBOX_URL,
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "pix_key": DEMO_PIX_KEY,
+                "days_valid_after_due": 60,
+            },
         )
     )
+    with httpx.Client(base_url=PSP_SANDBOX_URL, timeout=15) as psp:
+        token = _ok(
+            psp.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+            )
+        )["access_token"]
+        response = psp.put(
+            f"/v2/webhook/{DEMO_PIX_KEY}",
+            json={"webhookUrl": f"{urls.payments}/v1/webhooks/pix/{tenant_id}"},
+            # The sandbox's own header: it signs callbacks the way payments-service checks them.
+            headers={"Authorization": f"Bearer {token}", "X-Sandbox-Webhook-Secret": webhook_secret},
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"PSP sandbox webhook -> {response.status_code}: {response.text[:300]}")
+    _ok(
+        http.put(
+            f"{urls.payments}/v1/settings/bank",
+            json={
+                "base_url": BANK_SANDBOX_URL,
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "bank_code": "001",
+                "agency": "1234",
+                "account": "567890",
+                # One convênio per demo tenant: the nosso número is unique per account.
+                "agreement": str(int(tenant_id.replace("-", "")[:8], 16) % 10_000_000).zfill(7),
+                "wallet": "17",
+                "beneficiary_name": "Escola Aurora Ltda",
+                "beneficiary_document": "11222333000181",
+                "days_valid_after_due": 60,
+            },
+        )
+    )
+
+
+def _pay_by_pix(http: httpx.Client, urls: Urls, tenant_id: str, invoice_id: str, secret: str) -> None:
+    """The debtor pays the cobv at the PSP sandbox: it prices the day and calls
+    payments-service's webhook, signed."""
+    charge = _wait_for_pix_charge(http, urls, invoice_id)
+    with httpx.Client(base_url=PSP_SANDBOX_URL, timeout=15) as psp:
+        paid = _ok(psp.post(f"/sandbox/cobv/{charge['txid']}/simulate-payment"))
+    if paid.get("webhook_status") != 200:
+        # The reconciliation sweep (GET /v2/pix) records it within minutes anyway.
+        print(f"Demo: the PSP sandbox's callback answered {paid.get('webhook_status')}")
 
 
 def _renegotiate(http: httpx.Client, urls: Urls, invoice_id: str) -> None:
@@ -265,7 +299,7 @@ def _wait_for_pix_charge(http: httpx.Client, urls: Urls, invoice_id: str) -> dic
     while time.monotonic() < deadline:
         page = _ok(http.get(f"{urls.payments}/v1/charges", params={"invoice_id": invoice_id}))
         for charge in page["items"]:
-            if charge.get("method") == "pix" and charge.get("txid"):
+            if charge.get("method") == "pix" and charge.get("status") == "active":
                 return dict(charge)
         time.sleep(0.5)
     raise RuntimeError(f"no Pix charge appeared for invoice {invoice_id} within 60 s")
