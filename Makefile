@@ -60,8 +60,9 @@ lint: setup ## ruff, mypy --strict, import-linter, schema drift
 schemas: setup ## Regenerate the JSON Schemas of every event
 	$(BIN)/regua schemas
 
-bench: setup ## Benchmarks: outbox relay throughput vs a bare producer
+bench: setup ## Benchmarks: outbox relay vs a bare producer; charges through the PSP sandbox vs the local record
 	$(BIN)/python bench/bench_relay.py
+	$(BIN)/python bench/bench_charges.py
 
 clean: down
 	rm -rf $(VENV) .local
