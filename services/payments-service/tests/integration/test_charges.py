@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,18 +17,34 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from payments_service.adapters.crypto import SecretBox
 from payments_service.adapters.db.tables import charges as charges_table
+from payments_service.adapters.db.tables import messaging
+from payments_service.domain.accounts import PspAccount
+from payments_service.domain.debtors import DebtorRecord
 from payments_service.domain.gateways import Cobv, CobvOrder, GatewayError
-from payments_service.entrypoints.workers import http_gateways
+from payments_service.entrypoints.workers import http_gateways, sync_policy
+from payments_service.main import charge_policy
+from payments_service.service_layer import gateway_sync
+from payments_service.service_layer.charges import create_charges_for_invoice
 from payments_service.service_layer.gateway_sync import Gateways
+from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from payments_service.settings import Settings
+from regua_br.amount_due import Payment, breakdown
 from regua_br.brcode import parse_brcode
-from regua_contracts.invoice.v1 import AppliedPaymentV1, InvoiceBalanceChangedV1, InvoiceStatusChangedV1
+from regua_contracts.invoice.v1 import (
+    AppliedPaymentV1,
+    InvoiceBalanceChangedV1,
+    InvoiceIssuedV1,
+    InvoiceStatusChangedV1,
+)
 from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1, PaymentReceivedV1
-from regua_devtools.testing import wait_for
+from regua_devtools.testing import truncate, wait_for
+from regua_platform.clock import FixedClock
+from regua_platform.db import create_engine, create_sessionmaker
 from regua_platform.settings import KafkaSettings
 
-from .conftest import WEBHOOK_SECRET, Harness, Sandboxes, current, start
+from .conftest import TABLES, WEBHOOK_SECRET, Harness, Sandboxes, current, settings_for, start
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -352,3 +369,143 @@ async def test_a_worker_dying_between_the_call_and_the_record_makes_one_cobv(
         ).scalar_one()
     await engine.dispose()
     assert attempts == 0  # recorded: nothing left to try
+
+
+async def test_a_late_partial_payment_rebases_the_cobv_never_below_our_figure(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.psp_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=150_000, due=h.today() + timedelta(days=1))
+    items = await h.charges(tenant, invoice.invoice_id, active("cobv"))
+    txid = current(items, "cobv")["txid"]
+    h.sb.clock.advance(timedelta(days=12))  # the PSP's today and ours: 11 days late
+    paid_on = h.today()
+    await h.produce(
+        InvoiceBalanceChangedV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.invoice_id,
+            payments=[AppliedPaymentV1(payment_id=uuid4(), paid_on=paid_on, amount_cents=100_000)],
+            amount_paid_cents=100_000,
+            status="partially_paid",
+            changed_at=h.clock.now(),
+        ),
+        tenant,
+    )
+    stored = h.sb.psp.store.find(txid)
+    assert stored is not None
+    await wait_for(lambda: stored.revision == 1, timeout=30)
+    # The fine is in the re-based value: none charged again.
+    assert stored.body["valor"].get("multa", {"valorPerc": "0.00"})["valorPerc"] == "0.00"
+    for days in (0, 3, 10, 25):
+        on = paid_on + timedelta(days=days)
+        r = await h.psp_call("GET", f"/sandbox/cobv/{txid}/value", params={"on": on.isoformat()})
+        psp_cents = int(Decimal(r.json()["valor"]["final"]) * 100)
+        ours = breakdown(
+            principal_cents=150_000,
+            due_date=invoice.due_date,
+            fine_bps=200,
+            monthly_interest_bps=100,
+            payments=[Payment(paid_on, 100_000)],
+            as_of=on,
+        ).due_cents
+        # Never below ours; within the docstring's bound (a few centavos here: the
+        # payment covered the fine and interest, a weekend may separate today and N).
+        assert 0 <= psp_cents - ours <= 2 + 534_50 * 3 // 3000, (on, psp_cents, ours)
+
+
+async def test_a_psp_failure_is_retried_and_a_refusal_recorded_as_failed(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.psp_account(tenant)
+    r = await h.psp_call("PUT", "/sandbox/faults", json={"status": 503, "count": 2})
+    assert r.status_code == 200, r.text
+    invoice = await h.issue(tenant)
+    await h.charges(tenant, invoice.invoice_id, active("cobv"))  # retried past two 503s
+
+    other = uuid4()
+    await h.psp_account(other, pix_key="not-this-receivers-key@x.example")
+    refused = await h.issue(other)
+    items = await h.charges(other, refused.invoice_id, lambda cs: any(c["status"] == "failed" for c in cs))
+    pix = current(items, "cobv")
+    assert pix["status"] == "failed" and "400" in pix["status_reason"] and pix["pix_copy_paste"] is None
+
+
+async def test_a_worker_that_died_after_the_call_is_followed_by_one_that_reads_first(
+    migrated: str, sandboxes: Sandboxes
+) -> None:
+    """Two workers on the real database and PSP sandbox: the first claims the
+    charge and creates the cobv, then dies before recording it; once its lease
+    is over, the second claims it again, finds the cobv under the same txid and
+    records it. One cobv at the PSP, one create call."""
+    await truncate(migrated, "payments", *TABLES)
+    settings = settings_for(migrated, KafkaSettings())
+    engine = create_engine(settings.database, application_name="crash-test")
+    sessions = create_sessionmaker(engine)
+    clock = FixedClock(sandboxes.clock.now())
+
+    def uow() -> PaymentsUnitOfWork:
+        return PaymentsUnitOfWork(sessions, messaging, source="/test", clock=clock, topic_namespace="t.")
+
+    tenant, debtor = uuid4(), uuid4()
+    sandboxes.psp.store.add_receiver(
+        client_id="crash", client_secret="crash-secret", pix_key="k@crash.example"
+    )
+    box = SecretBox(settings.key_material())
+    policy = sync_policy(settings)
+    calls: list[str] = []
+    gateways = DiesAfterCreating(http_gateways(settings), calls)
+    try:
+        async with uow() as u:
+            await u.psp_accounts.put(
+                PspAccount(
+                    tenant, sandboxes.psp.url, None, "crash", box.encrypt("crash-secret"), "cret",
+                    "k@crash.example", None, None, None, 30, clock.now(),
+                )
+            )  # fmt: skip
+            await u.debtors.put(DebtorRecord(tenant, debtor, "52998224725", "Maria Souza", clock.now()))
+            due = sandboxes.clock.today() + timedelta(days=3)
+            issued = InvoiceIssuedV1(
+                debtor_id=debtor,
+                invoice_id=uuid4(),
+                external_id="NF-1",
+                amount_cents=20_000,
+                due_date=due,
+                issued_at=clock.now(),
+                effective_due_date=due,
+                fine_bps=200,
+                monthly_interest_bps=100,
+            )
+            await create_charges_for_invoice(
+                u, tenant_id=tenant, invoice=issued, policy=charge_policy(settings)
+            )
+            await u.commit()
+
+        # Worker 1: claims, calls the PSP (the cobv is made there) and dies.
+        async with uow() as u:
+            (claimed,) = await gateway_sync.prepare(u, clock.now(), policy)
+            await u.commit()
+        real = http_gateways(settings)
+        await real.pix(claimed.psp).create_cobv(gateway_sync.cobv_order(claimed))  # type: ignore[arg-type]
+        await real.close()
+        assert claimed.charge.txid is not None and sandboxes.psp.store.find(claimed.charge.txid) is not None
+
+        # Within the lease nobody takes it; after it, worker 2 does.
+        async with uow() as u:
+            assert await gateway_sync.prepare(u, clock.now(), policy) == []
+        clock.advance(timedelta(seconds=policy.lease_seconds + 1))
+        async with uow() as u:
+            (again,) = await gateway_sync.prepare(u, clock.now(), policy)
+            await u.commit()
+        assert again.charge.id == claimed.charge.id and again.charge.attempts == 2
+        outcome = await gateway_sync.call_gateway(gateways, again)
+        async with uow() as u:
+            await gateway_sync.record(u, again, outcome, clock.now(), policy)
+            await u.commit()
+        async with uow() as u:
+            charge = await u.charges.get(tenant, claimed.charge.id)
+        assert charge is not None and charge.status == "active" and charge.announced
+        assert calls == ["get"]  # read, found, no second create
+        assert len(sandboxes.psp.store.cobvs) == 1
+    finally:
+        await gateways.close()
+        await engine.dispose()

@@ -167,3 +167,23 @@ def test_the_psp_figure_is_never_below_ours_and_within_the_bound(
             + math.ceil((terms.amount_cents - open_principal) * 100 * late_days / 300_000)
         )
         assert 0 <= gap <= bound, (day, gap, bound)
+
+
+def test_an_invoice_issued_past_due_is_rebased_for_the_gateways() -> None:
+    # Due Tue 10/11, issued (seen) Fri 20/11 — a national holiday — so re-based on Mon 23/11:
+    # 1.500,00 + 30,00 fine + 1.500 x 1 % x 13/30 = 6,50 -> 1.536,50, plus the 1 centavo.
+    terms = revised_terms(
+        invoice(), today=date(2026, 11, 20), days_valid_after_due=30, rebase_when_past_due=True
+    )
+    assert terms == Terms(date(2026, 11, 23), 153_651, 0, 100, 17)
+
+
+def test_an_invoice_issued_in_its_weekend_grace_keeps_its_fine_from_the_next_business_day() -> None:
+    # Due Sat 07/11, effective Mon 09/11, seen Sun 08/11: due Mon 09/11, 1.500,00, same rates.
+    inv = invoice(due=date(2026, 11, 7), effective=date(2026, 11, 9))
+    terms = revised_terms(inv, today=date(2026, 11, 8), days_valid_after_due=30, rebase_when_past_due=True)
+    assert terms == Terms(date(2026, 11, 9), 150_000, 200, 100, 28)
+    # Not past due: nothing changes.
+    assert revised_terms(
+        invoice(), today=date(2026, 11, 9), days_valid_after_due=30, rebase_when_past_due=True
+    ) == (Terms(date(2026, 11, 10), 150_000, 200, 100, 30))

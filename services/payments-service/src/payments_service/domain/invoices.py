@@ -105,26 +105,40 @@ def revised_terms(
       day of that payment (a business day) there is no split, nothing is
       added and the PSP's figure is ours exactly.
 
-    ``rebase_when_past_due`` (boletos): a bank registers no boleto due in the
-    past, so after the due date every revision is re-based as above.
+    ``rebase_when_past_due`` (a new charge for an invoice already past due, and
+    boletos): neither a PSP nor a bank accepts a due date in the past, so past
+    the effective due date the terms are re-based as above; in the grace days
+    of a due date on a non-business day the due date becomes the next business
+    day from ``today``, with the fine and interest kept (the PSP then counts
+    interest from that day: at most those grace days' interest below ours,
+    never an undue charge, the same choice as for the tenant's holidays).
     """
     paid = invoice.payments
     end = invoice.due_date + timedelta(days=days_valid_after_due)
     base = first_terms(invoice, days_valid_after_due)
     late_payment = any(p.on > invoice.effective_due_date for p in paid)
-    past_due = rebase_when_past_due and today > base.due_date
-    if not late_payment and not past_due:
+    if not late_payment:
         on_time = sum(p.cents for p in paid)
         open_principal = max(invoice.principal_cents - on_time, 0)
         if open_principal == 0:
             return None
+        due = base.due_date
+        if rebase_when_past_due and today > due:
+            if today > invoice.effective_due_date:
+                return _rebased(invoice, paid, today, end)
+            # The grace days of a due date on a non-business day: not late yet.
+            due = next_business_day(today)
         return Terms(
-            base.due_date,
+            due,
             open_principal,
             base.fine_bps,
             base.monthly_interest_bps,
-            days_valid_after_due,
+            max((end - due).days, 0),
         )
+    return _rebased(invoice, paid, today, end)
+
+
+def _rebased(invoice: Invoice, paid: Sequence[Payment], today: date, end: date) -> Terms | None:
     rebase_on = next_business_day(today)
     then = _breakdown_on(invoice, paid, rebase_on)
     if then.due_cents == 0:

@@ -119,7 +119,8 @@ def _pix_charge(
 ) -> Charge:
     charge_id = uuid4()
     if psp is not None:
-        return _new_charge(invoice, charge_id, "cobv", first_terms(invoice, psp.days_valid_after_due), now)
+        terms = opening_terms(invoice, psp.days_valid_after_due, now)
+        return _new_charge(invoice, charge_id, "cobv", terms, now)
     if static is not None:
         return _static_charge(
             invoice, charge_id, static, first_terms(invoice, policy.static_days_valid_after_due), now
@@ -132,6 +133,20 @@ def _pix_charge(
         action=None,
         next_attempt_at=None,
     )
+
+
+def opening_terms(invoice: Invoice, days_valid_after_due: int, now: datetime) -> Terms:
+    """The first terms of a charge at a gateway: the principal and the frozen
+    rates, re-based when the invoice is already past due (no PSP or bank
+    accepts a due date in the past): see :func:`revised_terms`."""
+    terms = revised_terms(
+        invoice,
+        today=now.astimezone(TZ).date(),
+        days_valid_after_due=days_valid_after_due,
+        rebase_when_past_due=True,
+    )
+    assert terms is not None  # a new invoice has no payments: its principal is open
+    return terms
 
 
 def _static_charge(
@@ -167,7 +182,7 @@ async def _boleto_charge(
         )
     return replace(
         _new_charge(
-            invoice, charge_id, "boleto", terms or first_terms(invoice, bank.days_valid_after_due), now
+            invoice, charge_id, "boleto", terms or opening_terms(invoice, bank.days_valid_after_due, now), now
         ),
         bank_account_id=bank.id,
         nosso_numero=await uow.bank_accounts.next_nosso_numero(bank.id),
