@@ -31,7 +31,7 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGUA_PAYMENTS_", env_nested_delimiter="__")
 
     http: HttpSettings = Field(default_factory=lambda: HttpSettings(port=8005))
-    #: Key material for encrypting tenants' webhook secrets at rest (HKDF-SHA256 ->
+    #: Key material for encrypting tenants' webhook and PSP/bank client secrets at rest (HKDF-SHA256 ->
     #: Fernet). Falls back to ``auth.jwt_secret`` when unset; rotating it makes
     #: stored secrets unreadable, so tenants must PUT them again.
     encryption_key: SecretStr | None = None

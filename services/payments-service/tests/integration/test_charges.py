@@ -347,7 +347,7 @@ async def dying(migrated: str, kafka_settings: KafkaSettings, sandboxes: Sandbox
         yield h, calls
 
 
-async def test_a_worker_dying_between_the_call_and_the_record_makes_one_cobv(
+async def test_an_answer_lost_after_the_psp_made_the_cobv_is_retried_under_the_same_txid(
     dying: Any, migrated: str
 ) -> None:
     h, calls = dying

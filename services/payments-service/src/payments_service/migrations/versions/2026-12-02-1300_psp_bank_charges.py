@@ -157,7 +157,8 @@ def upgrade() -> None:
     op.alter_column("charges", "kind", server_default=None, schema=S)
     op.alter_column("charges", "status", server_default=None, schema=S)
     op.alter_column("charges", "updated_at", nullable=False, schema=S)
-    op.drop_constraint("charges_tenant_invoice_method_key", "charges", schema=S)
+    # A downgrade does not restore it (replaced charges stay): drop it only if present.
+    op.execute("alter table payments.charges drop constraint if exists charges_tenant_invoice_method_key")
     op.drop_constraint("charges_tenant_barcode_key", "charges", schema=S)
     op.create_unique_constraint("charges_barcode_key", "charges", ["barcode"], schema=S)
     op.create_unique_constraint(
@@ -213,6 +214,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Back to one table of charges without gateway state. Replaced charges
+    are kept (payments may refer to them), so the one-charge-per-method
+    constraint of payments_0002 is not restored."""
     op.create_table(
         "boleto_sequences",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
@@ -232,7 +236,6 @@ def downgrade() -> None:
     op.drop_constraint("charges_bank_account_id_fkey", "charges", type_="foreignkey", schema=S)
     op.drop_constraint("charges_bank_account_id_nosso_numero_key", "charges", schema=S)
     op.drop_constraint("charges_barcode_key", "charges", schema=S)
-    op.execute("delete from payments.charges where status <> 'active'")
     op.create_unique_constraint("charges_tenant_barcode_key", "charges", ["tenant_id", "barcode"], schema=S)
     for column in (
         "updated_at",
