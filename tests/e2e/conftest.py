@@ -24,6 +24,9 @@ from regua_devtools.demo import sign
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.services import service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
+from regua_devtools.sandboxes.bank import BankSandbox, running_bank_sandbox
+from regua_devtools.sandboxes.common import SandboxClock
+from regua_devtools.sandboxes.psp import PspSandbox, running_psp_sandbox
 from regua_devtools.testing import admin_token, drop_namespace, free_port, fresh_database, fresh_namespace
 
 from .procs import ServiceProcess, service_process
@@ -51,6 +54,10 @@ def start_offset_s() -> int:
 class Stack:
     procs: dict[str, ServiceProcess]
     sandbox: Sandbox
+    #: The PSP (API Pix cobv) and bank (boleto registration) sandboxes, on the stack's clock.
+    psp: PspSandbox
+    bank: BankSandbox
+    clock: SandboxClock
     #: The shift every service's clock starts with (see :func:`start_offset_s`).
     base_offset_s: int = 0
     #: How far the story has moved the clock since.
@@ -64,6 +71,7 @@ class Stack:
         for p in self.procs.values():
             p.stop(signal.SIGTERM)
         self.offset_s = offset_s
+        self.clock.offset_seconds = self.base_offset_s + offset_s
         for p in self.procs.values():
             p.start(CLOCK_OFFSET_SECONDS=str(self.base_offset_s + offset_s))
         await asyncio.gather(*(p.wait_ready() for p in self.procs.values()))
@@ -77,9 +85,12 @@ class Stack:
 async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     namespace = await fresh_namespace(infra.bootstrap_servers, "story")
     log_dir = tmp_path_factory.mktemp("story-logs")
+    clock = SandboxClock()
     async with (
         fresh_database(infra) as database_url,
         running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox,
+        running_psp_sandbox(clock=clock) as psp,
+        running_bank_sandbox(clock=clock) as bank,
     ):
         channel_env = {
             "notifier-service": {
@@ -110,10 +121,11 @@ async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Async
             assert result.returncode == 0, f"{name} migrate failed:\n{result.stderr.decode()}"
         try:
             base = start_offset_s()
+            clock.offset_seconds = base
             for p in procs.values():
                 p.start(CLOCK_OFFSET_SECONDS=str(base))
             await asyncio.gather(*(p.wait_ready() for p in procs.values()))
-            yield Stack(procs=procs, sandbox=sandbox, base_offset_s=base)
+            yield Stack(procs=procs, sandbox=sandbox, psp=psp, bank=bank, clock=clock, base_offset_s=base)
         finally:
             for p in procs.values():
                 p.stop(signal.SIGKILL)
@@ -152,13 +164,16 @@ def step(name: str, offset: str, template: str, tone: str) -> dict[str, Any]:
 
 @dataclass
 class Tenant:
-    """A fresh tenant on the stack: a creditor, a Pix account with a webhook
-    secret, and an authenticated client."""
+    """A fresh tenant on the stack: a creditor, a PSP account (its own receiver
+    at the PSP sandbox, webhook registered and signed with the tenant's
+    secret), a beneficiary account at the bank sandbox, and an authenticated
+    client."""
 
     stack: Stack
     http: httpx.AsyncClient
     id: UUID
     webhook_secret: str
+    pix_key: str = ""
 
     async def call(self, method: str, service: str, path: str, *, status: int = 200, **kw: Any) -> Any:
         r = await self.http.request(method, f"{self.stack.url(service)}{path}", **kw)
@@ -203,6 +218,27 @@ class Tenant:
         page = await self.call("GET", "payments-service", "/v1/charges", params={"invoice_id": invoice_id})
         return dict(next(c for c in page["items"] if c["method"] == "pix"))
 
+    async def charges(self, invoice_id: str) -> list[dict[str, Any]]:
+        """The invoice's charges that can be paid now (``active``)."""
+        page = await self.call("GET", "payments-service", "/v1/charges", params={"invoice_id": invoice_id})
+        return [c for c in page["items"] if c["status"] == "active"]
+
+    async def psp_value(self, txid: str, on: date) -> int:
+        """What the PSP sandbox asks for the cobv on ``on``, in centavos."""
+        r = await self.http.get(
+            f"{self.stack.psp.url}/sandbox/cobv/{txid}/value", params={"on": on.isoformat()}
+        )
+        assert r.status_code == 200, r.text
+        reais, _, centavos = str(r.json()["valor"]["final"]).partition(".")
+        return int(reais) * 100 + int(centavos.ljust(2, "0"))
+
+    async def simulate_pix(self, txid: str) -> dict[str, Any]:
+        """The debtor pays the cobv at the PSP sandbox (its value today); the
+        sandbox calls payments-service's webhook."""
+        r = await self.http.post(f"{self.stack.psp.url}/sandbox/cobv/{txid}/simulate-payment", json={})
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
     async def pay_by_pix(self, txid: str, cents: int, end_to_end_id: str | None = None) -> httpx.Response:
         """Post the gateway's signed Pix webhook, at the stack's (shifted) time."""
         body = orjson.dumps(
@@ -234,15 +270,18 @@ async def new_tenant(stack: Stack) -> AsyncIterator[Tenant]:
     token = admin_token(SECRET, tenant)
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=15) as http:
         t = Tenant(stack=stack, http=http, id=tenant, webhook_secret=secrets.token_urlsafe(24))
+        await t.call("PUT", "payments-service", "/v1/settings/pix", json={"webhook_secret": t.webhook_secret})
+        await _psp_account(t)
+        await _bank_account(t)
         await t.call(
             "PUT",
-            "payments-service",
-            "/v1/settings/pix",
+            "negotiation-service",
+            "/v1/portal/settings",
             json={
-                "pix_key": "financeiro@escola-aurora.com.br",
-                "merchant_name": "ESCOLA AURORA",
-                "merchant_city": "SAO PAULO",
-                "webhook_secret": t.webhook_secret,
+                "creditor_name": "Escola Aurora Ltda",
+                "creditor_document": "11222333000181",
+                "creditor_address": "Rua das Flores, 100, São Paulo - SP",
+                "contact_email": "cobranca@escola-aurora.com.br",
             },
         )
         await t.call(
@@ -257,3 +296,81 @@ async def new_tenant(stack: Stack) -> AsyncIterator[Tenant]:
             },
         )
         yield t
+
+
+async def _psp_account(t: Tenant) -> None:
+    """The tenant's own receiver at the PSP sandbox, its PSP account at
+    payments-service, and the PSP's webhook pointed at payments-service."""
+    client_id, client_secret = f"psp-{uuid4().hex[:12]}", secrets.token_urlsafe(16)
+    t.pix_key = f"pix-{uuid4().hex[:8]}@escola-aurora.com.br"
+    t.stack.psp.store.add_receiver(client_id=client_id, client_secret=client_secret, pix_key=t.pix_key)
+    await t.call(
+        "PUT",
+        "payments-service",
+        "/v1/settings/psp",
+        json={
+            "base_url": t.stack.psp.url,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "pix_key": t.pix_key,
+            "days_valid_after_due": 60,
+        },
+    )
+    async with httpx.AsyncClient(base_url=t.stack.psp.url, timeout=15) as psp:
+        token = await psp.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, client_secret)
+        )
+        assert token.status_code == 200, token.text
+        r = await psp.put(
+            f"/v2/webhook/{t.pix_key}",
+            json={"webhookUrl": f"{t.stack.url('payments-service')}/v1/webhooks/pix/{t.id}"},
+            headers={
+                "Authorization": f"Bearer {token.json()['access_token']}",
+                # The sandbox's stand-in for mTLS: it signs callbacks with the tenant's secret.
+                "X-Sandbox-Webhook-Secret": t.webhook_secret,
+            },
+        )
+        assert r.status_code < 300, r.text
+
+
+async def _bank_account(t: Tenant) -> None:
+    client_id, client_secret = f"bank-{uuid4().hex[:12]}", secrets.token_urlsafe(16)
+    t.stack.bank.store.oauth.add(client_id, client_secret)
+    await t.call(
+        "PUT",
+        "payments-service",
+        "/v1/settings/bank",
+        json={
+            "base_url": t.stack.bank.url,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "bank_code": "001",
+            "agency": "1234",
+            "account": str(uuid4().int)[:8],
+            # One convênio per tenant: the nosso número is unique per account.
+            "agreement": str(uuid4().int)[:7],
+            "wallet": "17",
+            "beneficiary_name": "Escola Aurora Ltda",
+            "beneficiary_document": "11222333000181",
+            "days_valid_after_due": 60,
+        },
+    )
+
+
+def business_day_before(day: date) -> date:
+    """``day`` or the business day before it (a past due date that is late for sure)."""
+    from regua_br.calendar import is_business_day
+
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def business_day_from(day: date) -> date:
+    """``day`` or the next business day (no weekend, no national holiday), so a
+    story's due date never gets the weekend grace unless it asks for it."""
+    from regua_br.calendar import is_business_day
+
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day

@@ -15,7 +15,7 @@ import pytest
 
 from regua_devtools.testing import wait_for
 
-from .conftest import DAY, TZ, Stack, invoice_of, new_tenant, step, timeline_of
+from .conftest import DAY, TZ, Stack, business_day_before, invoice_of, new_tenant, step, timeline_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 
@@ -39,7 +39,7 @@ async def test_agreement_pauses_dunning_and_a_broken_one_resumes_it(stack: Stack
             name="João Lima",
             email=f"joao.{uuid4().hex[:8]}@exemplo.com.br",
             amount_cents=300_000,
-            due=today - timedelta(days=2),
+            due=business_day_before(today - timedelta(days=2)),
         )
 
         # Two days overdue: only the latest missed step ("atraso") goes out.

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from regua_devtools.testing import wait_for
 
-from .conftest import TZ, Stack, emails_to, new_tenant, step
+from .conftest import TZ, Stack, business_day_before, emails_to, new_tenant, step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots" / "portal-e2e"
@@ -63,7 +63,10 @@ async def test_open_link_accept_installments_pay_the_first_by_pix(stack: Stack, 
         http = tenant.http
         await tenant.policy(step("atraso", "P1D", "overdue", "firm"))
         await tenant.debtor_with_invoice(
-            name="Ana Paula Costa", email=email, amount_cents=240_000, due=today - timedelta(days=3)
+            name="Ana Paula Costa",
+            email=email,
+            amount_cents=240_000,
+            due=business_day_before(today - timedelta(days=3)),
         )
 
         # The overdue message carries the portal link.

@@ -37,7 +37,9 @@ class PaymentReversedV1(Payload):
 
 class ChargeCreatedV1(Payload):
     """A way to pay an invoice exists: a Pix charge or a boleto. The notifier
-    keeps these to put the codes in its messages."""
+    keeps these to put the codes in its messages. Published again, with the
+    same ``charge_id`` and a later ``created_at``, when the charge's terms are
+    revised in place (a cobv after a partial payment): the newest one wins."""
 
     charge_id: UUID
     invoice_id: UUID

@@ -274,6 +274,11 @@ async def record(
         return
     if call.action == "create" and follow != "remove" and not charge.announced:
         await uow.charges.save(await announce(uow, done))
+    elif call.action == "revise" and follow != "remove" and charge.announced:
+        # Same charge, new terms (a cobv's code does not change): charge-created
+        # again with the same charge_id tells the notifier and the portal the
+        # face value now asked, so they stop holding the code back.
+        await uow.charges.save(await announce(uow, done))
 
 
 async def _record_error(

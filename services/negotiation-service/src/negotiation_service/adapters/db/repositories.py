@@ -447,7 +447,16 @@ class PortalRepository:
 
     async def upsert_charge(self, charge: Charge) -> None:
         stmt = pg_insert(charges).values(**asdict(charge))
-        await self.session.execute(stmt.on_conflict_do_nothing(index_elements=[charges.c.id]))
+        # A newer charge-created for the same charge (terms revised at the PSP)
+        # replaces the face value; a removal is kept.
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[charges.c.id],
+                set_={"amount_cents": stmt.excluded.amount_cents, "created_at": stmt.excluded.created_at},
+                where=(charges.c.tenant_id == charge.tenant_id)
+                & (charges.c.created_at < stmt.excluded.created_at),
+            )
+        )
 
     async def remove_charge(self, charge_id: UUID, tenant_id: UUID, now: datetime) -> None:
         await self.session.execute(

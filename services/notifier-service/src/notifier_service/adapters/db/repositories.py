@@ -356,7 +356,9 @@ class ProjectionRepository:
             amount_cents=p.amount_cents,
             created_at=p.created_at,
         )
-        # A charge-removed that came first left a row: fill in the codes, keep the removal.
+        # A charge-removed that came first left a row: fill in the codes, keep
+        # the removal. A newer charge-created for the same charge (its terms
+        # revised at the PSP) replaces the face value; an older one is ignored.
         await self.session.execute(
             charge.on_conflict_do_update(
                 index_elements=[charges.c.charge_id],
@@ -371,7 +373,8 @@ class ProjectionRepository:
                         "created_at",
                     )
                 },
-                where=(charges.c.tenant_id == tenant_id) & charges.c.removed_at.is_not(None),
+                where=(charges.c.tenant_id == tenant_id)
+                & (charges.c.removed_at.is_not(None) | (charges.c.created_at < charge.excluded.created_at)),
             )
         )
 
