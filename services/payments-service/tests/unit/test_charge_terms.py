@@ -171,11 +171,22 @@ def test_the_psp_figure_is_never_below_ours_and_within_the_bound(
 
 def test_an_invoice_issued_past_due_is_rebased_for_the_gateways() -> None:
     # Due Tue 10/11, issued (seen) Fri 20/11 — a national holiday — so re-based on Mon 23/11:
-    # 1.500,00 + 30,00 fine + 1.500 x 1 % x 13/30 = 6,50 -> 1.536,50, plus the 1 centavo.
+    # 1.500,00 + 30,00 fine + 1.500 x 1 % x 13/30 = 6,50 -> 1.536,50. No guard centavo: k days
+    # later the PSP asks 1.536,50 x 1 % x k/30 = 0,5122k more, we ask 0,50k more.
     terms = revised_terms(
         invoice(), today=date(2026, 11, 20), days_valid_after_due=30, rebase_when_past_due=True
     )
-    assert terms == Terms(date(2026, 11, 23), 153_651, 0, 100, 17)
+    assert terms == Terms(date(2026, 11, 23), 153_650, 0, 100, 17)
+
+
+def test_a_small_rebased_debt_gets_the_guard_centavo_when_rounding_would_ask_less() -> None:
+    # R$ 10,00 due 10/11, seen 20/11, re-based on Mon 23/11: 10,00 + 0,20 + 10 x 1 % x 13/30
+    # = 0,0433 -> 0,04: 10,24. On Tue 24/11 we ask 10,00 + 0,20 + 0,0467 -> 0,05 = 10,25 but
+    # the PSP would ask 10,24 + 10,24 x 1 % x 1/30 = 0,0034 -> 0,00 = 10,24: one centavo short,
+    # so the cobv asks 10,25 from 23/11.
+    inv = invoice(principal=1_000)
+    terms = revised_terms(inv, today=date(2026, 11, 20), days_valid_after_due=30, rebase_when_past_due=True)
+    assert terms == Terms(date(2026, 11, 23), 1_025, 0, 100, 17)
 
 
 def test_an_invoice_issued_in_its_weekend_grace_keeps_its_fine_from_the_next_business_day() -> None:

@@ -16,7 +16,7 @@ from typing import Literal
 from uuid import UUID
 
 from payments_service.domain.charges import Terms
-from regua_br.amount_due import Breakdown, Payment, breakdown
+from regua_br.amount_due import BPS, DAYS_PER_MONTH, Breakdown, Payment, breakdown, round_half_up
 from regua_br.calendar import next_business_day
 
 InvoiceStatus = Literal["open", "overdue", "partially_paid", "paid", "cancelled", "renegotiated"]
@@ -89,7 +89,8 @@ def revised_terms(
       imputation has run, which a cobv cannot express. The cobv is re-based:
       due date ``N`` = the first day from ``today`` the PSP treats as a business
       day (it would move a weekend anyway), original value = what we say is due
-      on ``N`` plus 1 centavo, no fine (already in that value), the same
+      on ``N`` (plus 1 centavo only when, without it, the PSP's figure would
+      fall below ours on some payable day), no fine (already in that value), the same
       monthly interest, validity shortened so the last payable day stays put.
       Exactness is impossible in general (the PSP's interest runs on the whole
       value, ours only on the open principal, and rounding is split at ``N``),
@@ -97,13 +98,12 @@ def revised_terms(
       open principal and ``r`` the monthly rate,
       ``0 <= psp(D) - ours(D) <= 2 + ceil(OP × r × max(N - D, 0) / 30)
       + ceil((due(N) - OP) × r × max(D - N, 0) / 30)`` centavos. The 1
-      centavo added absorbs the rounding split at ``N``; the first term is the
+      centavo, when added, absorbs the rounding split at ``N``; the first term is the
       interest of the days from ``D`` to ``N`` a debtor paying on the weekend
       before ``N`` pays early (at most a long weekend's); the second, interest
       on the fine and interest still open at ``N``, is 0 when the late payment
-      settled them (the usual case). When moreover the cobv is re-based on the
-      day of that payment (a business day) there is no split, nothing is
-      added and the PSP's figure is ours exactly.
+      settled them (the usual case). Without the centavo (the usual case) the
+      PSP's figure on ``N`` is ours exactly.
 
     ``rebase_when_past_due`` (a new charge for an invoice already past due, and
     boletos): neither a PSP nor a bank accepts a due date in the past, so past
@@ -143,15 +143,30 @@ def _rebased(invoice: Invoice, paid: Sequence[Payment], today: date, end: date) 
     then = _breakdown_on(invoice, paid, rebase_on)
     if then.due_cents == 0:
         return None
-    last_paid_on = max((p.on for p in paid), default=None)
-    exact = rebase_on == last_paid_on and then.due_cents == then.open_principal_cents
+    # The 1 centavo guard only when the PSP's figure would otherwise fall
+    # below ours on some payable day (a rounding split at N on a small debt):
+    # usually it does not, and the code asks exactly what messages show.
+    short = any(
+        _psp_value(then.due_cents, invoice.monthly_interest_bps, (day - rebase_on).days)
+        < _breakdown_on(invoice, paid, day).due_cents
+        for day in (rebase_on + timedelta(days=k) for k in range(max((end - rebase_on).days, 0) + 1))
+    )
     return Terms(
         due_date=rebase_on,
-        amount_cents=then.due_cents + (0 if exact else 1),
+        amount_cents=then.due_cents + (1 if short else 0),
         fine_bps=0,
         monthly_interest_bps=invoice.monthly_interest_bps,
         days_valid_after_due=max((end - rebase_on).days, 0),
     )
+
+
+def _psp_value(original_cents: int, monthly_interest_bps: int, days_late: int) -> int:
+    """A re-based cobv's value ``days_late`` calendar days after its due date
+    at the PSP: ``juros`` modalidade 3 (percent a month, calendar days) on the
+    original value, ``valor × taxa × dias / 30`` rounded half-up to the
+    centavo, no fine (API Pix v2, ``CobVValor``)."""
+    interest = round_half_up(original_cents * monthly_interest_bps * max(days_late, 0), BPS * DAYS_PER_MONTH)
+    return original_cents + interest
 
 
 def _breakdown_on(invoice: Invoice, payments: Sequence[Payment], day: date) -> Breakdown:
