@@ -118,6 +118,44 @@ async def test_issued_paid_lifecycle_cobv_with_the_invoice_rates_and_a_registere
     assert len(items) == 2 and len(h.of_type("payment.charge-created")) == 2
 
 
+async def test_an_invoice_restored_by_a_broken_agreement_gets_new_charges(harness: Harness) -> None:
+    h = harness
+    tenant = uuid4()
+    await h.psp_account(tenant)
+    await h.bank_account(tenant)
+    invoice = await h.issue(tenant, amount_cents=150_000)
+    first = await h.charges(tenant, invoice.invoice_id, both_active)
+
+    def changed(previous: str, status: str) -> InvoiceStatusChangedV1:
+        return InvoiceStatusChangedV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.invoice_id,
+            previous_status=previous,  # type: ignore[arg-type]
+            status=status,  # type: ignore[arg-type]
+            reason="agreement",
+            amount_paid_cents=0,
+            amount_due_cents=150_000,
+            changed_at=h.clock.now(),
+        )
+
+    await h.produce(changed("open", "renegotiated"), tenant)
+    await wait_for(lambda: len(h.of_type("payment.charge-removed")) >= 2, timeout=30)
+    # The agreement breaks: invoice-service restores the original, which needs charges again.
+    await h.produce(changed("renegotiated", "open"), tenant)
+    await wait_for(lambda: len(h.of_type("payment.charge-created")) >= 4, timeout=30)
+    items = await h.charges(tenant, invoice.invoice_id, lambda cs: len(cs) == 4 and both_active(cs))
+    await h.settled()
+    old_ids = {c["id"] for c in first if c["status"] == "active"}
+    fresh = [c for c in items if c["status"] == "active"]
+    assert {c["kind"] for c in fresh} == {"cobv", "boleto"} and not old_ids & {c["id"] for c in fresh}
+    pix = current(items, "cobv")
+    assert h.sb.psp.store.find(pix["txid"]).status == "ATIVA"  # type: ignore[union-attr]
+    # Redelivered, the same event creates nothing more.
+    await h.produce(changed("renegotiated", "open"), tenant)
+    await h.settled()
+    assert len(h.of_type("payment.charge-created")) == 4
+
+
 async def test_a_partial_payment_revises_the_cobv_and_replaces_the_boleto(harness: Harness) -> None:
     h = harness
     tenant = uuid4()

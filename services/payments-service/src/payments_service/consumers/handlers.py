@@ -24,9 +24,9 @@ async def on_invoice_issued_create_charges(
 
 
 async def on_invoice_status_changed_remove_charges(
-    event: InvoiceStatusChangedV1, meta: EventMeta, uow: PaymentsUnitOfWork
+    event: InvoiceStatusChangedV1, meta: EventMeta, uow: PaymentsUnitOfWork, policy: ChargePolicy
 ) -> None:
-    await close_charges(uow, tenant_id=meta.tenant_id, event=event)
+    await close_charges(uow, tenant_id=meta.tenant_id, event=event, policy=policy)
 
 
 async def on_invoice_balance_changed_revise_charges(

@@ -8,6 +8,8 @@ call a gateway; :mod:`payments_service.service_layer.gateway_sync` does that.
   The static BR Code (plain key, no PSP) is made at once: no gateway.
 - ``invoice.status-changed`` to paid, cancelled or renegotiated: every current
   charge is removed (cobv removed, boleto written off, static code withdrawn).
+  Back from one of those (a broken agreement restores its originals, a
+  reversal reopens a paid invoice): new charges for what is open.
 - ``invoice.balance-changed``: the cobv is revised; the boleto (and a static
   code) is replaced by a new one for what is open.
 """
@@ -30,7 +32,7 @@ from payments_service.domain.charges import (
     static_txid,
 )
 from payments_service.domain.debtors import DebtorRecord
-from payments_service.domain.invoices import Invoice, first_terms, revised_terms
+from payments_service.domain.invoices import CLOSED, Invoice, first_terms, revised_terms
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from regua_br.amount_due import Payment as AmountPayment
 from regua_br.calendar import DEFAULT_TIMEZONE
@@ -292,16 +294,48 @@ async def _withdraw(uow: PaymentsUnitOfWork, charge: Charge, reason: str) -> Non
     )
 
 
-async def close_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: InvoiceStatusChangedV1) -> None:
-    """Paid, cancelled or renegotiated: no charge of the invoice stays payable."""
+async def close_charges(
+    uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: InvoiceStatusChangedV1, policy: ChargePolicy
+) -> None:
+    """Paid, cancelled or renegotiated: no charge of the invoice stays payable.
+    Reopened (open, overdue or partially paid again after one of those): it
+    gets charges again, for what is open now."""
     invoice = await uow.invoices.get(tenant_id, event.invoice_id, for_update=True)
     if invoice is not None:
         invoice = replace(invoice, status=event.status)
         await uow.invoices.update(invoice)
-    if event.status not in ("paid", "cancelled", "renegotiated"):
-        return
-    for charge in await uow.charges.current_of_invoice(tenant_id, event.invoice_id):
-        await _withdraw(uow, charge, f"invoice {event.status}")
+    if event.status in CLOSED:
+        for charge in await uow.charges.current_of_invoice(tenant_id, event.invoice_id):
+            await _withdraw(uow, charge, f"invoice {event.status}")
+    elif invoice is not None and event.previous_status in CLOSED:
+        await _recharge(uow, invoice, policy)
+
+
+async def _recharge(uow: PaymentsUnitOfWork, invoice: Invoice, policy: ChargePolicy) -> None:
+    """New charges for the methods whose charges were withdrawn when the
+    invoice closed (terms re-based on today when it is past due)."""
+    tenant_id = invoice.tenant_id
+    current = {c.method for c in await uow.charges.current_of_invoice(tenant_id, invoice.invoice_id)}
+    methods = await uow.invoices.methods(tenant_id, invoice.invoice_id)
+    psp = await uow.psp_accounts.get(tenant_id)
+    pix_settings = await uow.pix_settings.get(tenant_id)
+    static = pix_settings.static_account if pix_settings and psp is None else None
+    bank = await uow.bank_accounts.current(tenant_id)
+    now = uow.clock.now()
+    wanted: list[Charge] = []
+    if "pix" in methods and "pix" not in current:
+        wanted.append(_pix_charge(invoice, psp, static, policy, now))
+    if "boleto" in methods and "boleto" not in current:
+        wanted.append(await _boleto_charge(uow, invoice, bank, now))
+    for charge in wanted:
+        if not await uow.charges.add(charge):
+            continue
+        if charge.status == "active":
+            await uow.charges.save(await announce(uow, charge, list(methods)))  # type: ignore[arg-type]
+        log.info(
+            "payments.charge.recharged",
+            extra={"charge_id": str(charge.id), "invoice_id": str(charge.invoice_id), "kind": charge.kind},
+        )
 
 
 async def revise_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: InvoiceBalanceChangedV1) -> None:
