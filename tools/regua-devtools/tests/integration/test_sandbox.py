@@ -80,10 +80,16 @@ async def test_records_dedupes_lists_and_clears() -> None:
 
 
 def test_regua_sandbox_process_starts_and_stops() -> None:
-    smtp_port, http_port = free_port(), free_port()
+    # Free ports for all four servers: a running dev stack holds the defaults.
+    smtp_port, http_port, psp_port, bank_port = free_port(), free_port(), free_port(), free_port()
     regua = Path(sysconfig.get_path("scripts")) / "regua"
     proc = subprocess.Popen(
-        [str(regua), "sandbox", "--smtp-port", str(smtp_port), "--http-port", str(http_port)],
+        [
+            str(regua),
+            "sandbox",
+            *("--smtp-port", str(smtp_port), "--http-port", str(http_port)),
+            *("--psp-port", str(psp_port), "--bank-port", str(bank_port)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -91,12 +97,12 @@ def test_regua_sandbox_process_starts_and_stops() -> None:
     )
     try:
         for _ in range(100):
-            if port_open(smtp_port) and port_open(http_port):
+            if all(port_open(p) for p in (smtp_port, http_port, psp_port, bank_port)):
                 break
             time.sleep(0.1)
-        assert port_open(smtp_port) and port_open(http_port)
+        assert all(port_open(p) for p in (smtp_port, http_port, psp_port, bank_port))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
     assert proc.returncode is not None
-    assert wait_port_closed(smtp_port, 5) and wait_port_closed(http_port, 5)
+    assert all(wait_port_closed(p, 5) for p in (smtp_port, http_port, psp_port, bank_port))
