@@ -21,7 +21,7 @@ from regua_contracts.invoice.v1 import (
     InvoiceOverdueV1,
     InvoiceStatusChangedV1,
 )
-from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
+from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1, MessageSuppressedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1, PaymentReceivedV1, PaymentReversedV1
 
 
@@ -104,6 +104,13 @@ EVENTS: tuple[EventSpec, ...] = (
         MessageFailedV1,
         topics.NOTIFICATION_EVENTS,
         "No channel could carry a step's message.",
+        "notifier-service",
+    ),
+    EventSpec(
+        "br.regua.notification.message-suppressed.v1",
+        MessageSuppressedV1,
+        topics.NOTIFICATION_EVENTS,
+        "A step's message was deliberately not sent (invoice paid or closed, nothing due).",
         "notifier-service",
     ),
     EventSpec(

@@ -30,3 +30,16 @@ class MessageFailedV1(Payload):
     reason: str = Field(min_length=1, max_length=100)
     detail: str | None = Field(default=None, max_length=500)
     failed_at: Instant
+
+
+class MessageSuppressedV1(Payload):
+    """A step's message was deliberately not sent: the invoice was paid (or
+    closed) before the provider call, or nothing is due any more. The
+    scheduler ends the step in a terminal status with this reason, so a
+    paid invoice's timeline shows no pending step."""
+
+    step_id: UUID
+    invoice_id: UUID
+    #: Machine-readable, e.g. ``suppressed_paid``, ``suppressed_closed``, ``nothing_due``.
+    reason: str = Field(min_length=1, max_length=100)
+    suppressed_at: Instant
