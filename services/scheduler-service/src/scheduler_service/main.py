@@ -4,7 +4,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from regua_contracts.topics import AGREEMENT_EVENTS, INVOICE_EVENTS, NOTIFICATION_EVENTS, PAYMENT_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
+from regua_platform.handlers import Lane
 from scheduler_service.adapters.db.tables import SCHEMA, messaging, metadata
 from scheduler_service.api.routers import policies, timeline
 from scheduler_service.consumers.handlers import HANDLERS
@@ -24,6 +26,12 @@ DEFINITION = ServiceDefinition(
     uow_class=SchedulerUnitOfWork,
     routers=[policies.router, timeline.router],
     handlers=HANDLERS,
+    lanes=(
+        # Stopping steps on payment never waits behind the outcomes of a burst
+        # of sends (docs/stop-on-pay.md).
+        Lane("priority", (INVOICE_EVENTS, PAYMENT_EVENTS, AGREEMENT_EVENTS)),
+        Lane("bulk", (NOTIFICATION_EVENTS,)),
+    ),
     workers=[run_timer],
 )
 

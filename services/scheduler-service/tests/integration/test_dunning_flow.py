@@ -14,7 +14,7 @@ import pytest
 
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
-from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
+from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1, MessageSuppressedV1
 from regua_devtools.testing import wait_for
 
 from .conftest import Served, token
@@ -312,3 +312,85 @@ async def test_timeline_of_unknown_or_other_tenants_invoice_is_404(served: Serve
     await served.produce(status_changed(debtor, invoice, "paid", served.clock.now()), uuid4())
     await served.settled()
     assert statuses(await served.timeline(invoice)) == ["scheduled"] * 5
+
+
+async def test_a_suppressed_step_ends_with_its_reason_once(served: Served) -> None:
+    """The notifier did not send a due step (the invoice was paid first): the
+    step ends ``suppressed`` with the reason; a redelivery, a second report or
+    one about a step already terminal changes nothing."""
+    debtor, invoice = uuid4(), uuid4()
+    await served.produce(issued(debtor, invoice, date(2026, 12, 10), served.clock.now()))
+    await served.wait_timeline(invoice, lambda t: len(t.get("steps", ())) == 5)
+    served.clock.set(sp(2026, 12, 7, 8, 0))
+    await wait_for(lambda: due_for(served, invoice), timeout=30)
+    [reminder] = due_for(served, invoice)
+
+    def suppressed(step_id: UUID, reason: str) -> MessageSuppressedV1:
+        return MessageSuppressedV1(
+            debtor_id=debtor,
+            step_id=step_id,
+            invoice_id=invoice,
+            reason=reason,
+            suppressed_at=served.clock.now(),
+        )
+
+    first = await served.produce(suppressed(reminder.step_id, "suppressed_paid"))
+    timeline = await served.wait_timeline(invoice, lambda t: t["steps"][0]["status"] == "suppressed")
+    assert (timeline["steps"][0]["status"], timeline["steps"][0]["reason"]) == (
+        "suppressed",
+        "suppressed_paid",
+    )
+    updated_at = timeline["steps"][0]["updated_at"]
+
+    served.clock.set(sp(2026, 12, 7, 9, 0))
+    await served.produce_envelope(first)  # the same event again
+    await served.produce(suppressed(reminder.step_id, "nothing_due"))  # another report
+    await served.settled()
+    timeline = await served.timeline(invoice)
+    assert timeline["steps"][0]["status"] == "suppressed"
+    assert timeline["steps"][0]["reason"] == "suppressed_paid"
+    assert timeline["steps"][0]["updated_at"] == updated_at
+
+    # The invoice is paid: the steps not yet fired are cancelled with a reason,
+    # and a late suppression report for one of them leaves it cancelled.
+    await served.produce(status_changed(debtor, invoice, "paid", served.clock.now()))
+    timeline = await served.wait_timeline(invoice, lambda t: t["steps"][1]["status"] == "cancelled")
+    assert statuses(timeline) == ["suppressed"] + ["cancelled"] * 4
+    assert [s["reason"] for s in timeline["steps"]] == ["suppressed_paid"] + ["invoice paid"] * 4
+    await served.produce(suppressed(UUID(timeline["steps"][1]["id"]), "suppressed_paid"))
+    await served.settled()
+    assert (await served.timeline(invoice))["steps"][1:] == timeline["steps"][1:]
+
+
+async def test_a_sent_step_is_not_suppressed_afterwards(served: Served) -> None:
+    debtor, invoice = uuid4(), uuid4()
+    await served.produce(issued(debtor, invoice, date(2026, 12, 10), served.clock.now()))
+    await served.wait_timeline(invoice, lambda t: len(t.get("steps", ())) == 5)
+    served.clock.set(sp(2026, 12, 7, 8, 0))
+    await wait_for(lambda: due_for(served, invoice), timeout=30)
+    [reminder] = due_for(served, invoice)
+    await served.produce(
+        MessageSentV1(
+            debtor_id=debtor,
+            message_id=uuid4(),
+            step_id=reminder.step_id,
+            invoice_id=invoice,
+            channel="email",
+            template="reminder",
+            provider="smtp",
+            sent_at=served.clock.now(),
+        )
+    )
+    await served.wait_timeline(invoice, lambda t: t["steps"][0]["status"] == "sent")
+    await served.produce(
+        MessageSuppressedV1(
+            debtor_id=debtor,
+            step_id=reminder.step_id,
+            invoice_id=invoice,
+            reason="suppressed_paid",
+            suppressed_at=served.clock.now(),
+        )
+    )
+    await served.settled()
+    step0 = (await served.timeline(invoice))["steps"][0]
+    assert (step0["status"], step0["reason"]) == ("sent", None)

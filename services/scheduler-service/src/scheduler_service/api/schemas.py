@@ -78,7 +78,7 @@ class TimelineStepRead(BaseModel):
     #: When the timer fires (fired) it: inside the send window, or the catch-up time.
     due_at: datetime
     status: StepStatus
-    #: Why a step was skipped, cancelled or failed.
+    #: Why a step was skipped, cancelled, suppressed (``suppressed_paid``, ``nothing_due``, ...) or failed.
     reason: str | None
     updated_at: datetime
 

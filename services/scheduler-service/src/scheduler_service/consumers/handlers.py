@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from regua_contracts.invoice.v1 import InvoiceIssuedV1, InvoiceOverdueV1, InvoiceStatusChangedV1
-from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
+from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1, MessageSuppressedV1
 from regua_platform.handlers import EventMeta
 from scheduler_service.service_layer import plans
 from scheduler_service.service_layer.unit_of_work import SchedulerUnitOfWork
@@ -76,6 +76,17 @@ async def on_message_failed_mark_step(
         log.info("scheduler.step.failed_ignored", extra={"step_id": str(event.step_id)})
 
 
+async def on_message_suppressed_end_step(
+    event: MessageSuppressedV1, meta: EventMeta, uow: SchedulerUnitOfWork
+) -> None:
+    """A step the notifier did not send (paid, closed, nothing due) ends
+    ``suppressed`` with the notifier's reason instead of staying ``due``."""
+    if not await plans.record_suppressed(
+        uow, tenant_id=meta.tenant_id, step_id=event.step_id, reason=event.reason
+    ):
+        log.info("scheduler.step.suppressed_ignored", extra={"step_id": str(event.step_id)})
+
+
 #: In order: the two status-changed handlers run in this order, in one transaction.
 HANDLERS = (
     on_invoice_issued_plan_steps,
@@ -84,4 +95,5 @@ HANDLERS = (
     on_invoice_status_changed_resume_steps,
     on_message_sent_mark_step,
     on_message_failed_mark_step,
+    on_message_suppressed_end_step,
 )

@@ -19,8 +19,16 @@ from regua_br.calendar import national_holiday
 from scheduler_service.domain.policy import StepDefinition
 from scheduler_service.domain.windows import HolidayCalendar, SendWindow, next_allowed
 
-StepStatus = Literal["scheduled", "due", "sent", "failed", "cancelled", "skipped"]
-STEP_STATUSES: tuple[StepStatus, ...] = ("scheduled", "due", "sent", "failed", "cancelled", "skipped")
+StepStatus = Literal["scheduled", "due", "sent", "failed", "cancelled", "skipped", "suppressed"]
+STEP_STATUSES: tuple[StepStatus, ...] = (
+    "scheduled",
+    "due",
+    "sent",
+    "failed",
+    "cancelled",
+    "skipped",
+    "suppressed",
+)
 
 CATCH_UP = "catch-up: a later step was already due"
 SUPERSEDED = "superseded: a later step falls due at the same time"

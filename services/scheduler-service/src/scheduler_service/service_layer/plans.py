@@ -143,6 +143,15 @@ async def record_failed(uow: SchedulerUnitOfWork, *, tenant_id: UUID, step_id: U
     )
 
 
+async def record_suppressed(uow: SchedulerUnitOfWork, *, tenant_id: UUID, step_id: UUID, reason: str) -> bool:
+    """The notifier deliberately did not send the step (``suppressed_paid``,
+    ``nothing_due``, ...): it ends ``suppressed`` with that reason. Only a
+    ``due`` step moves; one already terminal (or a redelivery) is left as it is."""
+    return await uow.plans.record_outcome(
+        tenant_id, step_id, status="suppressed", reason=reason, from_statuses=("due",), now=uow.clock.now()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     plan: PlanRecord

@@ -23,7 +23,7 @@ SCHEMA = "scheduler"
 metadata = service_metadata(SCHEMA)
 messaging = messaging_tables(metadata)
 
-STATUS_CHECK = "status in ('scheduled', 'due', 'sent', 'failed', 'cancelled', 'skipped')"
+STATUS_CHECK = "status in ('scheduled', 'due', 'sent', 'failed', 'cancelled', 'skipped', 'suppressed')"
 
 #: A tenant's régua definitions; at most one is the tenant's default.
 policies = Table(
