@@ -60,9 +60,10 @@ lint: setup ## ruff, mypy --strict, import-linter, schema drift
 schemas: setup ## Regenerate the JSON Schemas of every event
 	$(BIN)/regua schemas
 
-bench: setup ## Benchmarks: outbox relay vs a bare producer; charges through the PSP sandbox vs the local record
+bench: setup ## Benchmarks: outbox relay vs a bare producer; charges through the PSP sandbox vs the local record; the HTTP stack vs a bare FastAPI app
 	$(BIN)/python bench/bench_relay.py
 	$(BIN)/python bench/bench_charges.py
+	$(BIN)/python bench/bench_http.py
 
 clean: down
 	rm -rf $(VENV) .local

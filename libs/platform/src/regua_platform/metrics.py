@@ -1,8 +1,12 @@
-"""Prometheus metrics every service exposes on ``/metrics``."""
+"""Prometheus metrics every service exposes on ``/metrics``, and the ASGI
+middleware that measures HTTP requests."""
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_REQUESTS = Counter(
     "regua_http_requests_total",
@@ -50,3 +54,46 @@ WORKER_PASSES = Counter(
     "Passes completed by a background worker loop (timer, scanners, sender).",
     ["service", "worker"],
 )
+RETENTION_DELETED = Counter(
+    "regua_retention_deleted_total",
+    "Rows deleted by the retention worker because they outlived their use.",
+    ["service", "table"],
+)
+
+
+class HttpMetricsMiddleware:
+    """Count and time every HTTP request by route template (``/v1/invoices/{invoice_id}``,
+    never the raw path, which would make a series per id; ``unmatched`` when no
+    route matched) and status.
+
+    Pure ASGI: it only wraps ``send`` to note the status. Starlette's
+    ``BaseHTTPMiddleware`` ran each request in an extra task with memory
+    streams between the app and the server, about a third of the CPU of a
+    small request.
+    """
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets when the app raises before answering
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            # The router records the matched route in the (shared) scope.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
