@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from regua_platform.logs import setup_logging
 from regua_platform.messaging import MessagingTables
 from regua_platform.problems import install_problem_handlers
 from regua_platform.relay import OutboxRelay
+from regua_platform.retention import run_retention
 from regua_platform.settings import ServiceSettings
 from regua_platform.telemetry import setup_tracing
 from regua_platform.uow import UnitOfWork
@@ -151,12 +151,19 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    _install_http_metrics(app, definition.name)
+    app.add_middleware(metrics.HttpMetricsMiddleware, service=definition.name)
     app.include_router(_ops_router())
     if role in ("api", "all"):
         for router in definition.routers:
             app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
+    # One server span per request: the per-message ``http send``/``http receive``
+    # child spans cost more CPU than the request itself and say nothing more.
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],
+    )
     return app
 
 
@@ -188,6 +195,7 @@ async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
         service=d.name, engine=runtime.engine, messaging=d.messaging, kafka=runtime.settings.kafka
     )
     workers: list[tuple[str, Worker]] = [(w.__name__, w) for w in d.workers]
+    workers.append(("retention", _prune_messaging))
     if runtime.subscriptions:
         consumer = ConsumerRunner(
             service=d.name,
@@ -202,6 +210,16 @@ async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
     await asyncio.gather(
         runtime.relay.run(runtime.stop),
         *(_supervised(runtime, name, worker) for name, worker in workers),
+    )
+
+
+async def _prune_messaging(runtime: Runtime[Any, Any], stop: asyncio.Event) -> None:
+    await run_retention(
+        service=runtime.definition.name,
+        engine=runtime.engine,
+        messaging=runtime.definition.messaging,
+        settings=runtime.settings.retention,
+        stop=stop,
     )
 
 
@@ -274,22 +292,6 @@ async def _ping_kafka(runtime: Runtime[Any, Any]) -> None:
     if not runtime.kafka_connected:
         raise ConnectionError("not connected yet")
     await runtime.producer.client.fetch_all_metadata()
-
-
-def _install_http_metrics(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            metrics.HTTP_REQUESTS.labels(service, request.method, path, str(status)).inc()
-            metrics.HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
 
 
 def runtime_of(request: Request) -> Runtime[Any, Any]:

@@ -67,6 +67,17 @@ class HttpSettings(BaseModel):
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
 
 
+class RetentionSettings(BaseModel):
+    """What the retention worker (:mod:`regua_platform.retention`) prunes, and how often."""
+
+    #: Days an inbox row (a handled event id) is kept; longer than any Kafka
+    #: redelivery window: see :mod:`regua_platform.retention` for why that is safe.
+    inbox_days: int = Field(default=7, ge=1)
+    interval_seconds: float = Field(default=3600.0, ge=1.0)
+    #: Rows per DELETE transaction: short locks, small WAL bursts.
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+
+
 class TelemetrySettings(BaseModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); none = no export.
@@ -82,6 +93,7 @@ class ServiceSettings(BaseSettings):
     auth: AuthSettings
     http: HttpSettings = Field(default_factory=HttpSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     #: The tenants' default time zone, for calendar dates such as due dates.
     default_timezone: str = "America/Sao_Paulo"
     #: Shift this process's clock (tests and simulations only; keep 0 in production).
