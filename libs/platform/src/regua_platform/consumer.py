@@ -1,11 +1,21 @@
-"""The consumer runner: one consumer group per service, handlers per event type
-(see :mod:`regua_platform.handlers`).
+"""The consumer runner: one consumer per lane, handlers per event type (see
+:mod:`regua_platform.handlers`).
 
-For every record: parse the envelope, open a unit of work, claim the event in
-the inbox (a redelivered event has no second effect), run the handlers, commit
-the transaction, and only then commit the Kafka offset. A handler that keeps
-failing is retried with backoff, then the record goes to ``<topic>.dlq`` with
-the error attached. A record that is not a valid event goes there at once.
+A service splits its topics into lanes (:class:`Lane`), each consumed by its
+own consumer in its own consumer group, concurrently: a backlog on one lane
+(the 08:00 burst of ``step-due``) never delays the records of another (the
+payment that must stop it). The first lane keeps the group named after the
+service; another lane's group is ``<service>.<lane>`` and, the first time it
+owns a partition, starts where the service's group had committed on it (so
+moving a topic to a new lane neither re-reads nor skips anything).
+
+For every record: skip it cheaply when its type (the ``ce_type`` header, else
+the body's ``type``) has no handler here; otherwise parse the envelope, open a
+unit of work, claim the event in the inbox (a redelivered event has no second
+effect), run the handlers, commit the transaction, and only then commit the
+Kafka offset (skipped records' offsets too). A handler that keeps failing is
+retried with backoff, then the record goes to ``<topic>.dlq`` with the error
+attached. A record that is not a valid event goes there at once.
 """
 
 from __future__ import annotations
@@ -16,14 +26,22 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+import orjson
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRecord,
+    TopicPartition,
+)
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from regua_contracts import ContractError, Envelope, parse_envelope
 from regua_contracts.topics import dlq_topic, namespaced
 from regua_platform import metrics
-from regua_platform.handlers import BoundHandler, EventMeta
+from regua_platform.handlers import BoundHandler, EventMeta, Lane, Subscriptions
 from regua_platform.kafka import group_consumer, trace_context
 from regua_platform.settings import KafkaSettings
 from regua_platform.uow import UnitOfWork
@@ -41,8 +59,14 @@ DLQ_ATTEMPTS = "regua-dlq-attempts"
 DLQ_GROUP = "regua-dlq-consumer-group"
 DLQ_HEADERS = (DLQ_ERROR, DLQ_TOPIC, DLQ_PARTITION, DLQ_OFFSET, DLQ_ATTEMPTS, DLQ_GROUP)
 
+#: The CloudEvents Kafka binding's header for the event type.
+TYPE_HEADER = "ce_type"
+
 
 class ConsumerRunner:
+    """Consumes ``topics`` in one consumer group: ``<service>`` when ``lane`` is
+    None (the service's first lane), else ``<service>.<lane>``."""
+
     def __init__(
         self,
         *,
@@ -52,26 +76,30 @@ class ConsumerRunner:
         uow_factory: Callable[[], UnitOfWork],
         kafka: KafkaSettings,
         dlq_producer: AIOKafkaProducer,
+        lane: str | None = None,
         consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
     ) -> None:
         self.service = service
+        self.lane = lane or "main"
         self._kafka = kafka
-        self._topics = [namespaced(t, kafka.topic_namespace) for t in topics]
+        self.topics = [namespaced(t, kafka.topic_namespace) for t in topics]
         self._handlers = handlers
         self._uow_factory = uow_factory
         self._dlq = dlq_producer
-        self.group_id = f"{kafka.topic_namespace}{service}"
+        self.service_group_id = f"{kafka.topic_namespace}{service}"
+        self.group_id = self.service_group_id if lane is None else f"{self.service_group_id}.{lane}"
+        client_id = f"{service}-consumer" if lane is None else f"{service}-{lane}-consumer"
         self._consumer_factory = consumer_factory or (
-            lambda: group_consumer(
-                kafka, *self._topics, group_id=self.group_id, client_id=f"{service}-consumer"
-            )
+            lambda: group_consumer(kafka, group_id=self.group_id, client_id=client_id)
         )
         self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the record in hand is finished and its
         offset committed first."""
+        await self._seed_group()
         consumer = self._consumer_factory()
+        consumer.subscribe(self.topics)
         await consumer.start()
         self.ready.set()
         try:
@@ -113,6 +141,8 @@ class ConsumerRunner:
         return outcome
 
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        if not self._wanted(record):
+            return "ignored"
         try:
             envelope = parse_envelope(record.value or b"")
         except ContractError as exc:
@@ -157,6 +187,55 @@ class ConsumerRunner:
                     await asyncio.sleep(self._backoff(attempt))
         raise AssertionError("unreachable")
 
+    def _wanted(self, record: ConsumerRecord[bytes, bytes]) -> bool:
+        """Whether a handler here takes the record's event type, read from the
+        ``ce_type`` header or else the body's top-level ``type``, without
+        validating the event. Unreadable records are wanted: the full parse
+        dead-letters them."""
+        for key, value in record.headers or ():
+            if key == TYPE_HEADER and value:
+                return value.decode(errors="replace") in self._handlers
+        try:
+            body = orjson.loads(record.value or b"")
+        except orjson.JSONDecodeError:
+            return True
+        kind = body.get("type") if isinstance(body, dict) else None
+        return not isinstance(kind, str) or kind in self._handlers
+
+    async def _seed_group(self) -> None:
+        """Start a lane's new group where the service's group stood: before
+        joining, commit for this group the service group's offsets on the
+        lane's partitions this group never committed on. A group another
+        member already runs refuses the commit; that member seeded it."""
+        if self.group_id == self.service_group_id:
+            return
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._kafka.bootstrap_servers)
+        await admin.start()
+        try:
+            mine = await admin.list_consumer_group_offsets(self.group_id)
+            theirs = await admin.list_consumer_group_offsets(self.service_group_id)
+        finally:
+            await admin.close()
+        seed = {
+            tp: at.offset
+            for tp, at in theirs.items()
+            if tp.topic in self.topics and at.offset >= 0 and (tp not in mine or mine[tp].offset < 0)
+        }
+        if not seed:
+            return
+        seeder = AIOKafkaConsumer(
+            bootstrap_servers=self._kafka.bootstrap_servers, group_id=self.group_id, enable_auto_commit=False
+        )
+        await seeder.start()
+        try:
+            seeder.assign(list(seed))
+            await seeder.commit(seed)
+            log.info("consumer.lane.seeded", extra={"lane": self.lane, "partitions": len(seed)})
+        except KafkaError as exc:
+            log.warning("consumer.lane.seed_skipped", extra={"lane": self.lane, "error": type(exc).__name__})
+        finally:
+            await seeder.stop()
+
     async def _apply(self, envelope: Envelope, topic: str, handlers: Sequence[BoundHandler]) -> str:
         meta = EventMeta.of(envelope, topic)
         async with self._uow_factory() as uow:
@@ -188,6 +267,33 @@ class ConsumerRunner:
             "consumer.event.dead_lettered",
             extra={"topic": record.topic, "offset": record.offset, "attempts": attempts},
         )
+
+
+def lane_runners(
+    *,
+    service: str,
+    subscriptions: Subscriptions,
+    lanes: Sequence[Lane],
+    uow_factory: Callable[[], UnitOfWork],
+    kafka: KafkaSettings,
+    dlq_producer: AIOKafkaProducer,
+    runner: type[ConsumerRunner] = ConsumerRunner,
+) -> list[ConsumerRunner]:
+    """One runner per lane of ``subscriptions`` (see :meth:`Subscriptions.lanes`);
+    the first declared lane, or the only one, is consumed in the service's group."""
+    first = lanes[0].name if lanes else None
+    return [
+        runner(
+            service=service,
+            topics=lane.topics,
+            handlers=subscriptions.handlers,
+            uow_factory=uow_factory,
+            kafka=kafka,
+            dlq_producer=dlq_producer,
+            lane=None if first in (None, lane.name) else lane.name,
+        )
+        for lane in subscriptions.lanes(lanes)
+    ]
 
 
 def _error_text(exc: BaseException) -> str:

@@ -64,6 +64,20 @@ class EventMeta:
 
 
 @dataclass(frozen=True)
+class Lane:
+    """Topics a service consumes with one consumer of their own.
+
+    A service declares its lanes in its composition root, the most urgent
+    first (that one keeps the service's consumer group); every topic it
+    subscribes to must be in exactly one lane. Order is kept per partition
+    inside a lane; there is none between topics anyway.
+    """
+
+    name: str
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Subscriptions:
     """A service's handlers by event type, and the topics they come from."""
 
@@ -76,6 +90,25 @@ class Subscriptions:
 
     def __bool__(self) -> bool:
         return bool(self.handlers)
+
+    def lanes(self, declared: Sequence[Lane]) -> list[Lane]:
+        """The lanes to consume, each with only the topics subscribed to (a lane
+        left with none is dropped); no lanes declared is one lane of every
+        topic. A subscribed topic in no lane, or in two, fails start-up with
+        :class:`HandlerError`."""
+        topics = self.topics
+        if not declared:
+            return [Lane("main", tuple(topics))] if topics else []
+        placed: dict[str, str] = {}
+        for lane in declared:
+            for topic in lane.topics:
+                if topic in placed:
+                    raise HandlerError(f"topic {topic} is in lanes {placed[topic]} and {lane.name}")
+                placed[topic] = lane.name
+        if missing := [t for t in topics if t not in placed]:
+            raise HandlerError(f"subscribed topics in no lane: {', '.join(missing)}")
+        kept = [Lane(lane.name, tuple(t for t in lane.topics if t in topics)) for lane in declared]
+        return [lane for lane in kept if lane.topics]
 
 
 def event_spec_of(handler: Callable[..., Awaitable[None]]) -> EventSpec:

@@ -100,7 +100,8 @@ class UnitOfWork:
                         "topic": namespaced(env.topic, self._namespace),
                         "key": env.key,
                         "value": env.to_json(),
-                        "headers": carrier,
+                        # The type as a header too: consumers skip what they don't handle unparsed.
+                        "headers": dict(carrier, ce_type=env.type),
                     }
                     for env in self._pending
                 ],

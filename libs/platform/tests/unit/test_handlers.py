@@ -12,8 +12,8 @@ import pytest
 from regua_contracts.base import Payload
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_contracts.payment.v1 import PaymentReceivedV1
-from regua_contracts.topics import INVOICE_EVENTS, PAYMENT_EVENTS
-from regua_platform.handlers import EventMeta, HandlerError, bind_handlers
+from regua_contracts.topics import AGREEMENT_EVENTS, DUNNING_STEP_DUE, INVOICE_EVENTS, PAYMENT_EVENTS
+from regua_platform.handlers import EventMeta, HandlerError, Lane, bind_handlers
 
 
 class NobodyPublishesV1(Payload):
@@ -79,3 +79,18 @@ async def test_handlers_are_keyed_by_their_payload_and_give_the_topics() -> None
 def test_a_handler_that_cannot_be_wired_stops_the_service(handler: Any, message: str) -> None:
     with pytest.raises(HandlerError, match=message):
         bind_handlers([handler])
+
+
+def test_lanes_keep_only_subscribed_topics_and_every_topic_has_exactly_one_lane() -> None:
+    subs = bind_handlers([on_invoice_issued_plan, on_payment_received_stop])
+    assert subs.lanes(()) == [Lane("main", (INVOICE_EVENTS, PAYMENT_EVENTS))]
+    declared = (
+        Lane("priority", (PAYMENT_EVENTS, AGREEMENT_EVENTS)),
+        Lane("bulk", (INVOICE_EVENTS,)),
+        Lane("unused", (DUNNING_STEP_DUE,)),
+    )
+    assert subs.lanes(declared) == [Lane("priority", (PAYMENT_EVENTS,)), Lane("bulk", (INVOICE_EVENTS,))]
+    with pytest.raises(HandlerError, match=f"in no lane: {INVOICE_EVENTS}"):
+        subs.lanes((Lane("priority", (PAYMENT_EVENTS,)),))
+    with pytest.raises(HandlerError, match="in lanes a and b"):
+        subs.lanes((Lane("a", (PAYMENT_EVENTS, INVOICE_EVENTS)), Lane("b", (INVOICE_EVENTS,))))

@@ -10,7 +10,9 @@ from notifier_service.consumers.handlers import HANDLERS
 from notifier_service.entrypoints.sender import send_deliveries
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
+from regua_contracts.topics import DUNNING_STEP_DUE, INVOICE_EVENTS, PAYMENT_EVENTS
 from regua_platform.app import ServiceDefinition, create_app
+from regua_platform.handlers import Lane
 
 DEFINITION = ServiceDefinition(
     name="notifier-service",
@@ -24,6 +26,11 @@ DEFINITION = ServiceDefinition(
     uow_class=NotifierUnitOfWork,
     routers=[templates.router, messages.router, creditor.router],
     handlers=HANDLERS,
+    lanes=(
+        # Knowledge of a payment never waits behind the step-due burst (docs/stop-on-pay.md).
+        Lane("priority", (INVOICE_EVENTS, PAYMENT_EVENTS)),
+        Lane("bulk", (DUNNING_STEP_DUE,)),
+    ),
     workers=[send_deliveries],
 )
 

@@ -217,15 +217,21 @@ class Settler:
     schema: str
     events: Collected | None = None
     published: dict[TopicPartition, int] = field(default_factory=dict)
+    #: The consumer group of each (namespaced) topic when the service runs
+    #: lanes; a topic not listed is the service's group.
+    groups: dict[str, str] = field(default_factory=dict)
 
     def record(self, meta: Any) -> None:
         """Note a produced record (the ``RecordMetadata`` of ``send_and_wait``)."""
         self.published[TopicPartition(meta.topic, meta.partition)] = meta.offset
 
     async def settled(self) -> None:
-        if self.published:
-            group = f"{self.kafka.topic_namespace}{self.service}"
-            await wait_committed(self.kafka.bootstrap_servers, group, self.published)
+        default = f"{self.kafka.topic_namespace}{self.service}"
+        by_group: dict[str, dict[TopicPartition, int]] = {}
+        for tp, offset in self.published.items():
+            by_group.setdefault(self.groups.get(tp.topic, default), {})[tp] = offset
+        for group, offsets in by_group.items():
+            await wait_committed(self.kafka.bootstrap_servers, group, offsets)
         await wait_outbox_empty(self.database_url, self.schema)
         if self.events is not None:
             await self.events.caught_up()
@@ -441,11 +447,15 @@ async def service_harness(
             collect_events(kafka.bootstrap_servers, namespaced(collect, kafka.topic_namespace)) as events,
             serve(app) as client,
         ):
-            # The consumer group must own its partitions before the test produces.
+            # Every lane's consumer must own its partitions before the test produces.
+            runtime = app.state.runtime
             await wait_for(
-                lambda: app.state.runtime.consumer and app.state.runtime.consumer.ready.is_set(), timeout=60
+                lambda: runtime.consumers and all(c.ready.is_set() for c in runtime.consumers), timeout=60
             )
-            settler = Settler(kafka, definition.name, settings.database.url, definition.schema, events)
+            groups = {topic: c.group_id for c in runtime.consumers for topic in c.topics}
+            settler = Settler(
+                kafka, definition.name, settings.database.url, definition.schema, events, groups=groups
+            )
             yield harness(definition.name, client, clock, kafka, producer, events, settler, secret)
     finally:
         await producer.stop()
