@@ -28,9 +28,9 @@ from regua_platform import metrics
 from regua_platform.aio import sleep_unless
 from regua_platform.auth import TokenVerifier
 from regua_platform.clock import Clock, OffsetClock, SystemClock
-from regua_platform.consumer import ConsumerRunner
+from regua_platform.consumer import ConsumerRunner, lane_runners
 from regua_platform.db import create_engine, create_sessionmaker
-from regua_platform.handlers import Subscriptions, bind_handlers
+from regua_platform.handlers import Lane, Subscriptions, bind_handlers
 from regua_platform.kafka import idempotent_producer
 from regua_platform.logs import setup_logging
 from regua_platform.messaging import MessagingTables
@@ -56,8 +56,10 @@ class ServiceDefinition(Generic[SettingsT, UowT]):
 
     ``handlers`` are keyed by the payload class they take (see
     :mod:`regua_platform.handlers`): the service subscribes to the topics of
-    those events. ``dependencies`` builds, from the settings, the objects
-    handlers ask for by type beyond ``(event, meta, uow)``.
+    those events. ``lanes`` split those topics between consumers that run
+    concurrently, most urgent first (see :mod:`regua_platform.consumer`);
+    none is one consumer for everything. ``dependencies`` builds, from the
+    settings, the objects handlers ask for by type beyond ``(event, meta, uow)``.
     """
 
     name: str
@@ -71,6 +73,7 @@ class ServiceDefinition(Generic[SettingsT, UowT]):
     uow_class: type[UowT]
     routers: Sequence[APIRouter] = ()
     handlers: Sequence[Callable[..., Awaitable[None]]] = ()
+    lanes: Sequence[Lane] = ()
     dependencies: Callable[[SettingsT], Sequence[object]] | None = None
     workers: Sequence[Worker] = ()
     version: str = "0.1.0"
@@ -79,7 +82,9 @@ class ServiceDefinition(Generic[SettingsT, UowT]):
         """The handlers bound to their dependencies, by event type; raises
         :class:`~regua_platform.handlers.HandlerError` when one cannot be wired."""
         provided = self.dependencies(settings) if self.dependencies is not None else ()
-        return bind_handlers(self.handlers, provided)
+        subscriptions = bind_handlers(self.handlers, provided)
+        subscriptions.lanes(self.lanes)  # a topic in no lane stops us here too
+        return subscriptions
 
 
 @dataclass
@@ -97,7 +102,8 @@ class Runtime(Generic[SettingsT, UowT]):
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     kafka_connected: bool = False
     relay: OutboxRelay | None = None
-    consumer: ConsumerRunner | None = None
+    #: One per lane, most urgent first.
+    consumers: list[ConsumerRunner] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> UowT:
@@ -196,17 +202,15 @@ async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
     )
     workers: list[tuple[str, Worker]] = [(w.__name__, w) for w in d.workers]
     workers.append(("retention", _prune_messaging))
-    if runtime.subscriptions:
-        consumer = ConsumerRunner(
-            service=d.name,
-            topics=runtime.subscriptions.topics,
-            handlers=runtime.subscriptions.handlers,
-            uow_factory=runtime.uow,
-            kafka=runtime.settings.kafka,
-            dlq_producer=runtime.producer,
-        )
-        runtime.consumer = consumer
-        workers.append(("consumer", lambda _rt, stop: consumer.run(stop)))
+    runtime.consumers = lane_runners(
+        service=d.name,
+        subscriptions=runtime.subscriptions,
+        lanes=d.lanes,
+        uow_factory=runtime.uow,
+        kafka=runtime.settings.kafka,
+        dlq_producer=runtime.producer,
+    )
+    workers += [(f"consumer.{c.lane}", _consuming(c)) for c in runtime.consumers]
     await asyncio.gather(
         runtime.relay.run(runtime.stop),
         *(_supervised(runtime, name, worker) for name, worker in workers),
@@ -221,6 +225,13 @@ async def _prune_messaging(runtime: Runtime[Any, Any], stop: asyncio.Event) -> N
         settings=runtime.settings.retention,
         stop=stop,
     )
+
+
+def _consuming(consumer: ConsumerRunner) -> Worker:
+    async def consume(_runtime: Runtime[Any, Any], stop: asyncio.Event) -> None:
+        await consumer.run(stop)
+
+    return consume
 
 
 async def _supervised(runtime: Runtime[Any, Any], name: str, worker: Worker) -> None:
