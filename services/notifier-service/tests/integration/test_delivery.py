@@ -286,7 +286,7 @@ async def test_a_paid_invoice_is_suppressed(notifier: Notifier) -> None:
 
     await wait_for(suppressed, timeout=30)
     [delivery] = await notifier.messages(invoice_id)
-    assert delivery["reason"] == "invoice_paid"
+    assert delivery["reason"] == "suppressed_paid"
     assert await notifier.inbox(email) == []  # suppressed is final
 
 

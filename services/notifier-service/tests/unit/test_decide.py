@@ -20,6 +20,7 @@ from notifier_service.domain.decide import (
     Waits,
     decide,
     invoice_closed,
+    stop_reason,
 )
 from notifier_service.domain.delivery import AttemptStatus
 from notifier_service.domain.model import ChargeView, DebtorView, Delivery, DeliveryAttempt, InvoiceView
@@ -135,13 +136,17 @@ def paid_at(seen: datetime, *, changed: datetime | None = None, status: str = "o
 DECISIONS: list[tuple[str, Case, Decision]] = [
     ("everything known: send", Case(), Send("email")),
     # Stop on pay comes first, whatever else is wrong.
-    ("paid invoice", Case(invoice=replace(ISSUED, status="paid")), Suppress("invoice_paid")),
-    ("cancelled invoice", Case(invoice=replace(ISSUED, status="cancelled")), Suppress("invoice_cancelled")),
-    ("payment seen, no status change since", Case(invoice=paid_at(ago(60))), Suppress("invoice_paid")),
+    ("paid invoice", Case(invoice=replace(ISSUED, status="paid")), Suppress("suppressed_paid")),
+    (
+        "cancelled invoice",
+        Case(invoice=replace(ISSUED, status="cancelled")),
+        Suppress("suppressed_cancelled"),
+    ),
+    ("payment seen, no status change since", Case(invoice=paid_at(ago(60))), Suppress("suppressed_paid")),
     (
         "payment seen after the last status change",
         Case(invoice=paid_at(ago(60), changed=ago(3600), status="overdue")),
-        Suppress("invoice_paid"),
+        Suppress("suppressed_paid"),
     ),
     (
         "status change after the payment (a partial payment reopens it)",
@@ -151,12 +156,12 @@ DECISIONS: list[tuple[str, Case, Decision]] = [
     (
         "payment seen before invoice.issued arrived",
         Case(invoice=replace(NOT_ISSUED, payment_seen_at=ago(60))),
-        Suppress("invoice_paid"),
+        Suppress("suppressed_paid"),
     ),
     (
         "paid invoice with an unknown template",
         Case(delivery=delivery(template="nope"), invoice=replace(ISSUED, status="paid")),
-        Suppress("invoice_paid"),
+        Suppress("suppressed_paid"),
     ),
     # Then what the step asks for.
     (
@@ -328,16 +333,16 @@ STOP_ON_PAY: list[tuple[str, InvoiceView, str | None]] = [
     ("open", invoice("open"), None),
     ("overdue", invoice("overdue", status_changed_at=T0), None),
     ("nothing known yet", invoice(None), None),
-    ("paid", invoice("paid", status_changed_at=T0), "invoice_paid"),
-    ("cancelled", invoice("cancelled", status_changed_at=T0), "invoice_cancelled"),
+    ("paid", invoice("paid", status_changed_at=T0), "suppressed_paid"),
+    ("cancelled", invoice("cancelled", status_changed_at=T0), "suppressed_cancelled"),
     # Owed as the agreement's installments now, never as the original invoice.
-    ("renegotiated", invoice("renegotiated", status_changed_at=T0), "invoice_renegotiated"),
-    ("payment seen, no status change", invoice("open", payment_seen_at=T0), "invoice_paid"),
-    ("payment seen before any event of the invoice", invoice(None, payment_seen_at=T0), "invoice_paid"),
+    ("renegotiated", invoice("renegotiated", status_changed_at=T0), "suppressed_renegotiated"),
+    ("payment seen, no status change", invoice("open", payment_seen_at=T0), "suppressed_paid"),
+    ("payment seen before any event of the invoice", invoice(None, payment_seen_at=T0), "suppressed_paid"),
     (
         "payment seen after the last status change",
         invoice("overdue", status_changed_at=T0, payment_seen_at=LATER),
-        "invoice_paid",
+        "suppressed_paid",
     ),
     (
         "status change after the payment (a partial payment reopens)",
@@ -352,7 +357,7 @@ STOP_ON_PAY: list[tuple[str, InvoiceView, str | None]] = [
     (
         "paid after the payment was seen",
         invoice("paid", payment_seen_at=T0, status_changed_at=LATER),
-        "invoice_paid",
+        "suppressed_paid",
     ),
 ]
 
@@ -360,3 +365,26 @@ STOP_ON_PAY: list[tuple[str, InvoiceView, str | None]] = [
 @pytest.mark.parametrize(("invoice", "closed"), [c[1:] for c in STOP_ON_PAY], ids=[c[0] for c in STOP_ON_PAY])
 def test_stop_on_pay(invoice: InvoiceView, closed: str | None) -> None:
     assert invoice_closed(invoice) == closed
+
+
+STOP_REASONS: list[tuple[str, InvoiceView | None, int | None, str | None]] = [
+    ("open, amount owed", invoice("open"), 123456, None),
+    ("open, amount not known yet", invoice("open"), None, None),
+    ("no invoice data yet", None, None, None),
+    ("payments cover everything", invoice("open"), 0, "nothing_due"),
+    ("overpaid", invoice("overdue", status_changed_at=T0), -100, "nothing_due"),
+    (
+        "paid and nothing due: the closing reason wins",
+        invoice("paid", status_changed_at=T0),
+        0,
+        "suppressed_paid",
+    ),
+    ("payment seen, amount still owed", invoice("open", payment_seen_at=T0), 5000, "suppressed_paid"),
+]
+
+
+@pytest.mark.parametrize(
+    ("invoice", "due_cents", "reason"), [c[1:] for c in STOP_REASONS], ids=[c[0] for c in STOP_REASONS]
+)
+def test_stop_reason(invoice: InvoiceView | None, due_cents: int | None, reason: str | None) -> None:
+    assert stop_reason(invoice, due_cents) == reason

@@ -36,6 +36,19 @@ FailReason = Literal[
     "all_channels_failed",
 ]
 
+#: Why a step's message is deliberately not sent (``message-suppressed``'s reason).
+SuppressReason = Literal[
+    "suppressed_paid",
+    "suppressed_cancelled",
+    "suppressed_renegotiated",
+    "nothing_due",
+]
+_CLOSED_REASONS: dict[str, SuppressReason] = {
+    "paid": "suppressed_paid",
+    "cancelled": "suppressed_cancelled",
+    "renegotiated": "suppressed_renegotiated",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Waits:
@@ -51,7 +64,7 @@ class Waits:
 class Suppress:
     """Nothing may be sent, ever (a paid or cancelled invoice)."""
 
-    reason: str
+    reason: SuppressReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +96,29 @@ class Send:
 Decision = Suppress | Fail | Wait | Send
 
 
-def invoice_closed(invoice: InvoiceView) -> str | None:
+def invoice_closed(invoice: InvoiceView) -> SuppressReason | None:
     """Why nothing may be sent for this invoice, or None (stop on pay, CDC
     art. 42). A payment seen on ``payment.received`` closes it at once, until a
     later status change (a partial payment, a reversal) says it is open again."""
     status = invoice.status
     if status in CLOSED_INVOICE_STATUSES:
-        return f"invoice_{status}"
+        return _CLOSED_REASONS[status]
     seen, changed = invoice.payment_seen_at, invoice.status_changed_at
     if seen is not None and (changed is None or changed < seen):
-        return "invoice_paid"
+        return "suppressed_paid"
+    return None
+
+
+def stop_reason(invoice: InvoiceView | None, due_cents: int | None) -> SuppressReason | None:
+    """Why a step's message must not go out now, or None: the invoice is
+    closed (paid, cancelled, renegotiated, or a payment was seen) or, with the
+    amount due today known (``due_cents``), payments cover everything (never
+    collect what is paid, CDC art. 42). Asked when the delivery is decided and
+    again right before the provider call."""
+    if invoice is not None and (why := invoice_closed(invoice)) is not None:
+        return why
+    if due_cents is not None and due_cents <= 0:
+        return "nothing_due"
     return None
 
 
@@ -117,7 +143,7 @@ def decide(
     shows and the invoice was announced to have.
     """
     waited = delivery.waited(now)
-    if invoice is not None and (why := invoice_closed(invoice)) is not None:
+    if (why := stop_reason(invoice, None)) is not None:
         return Suppress(why)
     if delivery.template not in templates.TEMPLATES:
         return Fail("unknown_template", f"no template named {delivery.template!r}")

@@ -49,19 +49,36 @@ async def _one_pass(
         await uow.commit()
     if not prepared:
         return False
-    outcomes = await asyncio.gather(*(_send(providers, p) for p in prepared))
-    for send, outcome in zip(prepared, outcomes, strict=True):
+    outcomes = await asyncio.gather(*(_send(runtime, sender, providers, p) for p in prepared))
+    for done in outcomes:
+        if done is None:
+            continue
+        send, outcome = done
         async with runtime.uow() as uow:
             await sender.record(uow, send, outcome, runtime.clock.now())
             await uow.commit()
     return True
 
 
-async def _send(providers: RateLimitedProviders, send: PreparedSend) -> ProviderReceipt | ProviderError:
+async def _send(
+    runtime: Runtime[Settings, NotifierUnitOfWork],
+    sender: Sender,
+    providers: RateLimitedProviders,
+    prepared: PreparedSend,
+) -> tuple[PreparedSend, ProviderReceipt | ProviderError] | None:
+    """Wait for the channel's rate limit, re-check what is known right before
+    the call (a payment consumed meanwhile suppresses it), then call: None
+    when there was no call."""
+    await providers.acquire(prepared.message.channel)
+    async with runtime.uow() as uow:
+        send = await sender.recheck(uow, prepared, runtime.clock.now())
+        await uow.commit()
+    if send is None:
+        return None
     try:
-        return await providers.send(send.message)
+        return send, await providers.call(send.message)
     except ProviderError as exc:
-        return exc
+        return send, exc
     except Exception as exc:
         log.exception("notifier.provider.crashed", extra={"step_id": str(send.step_id)})
-        return ProviderError(type(exc).__name__, retryable=True)
+        return send, ProviderError(type(exc).__name__, retryable=True)

@@ -6,19 +6,36 @@ The worker never calls a provider inside a transaction. One pass:
    SKIP LOCKED``), load what is known of each and let the pure
    :func:`~notifier_service.domain.decide.decide` say what to do (suppress,
    fail, wait, or send on which channel), apply it, and for a send render the
-   message, record the (step, channel) attempt with its
-   idempotency key and push ``next_attempt_at`` out by a lease, so a crash
-   before step 3 leads to a retry under the same key;
-2. *send* (no transaction): through the provider's rate limiter;
-3. *record* (one transaction per send): sent, retry later with backoff, or
+   message and push ``next_attempt_at`` out by a lease, so a crash before
+   step 4 leads to a retry under the same idempotency key;
+2. wait for the channel's rate limiter (no transaction);
+3. *recheck* (one short transaction per send, right before the call): lock
+   the delivery, re-read the notifier's own projection of the invoice (status,
+   payment seen, applied payments: what the payment and invoice consumers
+   wrote, committed up to this instant) and suppress if it is now paid or
+   closed or nothing is due; give the lease back if the amount of the day or
+   the debtor's contacts changed since rendering; else record the (step,
+   channel) attempt and call the provider once this commits;
+4. *record* (one transaction per send): sent, retry later with backoff, or
    move on to the next channel; publish ``message-sent`` / ``message-failed``.
+
+Every suppression (at step 1 or 3) ends the delivery ``suppressed`` with a
+machine reason (``suppressed_paid``, ``suppressed_cancelled``,
+``suppressed_renegotiated``, ``nothing_due``) and publishes
+``message-suppressed`` in the same transaction, once per step: only a
+``pending`` delivery can become ``suppressed``.
+
+The window that remains: a payment the notifier learns of after step 3
+commits, that is while the provider call itself is in flight (bounded by the
+provider's timeout, 10 s by default, typically tens of milliseconds), cannot
+stop that message. Whatever the notifier knew before the call stops it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import cast
 from uuid import UUID, uuid4
@@ -33,8 +50,18 @@ from notifier_service.domain.amount import (
     current_charges,
     template_for_day,
 )
-from notifier_service.domain.channels import CHANNELS, Channel
-from notifier_service.domain.decide import Fail, FailReason, Send, Suppress, Wait, Waits, decide
+from notifier_service.domain.channels import CHANNELS, Channel, usable
+from notifier_service.domain.decide import (
+    Fail,
+    FailReason,
+    Send,
+    Suppress,
+    SuppressReason,
+    Wait,
+    Waits,
+    decide,
+    stop_reason,
+)
 from notifier_service.domain.delivery import backoff_seconds, idempotency_key
 from notifier_service.domain.model import (
     ChargeView,
@@ -49,7 +76,7 @@ from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
 from regua_br.tokens import Keyring, LinkClaims, portal_link, sign_link
 from regua_contracts.dunning.v1 import StepDueV1
-from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1
+from regua_contracts.notification.v1 import MessageFailedV1, MessageSentV1, MessageSuppressedV1
 
 log = logging.getLogger("notifier.sender")
 
@@ -62,8 +89,13 @@ class PreparedSend:
     invoice_id: UUID
     debtor_id: UUID
     template: str
-    attempt: int
     message: OutgoingMessage
+    #: The send lease taken by *prepare*: the delivery is still this send's while it holds.
+    lease_until: datetime
+    #: The amount due the message shows (of the day it was rendered).
+    amount_cents: int
+    #: This (step, channel)'s attempt number, set by :meth:`Sender.recheck`.
+    attempt: int = 0
 
 
 async def create_delivery(uow: NotifierUnitOfWork, tenant_id: UUID, step: StepDueV1, now: datetime) -> bool:
@@ -129,10 +161,9 @@ class Sender:
         invoice = await uow.projections.invoice(tenant_id, delivery.invoice_id)
         debtor = await uow.projections.debtor(tenant_id, delivery.debtor_id)
         # The amount is the one of the day the message goes out, computed now.
-        shown = amount_shown(invoice, self.today(now)) if invoice is not None and invoice.issued else None
-        if shown is not None and shown.due_cents <= 0:
-            # Payments cover everything: never collect what is paid (CDC art. 42).
-            await self._suppress(uow, delivery, "nothing_due", now)
+        shown = self._shown(invoice, now)
+        if (why := stop_reason(invoice, None if shown is None else shown.due_cents)) is not None:
+            await self._suppress(uow, delivery, why, now)
             return None
         every_charge = await uow.projections.charges_of(tenant_id, delivery.invoice_id)
         # Only the codes a message sent today may carry count as known: a
@@ -162,12 +193,70 @@ class Sender:
                 assert invoice is not None and debtor is not None and shown is not None
                 return await self._start_send(uow, delivery, invoice, debtor, charges, decision, shown, now)
 
+    def _shown(self, invoice: InvoiceView | None, now: datetime) -> AmountShown | None:
+        return amount_shown(invoice, self.today(now)) if invoice is not None and invoice.issued else None
+
+    async def recheck(
+        self, uow: NotifierUnitOfWork, send: PreparedSend, now: datetime
+    ) -> PreparedSend | None:
+        """The last look before the provider call, in its own short
+        transaction: the send with its attempt recorded, or None when it must
+        not go out now (suppressed and announced; its lease lost to another
+        pass; or given back because the amount or the contacts changed, so the
+        next pass renders it again). See the module docstring for the window
+        this leaves."""
+        ids = {"step_id": str(send.step_id), "invoice_id": str(send.invoice_id)}
+        delivery = await uow.deliveries.get_for_update(send.message_id)
+        if delivery is None or delivery.status != "pending" or delivery.next_attempt_at != send.lease_until:
+            log.info("notifier.send.stale", extra=ids)
+            return None
+        invoice = await uow.projections.invoice(send.tenant_id, send.invoice_id)
+        shown = self._shown(invoice, now)
+        if (why := stop_reason(invoice, None if shown is None else shown.due_cents)) is not None:
+            await self._suppress(uow, send, why, now)
+            return None
+        channel = send.message.channel
+        debtor = await uow.projections.debtor(send.tenant_id, send.debtor_id)
+        if shown is None or shown.due_cents != send.amount_cents:
+            await uow.deliveries.release(send.message_id, now=now)
+            log.info("notifier.send.repriced", extra=ids)
+            return None
+        if (
+            debtor is None
+            or not usable(channel, debtor.contacts)
+            or debtor.contacts.address(channel) != send.message.to
+        ):
+            await uow.deliveries.release(send.message_id, now=now)
+            log.info("notifier.send.contacts_changed", extra={**ids, "channel": channel})
+            return None
+        key = send.message.idempotency_key
+        attempt = await uow.deliveries.start_attempt(send.step_id, channel, key, now)
+        await uow.deliveries.count_attempt(send.message_id, now=now)
+        return replace(send, attempt=attempt)
+
     async def _suppress(
-        self, uow: NotifierUnitOfWork, delivery: Delivery, reason: str, now: datetime
+        self,
+        uow: NotifierUnitOfWork,
+        delivery: Delivery | PreparedSend,
+        reason: SuppressReason,
+        now: datetime,
     ) -> None:
-        await uow.deliveries.suppress(delivery.message_id, reason=reason, now=now)
+        """End the delivery ``suppressed`` and announce it, once."""
+        if not await uow.deliveries.suppress(delivery.message_id, reason=reason, now=now):
+            return
+        uow.publish(
+            MessageSuppressedV1(
+                debtor_id=delivery.debtor_id,
+                step_id=delivery.step_id,
+                invoice_id=delivery.invoice_id,
+                reason=reason,
+                suppressed_at=now,
+            ),
+            tenant_id=delivery.tenant_id,
+            subject=str(delivery.invoice_id),
+        )
         log.info(
-            "notifier.message.suppressed_paid",
+            "notifier.message.suppressed",
             extra={
                 "step_id": str(delivery.step_id),
                 "invoice_id": str(delivery.invoice_id),
@@ -187,8 +276,8 @@ class Sender:
         now: datetime,
     ) -> PreparedSend | None:
         """Render the message with ``shown``, the amount due on the day of
-        sending, record the attempt under its idempotency key and take the
-        send lease."""
+        sending, and take the send lease (the attempt is recorded by
+        :meth:`recheck`, right before the call)."""
         channel, missing = send.channel, send.missing_instruments
         if missing:
             log.warning(
@@ -247,12 +336,11 @@ class Sender:
             return None
 
         key = idempotency_key(delivery.step_id, channel)
-        attempt = await uow.deliveries.start_attempt(delivery.step_id, channel, key, now)
+        lease_until = now + timedelta(seconds=self._s.lease_seconds)
         await uow.deliveries.start_send(
             delivery.message_id,
             channel=channel,
-            attempts=delivery.attempts + 1,
-            lease_until=now + timedelta(seconds=self._s.lease_seconds),
+            lease_until=lease_until,
             missing_instruments=missing,
             now=now,
         )
@@ -265,7 +353,8 @@ class Sender:
             invoice_id=delivery.invoice_id,
             debtor_id=delivery.debtor_id,
             template=delivery.template,
-            attempt=attempt,
+            lease_until=lease_until,
+            amount_cents=shown.due_cents,
             message=OutgoingMessage(
                 channel=channel,
                 to=address,

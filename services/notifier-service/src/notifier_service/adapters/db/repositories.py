@@ -536,8 +536,16 @@ class DeliveryRepository:
         """Still pending, due again at ``until`` (or when ``waiting_for`` arrives)."""
         await self._update(message_id, next_attempt_at=until, waiting_for=waiting_for, updated_at=now)
 
-    async def suppress(self, message_id: UUID, *, reason: str, now: datetime) -> None:
-        await self._update(message_id, status="suppressed", reason=reason, updated_at=now)
+    async def suppress(self, message_id: UUID, *, reason: str, now: datetime) -> bool:
+        """Pending → suppressed; False when it had already left ``pending`` (so
+        the suppression is announced once, whatever retries or races)."""
+        result = await self.session.execute(
+            sa.update(deliveries)
+            .where(deliveries.c.message_id == message_id, deliveries.c.status == "pending")
+            .values(status="suppressed", reason=reason, waiting_for=None, updated_at=now)
+            .returning(deliveries.c.message_id)
+        )
+        return result.first() is not None
 
     async def fail(self, message_id: UUID, *, reason: str, now: datetime) -> None:
         await self._update(message_id, status="failed", reason=reason, updated_at=now)
@@ -547,7 +555,6 @@ class DeliveryRepository:
         message_id: UUID,
         *,
         channel: Channel,
-        attempts: int,
         lease_until: datetime,
         missing_instruments: Collection[str],
         now: datetime,
@@ -557,7 +564,6 @@ class DeliveryRepository:
         await self._update(
             message_id,
             channel=channel,
-            attempts=attempts,
             next_attempt_at=lease_until,
             waiting_for=None,
             missing_instruments=sorted(missing_instruments) or None,
@@ -576,6 +582,14 @@ class DeliveryRepository:
             reason=None,
             updated_at=now,
         )
+
+    async def count_attempt(self, message_id: UUID, *, now: datetime) -> None:
+        """The provider is about to be called: one more attempt."""
+        await self._update(message_id, attempts=deliveries.c.attempts + 1, updated_at=now)
+
+    async def release(self, message_id: UUID, *, now: datetime) -> None:
+        """Give the send lease back unused: the next pass decides again."""
+        await self._update(message_id, next_attempt_at=now, updated_at=now)
 
     async def retry_at(self, message_id: UUID, *, at: datetime, reason: str, now: datetime) -> None:
         """Still pending, due again at ``at`` after a provider error."""

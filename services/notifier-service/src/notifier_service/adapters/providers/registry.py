@@ -29,14 +29,17 @@ class RateLimitedProviders:
     def has(self, channel: Channel) -> bool:
         return channel in self._providers
 
-    async def send(self, message: OutgoingMessage) -> ProviderReceipt:
-        channel = message.channel
+    async def acquire(self, channel: Channel) -> None:
+        """Wait until ``channel``'s rate limit allows one more call, and take it."""
         async with self._locks[channel]:
             wait = self._buckets[channel].wait_time(time.monotonic())
             while wait > 0:
                 await asyncio.sleep(wait)
                 wait = self._buckets[channel].wait_time(time.monotonic())
-        return await self._providers[channel].send(message)
+
+    async def call(self, message: OutgoingMessage) -> ProviderReceipt:
+        """Call the channel's provider: after :meth:`acquire`."""
+        return await self._providers[message.channel].send(message)
 
     async def close(self) -> None:
         for provider in self._providers.values():
