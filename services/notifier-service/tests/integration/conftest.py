@@ -113,7 +113,12 @@ async def dated_notifier(migrated: str, kafka_settings: KafkaSettings) -> AsyncI
 
 @contextlib.asynccontextmanager
 async def running_notifier(
-    migrated: str, kafka_settings: KafkaSettings, *, charge_wait_seconds: float, clock: Clock | None = None
+    migrated: str,
+    kafka_settings: KafkaSettings,
+    *,
+    charge_wait_seconds: float,
+    clock: Clock | None = None,
+    definition: Any = DEFINITION,
 ) -> AsyncIterator[Notifier]:
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
         settings = Settings(
@@ -134,7 +139,7 @@ async def running_notifier(
         )
         # The sender's waits and retries run on real time: a moving system clock.
         async with service_harness(
-            DEFINITION,
+            definition,
             settings,
             clock=clock or SystemClock(),
             collect=NOTIFICATION_EVENTS,
