@@ -1,14 +1,9 @@
 """Stop on pay under load: the notifier learns of a payment on its priority
-lane while a backlog of step-due waits on the bulk lane (docs/stop-on-pay.md).
-
-``REGUA_MEASURE_LANES=1 pytest -s -k measure`` prints how long the payment
-waited with and without lanes behind a backlog of 3,000 step-due."""
+lane while a backlog of step-due waits on the bulk lane (docs/stop-on-pay.md)."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import os
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,16 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notifier_service.adapters.db.tables import deliveries, invoices
-from notifier_service.main import DEFINITION
 from regua_contracts import new_envelope
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.payment.v1 import PaymentReceivedV1
 from regua_contracts.topics import namespaced
 from regua_devtools.testing import wait_for
 from regua_platform.db import create_engine
-from regua_platform.settings import DatabaseSettings, KafkaSettings
+from regua_platform.settings import DatabaseSettings
 
-from .conftest import Notifier, running_notifier
+from .conftest import Notifier
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -117,17 +111,3 @@ async def test_a_payment_is_known_while_most_of_a_step_due_backlog_still_waits(
     assert handled < backlog // 2
     await notifier.consumed()  # both lanes' groups committed past everything
     assert await handled_steps(engine, notifier.tenant) == backlog
-
-
-@pytest.mark.skipif(not os.environ.get("REGUA_MEASURE_LANES"), reason="a measurement: REGUA_MEASURE_LANES=1")
-@pytest.mark.parametrize("lanes", ["lanes", "one consumer"])
-async def test_measure_the_wait_of_a_payment_behind_a_burst(
-    migrated: str, kafka_settings: KafkaSettings, engine: AsyncEngine, lanes: str
-) -> None:
-    definition = DEFINITION if lanes == "lanes" else dataclasses.replace(DEFINITION, lanes=())
-    backlog = 3000
-    async with running_notifier(migrated, kafka_settings, charge_wait_seconds=2, definition=definition) as n:
-        waited, handled = await pay_behind_a_backlog(n, engine, backlog)
-        print(
-            f"\n{lanes}: payment known after {waited:.3f} s, {handled} of {backlog} step-due handled by then"
-        )
