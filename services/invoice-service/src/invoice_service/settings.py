@@ -17,3 +17,5 @@ class Settings(ServiceSettings):
     #: Bulk load limits (``POST /v1/invoices:batch``).
     batch_max_rows: int = Field(default=10_000, ge=1, le=100_000)
     batch_max_bytes: int = Field(default=5_000_000, ge=1_000)
+    #: Rows of a bulk load written per transaction.
+    batch_chunk_rows: int = Field(default=500, ge=1, le=5_000)

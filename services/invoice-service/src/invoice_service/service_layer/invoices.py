@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from invoice_service.domain.invoices import (
@@ -25,7 +27,9 @@ from regua_contracts.invoice.v1 import (
     InvoiceOverdueV1,
     InvoiceStatusChangedV1,
 )
-from regua_platform.errors import Conflict, NotFound, RuleViolated
+from regua_platform.errors import Conflict, DomainError, NotFound, RuleViolated
+
+UNKNOWN_DEBTOR = "debtor_id does not name a debtor of this tenant."
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,70 @@ class InvoiceFields:
 
 def _same(invoice: Invoice, fields: InvoiceFields) -> bool:
     return all(getattr(invoice, name) == value for name, value in asdict(fields).items())
+
+
+def _conflict(external_id: str) -> Conflict:
+    return Conflict(f"An invoice with external_id {external_id!r} exists with different data.")
+
+
+def _new_invoice(
+    tenant_id: UUID,
+    fields: InvoiceFields,
+    *,
+    settings: TenantSettings,
+    now: datetime,
+    invoice_id: UUID | None = None,
+    agreement_id: UUID | None = None,
+) -> dict[str, Any]:
+    """The row of a new invoice: open, with the tenant's rates and business-day due date of today."""
+    return {
+        # An agreement's installments come with their ids (deterministic, idempotent).
+        "id": invoice_id or uuid4(),
+        "tenant_id": tenant_id,
+        **asdict(fields),
+        "effective_due_date": settings.effective_due_date(fields.due_date),
+        "agreement_id": agreement_id,
+        "status": "open",
+        "overdue_since": None,
+        "late_fine_bps": settings.rates.late_fine_bps,
+        "monthly_interest_bps": settings.rates.monthly_interest_bps,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _publish_issued(uow: InvoiceUnitOfWork, invoice: Invoice, *, now: datetime) -> None:
+    uow.publish(
+        InvoiceIssuedV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.id,
+            external_id=invoice.external_id,
+            amount_cents=invoice.amount_cents,
+            due_date=invoice.due_date,
+            issued_at=now,
+            description=invoice.description,
+            agreement_id=invoice.agreement_id,
+            effective_due_date=invoice.effective_due_date,
+            fine_bps=invoice.late_fine_bps,
+            monthly_interest_bps=invoice.monthly_interest_bps,
+        ),
+        tenant_id=invoice.tenant_id,
+        subject=str(invoice.id),
+    )
+
+
+def _publish_overdue(uow: InvoiceUnitOfWork, invoice: Invoice, *, since: date, today: date) -> None:
+    uow.publish(
+        InvoiceOverdueV1(
+            debtor_id=invoice.debtor_id,
+            invoice_id=invoice.id,
+            due_date=invoice.due_date,
+            overdue_since=since,
+            amount_due_cents=invoice.amount_on(today).due_cents,
+        ),
+        tenant_id=invoice.tenant_id,
+        subject=str(invoice.id),
+    )
 
 
 async def create_invoice(
@@ -60,51 +128,91 @@ async def create_invoice(
     if known_debtors is None:
         known_debtors = await uow.debtors.existing_ids(tenant_id, [fields.debtor_id])
     if fields.debtor_id not in known_debtors:
-        raise RuleViolated("debtor_id does not name a debtor of this tenant.")
+        raise RuleViolated(UNKNOWN_DEBTOR)
     if settings is None:
         settings = await uow.tenant_settings.get(tenant_id)
     inserted = await uow.invoices.add_if_absent(
-        {
-            # An agreement's installments come with their ids (deterministic, idempotent).
-            "id": invoice_id or uuid4(),
-            "tenant_id": tenant_id,
-            **asdict(fields),
-            "effective_due_date": settings.effective_due_date(fields.due_date),
-            "agreement_id": agreement_id,
-            "status": "open",
-            "late_fine_bps": settings.rates.late_fine_bps,
-            "monthly_interest_bps": settings.rates.monthly_interest_bps,
-            "created_at": now,
-            "updated_at": now,
-        }
+        _new_invoice(
+            tenant_id, fields, settings=settings, now=now, invoice_id=invoice_id, agreement_id=agreement_id
+        )
     )
     invoice = await uow.invoices.get_by_external_id(tenant_id, fields.external_id)
     assert invoice is not None
     if not inserted:
         if not _same(invoice, fields):
-            raise Conflict(f"An invoice with external_id {fields.external_id!r} exists with different data.")
+            raise _conflict(fields.external_id)
         return invoice, False
-    uow.publish(
-        InvoiceIssuedV1(
-            debtor_id=invoice.debtor_id,
-            invoice_id=invoice.id,
-            external_id=invoice.external_id,
-            amount_cents=invoice.amount_cents,
-            due_date=invoice.due_date,
-            issued_at=now,
-            description=invoice.description,
-            agreement_id=invoice.agreement_id,
-            effective_due_date=invoice.effective_due_date,
-            fine_bps=invoice.late_fine_bps,
-            monthly_interest_bps=invoice.monthly_interest_bps,
-        ),
-        tenant_id=tenant_id,
-        subject=str(invoice.id),
-    )
+    _publish_issued(uow, invoice, now=now)
     today = settings.local_date(now)
     if is_overdue(invoice.effective_due_date, today):
         invoice = await _flag_overdue(uow, invoice, today=today, now=now)
     return invoice, True
+
+
+@dataclass
+class BatchOutcome:
+    """What :func:`create_invoices` did with each row, by row number."""
+
+    created: list[tuple[int, Invoice]] = field(default_factory=list)
+    existing: list[tuple[int, Invoice]] = field(default_factory=list)
+    errors: list[tuple[int, InvoiceFields, DomainError]] = field(default_factory=list)
+
+
+async def create_invoices(
+    uow: InvoiceUnitOfWork,
+    tenant_id: UUID,
+    rows: Sequence[tuple[int, InvoiceFields]],
+    *,
+    now: datetime,
+) -> BatchOutcome:
+    """Issue many invoices (a chunk of a bulk load) in the caller's transaction
+    with a fixed number of statements: one debtor lookup, one multi-row insert,
+    one read of the external ids already held. Each row ends as
+    :func:`create_invoice` called on the rows in order would leave it: an
+    unknown debtor is a 422; an external id already held (by the tenant, or by
+    an earlier row of ``rows``) is *existing* with the same data and a 409
+    otherwise. An invoice loaded already overdue is inserted flagged, and its
+    ``invoice.overdue`` follows its ``invoice.issued``."""
+    outcome = BatchOutcome()
+    if not rows:
+        return outcome
+    known = await uow.debtors.existing_ids(tenant_id, [f.debtor_id for _, f in rows])
+    settings = await uow.tenant_settings.get(tenant_id)
+    today = settings.local_date(now)
+    accepted: list[tuple[int, InvoiceFields]] = []
+    for row, fields in rows:
+        if fields.debtor_id in known:
+            accepted.append((row, fields))
+        else:
+            outcome.errors.append((row, fields, RuleViolated(UNKNOWN_DEBTOR)))
+    firsts: dict[str, InvoiceFields] = {}
+    for _, fields in accepted:
+        firsts.setdefault(fields.external_id, fields)
+    new_rows: list[Mapping[str, Any]] = []
+    for fields in firsts.values():
+        values = _new_invoice(tenant_id, fields, settings=settings, now=now)
+        if is_overdue(values["effective_due_date"], today):
+            values |= {"status": "overdue", "overdue_since": overdue_since(values["effective_due_date"])}
+        new_rows.append(values)
+    inserted = {i.external_id: i for i in await uow.invoices.add_many_if_absent(new_rows)}
+    held = await uow.invoices.by_external_ids(tenant_id, [e for e in firsts if e not in inserted])
+    announced: set[str] = set()
+    for row, fields in accepted:
+        external_id = fields.external_id
+        fresh = inserted.get(external_id)
+        if fresh is not None and external_id not in announced:
+            announced.add(external_id)
+            outcome.created.append((row, fresh))
+            _publish_issued(uow, fresh, now=now)
+            if fresh.overdue_since is not None:
+                _publish_overdue(uow, fresh, since=fresh.overdue_since, today=today)
+            continue
+        invoice = fresh or held.get(external_id)
+        if invoice is not None and _same(invoice, fields):
+            outcome.existing.append((row, invoice))
+        else:
+            outcome.errors.append((row, fields, _conflict(external_id)))
+    return outcome
 
 
 async def get_invoice(uow: InvoiceUnitOfWork, tenant_id: UUID, invoice_id: UUID) -> Invoice:
@@ -162,17 +270,7 @@ async def _flag_overdue(uow: InvoiceUnitOfWork, invoice: Invoice, *, today: date
     since = overdue_since(invoice.effective_due_date)
     status: InvoiceStatus = "overdue" if invoice.status == "open" else invoice.status
     await uow.invoices.update(invoice.id, {"overdue_since": since, "status": status, "updated_at": now})
-    uow.publish(
-        InvoiceOverdueV1(
-            debtor_id=invoice.debtor_id,
-            invoice_id=invoice.id,
-            due_date=invoice.due_date,
-            overdue_since=since,
-            amount_due_cents=invoice.amount_on(today).due_cents,
-        ),
-        tenant_id=invoice.tenant_id,
-        subject=str(invoice.id),
-    )
+    _publish_overdue(uow, invoice, since=since, today=today)
     flagged = await uow.invoices.get(invoice.tenant_id, invoice.id)
     assert flagged is not None
     return flagged

@@ -172,6 +172,29 @@ class InvoiceRepository:
         )
         return result.first() is not None
 
+    async def add_many_if_absent(self, rows: Sequence[Mapping[str, Any]]) -> list[Invoice]:
+        """Insert, in one multi-row statement, the rows whose external id the
+        tenant does not hold yet; the invoices inserted (no payments yet)."""
+        if not rows:
+            return []
+        result = await self._session.execute(
+            pg_insert(invoices)
+            .values(list(rows))
+            .on_conflict_do_nothing(index_elements=[invoices.c.tenant_id, invoices.c.external_id])
+            .returning(invoices)
+        )
+        return [_invoice(r) for r in result.mappings()]
+
+    async def by_external_ids(self, tenant_id: UUID, external_ids: Sequence[str]) -> dict[str, Invoice]:
+        """The tenant's invoices among ``external_ids``, by external id."""
+        if not external_ids:
+            return {}
+        query = select(invoices).where(
+            invoices.c.tenant_id == tenant_id, invoices.c.external_id.in_(set(external_ids))
+        )
+        found = await self._many((await self._session.execute(query)).mappings().all())
+        return {i.external_id: i for i in found}
+
     async def get(self, tenant_id: UUID, invoice_id: UUID, *, for_update: bool = False) -> Invoice | None:
         query = select(invoices).where(invoices.c.tenant_id == tenant_id, invoices.c.id == invoice_id)
         if for_update:

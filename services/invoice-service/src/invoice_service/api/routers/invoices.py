@@ -3,14 +3,15 @@ amount due on any day, list, cancel."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import ValidationError
 
-from invoice_service.api.deps import SettingsDep, UowDep
+from invoice_service.api.deps import SettingsDep, UowDep, UowFactoryDep
 from invoice_service.api.schemas import (
     AmountDueRead,
     BatchItem,
@@ -25,8 +26,8 @@ from invoice_service.domain.invoices import InvoiceStatus
 from invoice_service.service_layer import invoices as use_cases
 from invoice_service.service_layer.invoices import InvoiceFields
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
+from regua_platform.app import ClockDep
 from regua_platform.auth import PrincipalDep
-from regua_platform.errors import DomainError
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from regua_platform.problems import Problem
 
@@ -64,7 +65,11 @@ async def create_invoice(
     description=(
         "Valid rows are kept, invalid ones reported with their row number (1 = first data row; "
         "for JSON lines, the line number). CSV columns: external_id, debtor_id, amount_cents, "
-        "due_date, description (optional)."
+        "due_date, description (optional). The body is read and split into rows first (a body that "
+        "is too large, not UTF-8 or has a bad CSV header is refused before anything is written); "
+        "rows are then written in chunks, each chunk in its own transaction. A request that dies "
+        "midway leaves the chunks already written: send the same file again and those rows come "
+        "back under `existing` (an external_id is issued once per tenant), the others are created."
     ),
     openapi_extra={
         "requestBody": {
@@ -77,7 +82,11 @@ async def create_invoice(
     },
 )
 async def create_invoices_batch(
-    request: Request, principal: PrincipalDep, uow: UowDep, settings: SettingsDep
+    request: Request,
+    principal: PrincipalDep,
+    new_uow: UowFactoryDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> BatchResult:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in NDJSON_TYPES | CSV_TYPES:
@@ -88,9 +97,9 @@ async def create_invoices_batch(
         parsed = parse(text, max_rows=settings.batch_max_rows)
     except BatchFormatError as exc:
         raise Problem(422, "Invalid batch", str(exc)) from None
-    result = await _load(uow, principal.tenant_id, parsed)
-    await uow.commit()
-    return result
+    return await load_batch(
+        new_uow, principal.tenant_id, parsed, now=clock.now(), chunk_rows=settings.batch_chunk_rows
+    )
 
 
 async def _read_body(request: Request, limit: int) -> str:
@@ -108,12 +117,14 @@ async def _read_body(request: Request, limit: int) -> str:
         raise Problem(422, "Invalid batch", "The body must be UTF-8 text.") from None
 
 
-async def _load(uow: InvoiceUnitOfWork, tenant_id: UUID, parsed: ParsedBatch) -> BatchResult:
-    errors = [BatchRowError(row=e.row, status=422, detail=e.detail) for e in parsed.errors]
-    valid: list[tuple[int, InvoiceCreate]] = []
-    for row, raw in parsed.rows:
+def _validated(
+    rows: list[tuple[int, dict[str, object]]], errors: list[BatchRowError]
+) -> list[tuple[int, InvoiceFields]]:
+    """The rows that are valid ``POST /v1/invoices`` bodies; the others reported in ``errors``."""
+    valid: list[tuple[int, InvoiceFields]] = []
+    for row, raw in rows:
         try:
-            valid.append((row, InvoiceCreate.model_validate(raw)))
+            body = InvoiceCreate.model_validate(raw)
         except ValidationError as exc:
             external_id = raw.get("external_id")
             errors.append(
@@ -127,28 +138,38 @@ async def _load(uow: InvoiceUnitOfWork, tenant_id: UUID, parsed: ParsedBatch) ->
                     ),
                 )
             )
-    known = await uow.debtors.existing_ids(tenant_id, [body.debtor_id for _, body in valid])
-    settings = await uow.tenant_settings.get(tenant_id)
-    now = uow.clock.now()
+            continue
+        valid.append((row, InvoiceFields(**body.model_dump())))
+    return valid
+
+
+async def load_batch(
+    new_uow: Callable[[], InvoiceUnitOfWork],
+    tenant_id: UUID,
+    parsed: ParsedBatch,
+    *,
+    now: datetime,
+    chunk_rows: int,
+) -> BatchResult:
+    """Validate and write ``parsed`` ``chunk_rows`` rows at a time, one
+    transaction per chunk (the edge of a bulk load is the chunk: a failure
+    keeps the chunks committed before it, and a retry finds them existing)."""
+    errors = [BatchRowError(row=e.row, status=422, detail=e.detail) for e in parsed.errors]
     created: list[BatchItem] = []
     existing: list[BatchItem] = []
-    for row, body in valid:
-        try:
-            invoice, was_created = await use_cases.create_invoice(
-                uow,
-                tenant_id,
-                InvoiceFields(**body.model_dump()),
-                now=now,
-                known_debtors=known,
-                settings=settings,
-            )
-        except DomainError as exc:
-            errors.append(
-                BatchRowError(row=row, external_id=body.external_id, status=exc.status, detail=exc.detail)
-            )
+    for start in range(0, len(parsed.rows), chunk_rows):
+        valid = _validated(parsed.rows[start : start + chunk_rows], errors)
+        if not valid:
             continue
-        item = BatchItem(row=row, id=invoice.id, external_id=invoice.external_id)
-        (created if was_created else existing).append(item)
+        async with new_uow() as uow:
+            outcome = await use_cases.create_invoices(uow, tenant_id, valid, now=now)
+            await uow.commit()
+        created += [BatchItem(row=r, id=i.id, external_id=i.external_id) for r, i in outcome.created]
+        existing += [BatchItem(row=r, id=i.id, external_id=i.external_id) for r, i in outcome.existing]
+        errors += [
+            BatchRowError(row=r, external_id=f.external_id, status=exc.status, detail=exc.detail)
+            for r, f, exc in outcome.errors
+        ]
     errors.sort(key=lambda e: e.row)
     return BatchResult(
         received=len(parsed.rows) + len(parsed.errors), created=created, existing=existing, errors=errors
