@@ -33,13 +33,14 @@ from regua_platform.db import create_engine, create_sessionmaker
 from regua_platform.handlers import Lane, Subscriptions, bind_handlers
 from regua_platform.kafka import idempotent_producer
 from regua_platform.logs import setup_logging
-from regua_platform.messaging import MessagingTables
+from regua_platform.messaging import MessagingTables, outbox_channel
 from regua_platform.problems import install_problem_handlers
 from regua_platform.relay import OutboxRelay
 from regua_platform.retention import run_retention
 from regua_platform.settings import ServiceSettings
 from regua_platform.telemetry import setup_tracing
 from regua_platform.uow import UnitOfWork
+from regua_platform.wakeup import Listener
 
 log = logging.getLogger("regua.app")
 
@@ -102,6 +103,8 @@ class Runtime(Generic[SettingsT, UowT]):
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     kafka_connected: bool = False
     relay: OutboxRelay | None = None
+    #: ``LISTEN``s for the worker loops (see :mod:`regua_platform.wakeup`).
+    listener: Listener | None = None
     #: One per lane, most urgent first.
     consumers: list[ConsumerRunner] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -197,8 +200,16 @@ async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
     if role == "api" or runtime.stop.is_set():
         return
     d = runtime.definition
+    channel = outbox_channel(d.messaging)
+    runtime.listener = Listener(
+        runtime.settings.database.url, [channel], application_name=f"{d.name}-listener"
+    )
     runtime.relay = OutboxRelay(
-        service=d.name, engine=runtime.engine, messaging=d.messaging, kafka=runtime.settings.kafka
+        service=d.name,
+        engine=runtime.engine,
+        messaging=d.messaging,
+        kafka=runtime.settings.kafka,
+        wake=runtime.listener.event(channel),
     )
     workers: list[tuple[str, Worker]] = [(w.__name__, w) for w in d.workers]
     workers.append(("retention", _prune_messaging))
@@ -212,6 +223,7 @@ async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
     )
     workers += [(f"consumer.{c.lane}", _consuming(c)) for c in runtime.consumers]
     await asyncio.gather(
+        runtime.listener.run(runtime.stop),
         runtime.relay.run(runtime.stop),
         *(_supervised(runtime, name, worker) for name, worker in workers),
     )

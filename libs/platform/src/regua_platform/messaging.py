@@ -51,3 +51,9 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
     )
     Index(None, inbox.c.handled_at)
     return MessagingTables(outbox=outbox, inbox=inbox)
+
+
+def outbox_channel(messaging: MessagingTables) -> str:
+    """The ``NOTIFY`` channel a service's unit of work signals when it wrote
+    outbox rows (see :mod:`regua_platform.wakeup`)."""
+    return f"regua_outbox_{messaging.outbox.schema or 'public'}"

@@ -44,6 +44,12 @@ OUTBOX_PUBLISHED = Counter(
     "Events the relay published.",
     ["service"],
 )
+OUTBOX_BATCH = Histogram(
+    "regua_outbox_batch_events",
+    "Events per Kafka transaction of the relay.",
+    ["service"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000),
+)
 DLQ_MESSAGES = Counter(
     "regua_dlq_messages_total",
     "Events sent to a dead-letter topic.",

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from regua_contracts.topics import OUTBOX_RELAY_CHECKPOINTS, namespaced
 from regua_platform import metrics
-from regua_platform.aio import sleep_unless
+from regua_platform.aio import sleep_unless, wait_for_work
 from regua_platform.kafka import headers_from_carrier
 from regua_platform.messaging import MessagingTables
 from regua_platform.settings import KafkaSettings
@@ -53,6 +53,7 @@ class OutboxRelay:
         messaging: MessagingTables,
         kafka: KafkaSettings,
         producer_factory: Callable[[str], AIOKafkaProducer] | None = None,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.service = service
         self._engine = engine
@@ -65,6 +66,7 @@ class OutboxRelay:
         self._lock_key = int.from_bytes(digest[:8], "big", signed=True)
         self._producer_factory = producer_factory or self._default_producer
         self.is_leader = False
+        self._wake = wake
 
     def _default_producer(self, transactional_id: str) -> AIOKafkaProducer:
         from regua_platform.kafka import transactional_producer
@@ -116,19 +118,28 @@ class OutboxRelay:
         await producer.start()
         try:
             await self._reconcile()
-            idle = self._kafka.relay_poll_interval_ms / 1000
-            backlog_every, polls = 20, 0
+            first_pause = self._kafka.relay_poll_interval_ms / 1000
+            idle_max = max(self._kafka.relay_idle_max_ms / 1000, first_pause)
+            linger = self._kafka.relay_linger_ms / 1000
+            pause, backlog_every, polls = first_pause, 20, 0
             while not stop.is_set():
+                if self._wake is not None:
+                    self._wake.clear()
                 rows = await self._fetch()
                 if polls % backlog_every == 0:
                     await self._measure_backlog()
                 polls += 1
                 if not rows:
-                    await sleep_unless(stop, idle)
+                    await wait_for_work(stop, self._wake, pause)
+                    pause = min(pause * 2, idle_max)
                     continue
+                pause = first_pause
                 await self._publish(producer, rows)
                 await self._mark_published([r.id for r in rows])
                 metrics.OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+                metrics.OUTBOX_BATCH.labels(self.service).observe(len(rows))
+                if len(rows) < self._kafka.relay_batch_size and linger:
+                    await sleep_unless(stop, linger)
         finally:
             await producer.stop()
 

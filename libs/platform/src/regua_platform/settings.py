@@ -32,8 +32,17 @@ class KafkaSettings(BaseModel):
     retry_backoff_ms: int = Field(default=200, ge=1)
     retry_backoff_max_ms: int = Field(default=5_000, ge=1)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    #: The relay's first pause when the outbox is empty; it doubles while idle
+    #: up to ``relay_idle_max_ms``. A commit that writes events wakes it at once
+    #: (``NOTIFY``), so the pauses bound only the latency of a lost notification.
     relay_poll_interval_ms: int = Field(default=50, ge=5)
-    consumer_max_records: int = Field(default=200, ge=1)
+    relay_idle_max_ms: int = Field(default=1_000, ge=5, le=60_000)
+    #: After publishing a batch that was not full, wait this long before the
+    #: next read: under steady traffic, a few more commits join each Kafka
+    #: transaction (each costs a round trip or three to the broker).
+    relay_linger_ms: int = Field(default=5, ge=0, le=1_000)
+    #: Records per consumer batch: one database transaction each.
+    consumer_max_records: int = Field(default=200, ge=1, le=5_000)
 
 
 class AuthSettings(BaseModel):

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from regua_contracts import Envelope, new_envelope
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
@@ -132,9 +132,9 @@ async def test_crash_after_transaction_before_offset_commit_has_no_second_effect
     outcomes: list[str] = []
 
     class Watching(ConsumerRunner):
-        async def handle(self, record: Any) -> str:
-            outcomes.append(await super().handle(record))
-            return outcomes[-1]
+        def on_outcome(self, record: Any, outcome: str, seconds: float) -> None:
+            super().on_outcome(record, outcome, seconds)
+            outcomes.append(outcome)
 
     second = runner(store, kafka_settings, producer, handler, Watching)
     await run_until(second, lambda: outcomes)
@@ -209,3 +209,63 @@ async def _has_dead_letters(kafka: KafkaSettings, n: int = 1) -> bool:
 
 async def _effect_exists(store: Store, event_id: str) -> bool:
     return await store.effect_count(event_id) > 0
+
+
+async def test_a_batch_is_one_transaction_and_a_poison_record_does_not_sink_it(
+    store: Store, kafka_settings: KafkaSettings, producer: AIOKafkaProducer
+) -> None:
+    events = [an_event() for _ in range(6)]
+    poison = events[3].id
+    calls: list[str] = []
+    transactions: list[int] = []
+
+    async def on_invoice_issued_note_txid(event: InvoiceIssuedV1, meta: EventMeta, uow: UnitOfWork) -> None:
+        calls.append(meta.id)
+        transactions.append((await uow.session.execute(text("select txid_current()"))).scalar_one())
+        if meta.id == poison:
+            raise RuntimeError("poison")
+        await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="x"))
+
+    # Sent before the consumer starts, on one key: they come in one batch.
+    for event in events:
+        await send(producer, kafka_settings, event.to_json())
+    outcomes: list[str] = []
+
+    class Watching(ConsumerRunner):
+        def on_outcome(self, record: Any, outcome: str, seconds: float) -> None:
+            super().on_outcome(record, outcome, seconds)
+            outcomes.append(outcome)
+
+    r = runner(store, kafka_settings, producer, on_invoice_issued_note_txid, Watching, max_attempts=2)
+    await run_until(r, lambda: len(outcomes) == len(events))
+
+    assert outcomes == ["handled"] * 3 + ["dead_lettered"] + ["handled"] * 2
+    for event in events:
+        assert await store.effect_count(event.id) == (0 if event.id == poison else 1)
+    # The batch ran up to the poison in one transaction (rolled back), then
+    # record by record, each in its own: the poison 1 + max_attempts times.
+    ids = [e.id for e in events]
+    assert calls == ids[:4] + ids[:3] + [poison, poison] + ids[4:]
+    assert len(set(transactions[:4])) == 1
+    assert len(set(transactions[4:])) == len(transactions[4:])
+    [letter] = await dead_letters(kafka_settings)
+    assert letter.value == events[3].to_json()
+
+
+async def test_a_clean_batch_commits_once_for_all_its_events(
+    store: Store, kafka_settings: KafkaSettings, producer: AIOKafkaProducer
+) -> None:
+    events = [an_event() for _ in range(20)]
+    transactions: dict[str, int] = {}
+
+    async def on_invoice_issued_note_txid(event: InvoiceIssuedV1, meta: EventMeta, uow: UnitOfWork) -> None:
+        transactions[meta.id] = (await uow.session.execute(text("select txid_current()"))).scalar_one()
+        await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="x"))
+
+    for event in events:
+        await send(producer, kafka_settings, event.to_json())
+    r = runner(store, kafka_settings, producer, on_invoice_issued_note_txid)
+    await run_until(r, lambda: len(transactions) == len(events))
+    assert len(set(transactions.values())) == 1
+    for event in events:
+        assert await store.effect_count(event.id) == 1

@@ -50,10 +50,9 @@ class Watching(ConsumerRunner):
 
     outcomes: list[str]
 
-    async def handle(self, record: Any) -> str:
-        outcome = await super().handle(record)
+    def on_outcome(self, record: Any, outcome: str, seconds: float) -> None:
+        super().on_outcome(record, outcome, seconds)
         self.outcomes.append(outcome)
-        return outcome
 
 
 def runners(

@@ -16,8 +16,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from regua_contracts.topics import INVOICE_EVENTS, namespaced
 from regua_devtools.testing import wait_for
+from regua_platform.messaging import outbox_channel
 from regua_platform.relay import OutboxRelay
 from regua_platform.settings import KafkaSettings
+from regua_platform.wakeup import Listener
 
 from .conftest import TENANT, Store
 from .events import issued
@@ -157,3 +159,33 @@ async def test_relay_carries_trace_context_and_key(store: Store, kafka_settings:
     assert record.key == str(debtor).encode()
     headers = dict(record.headers)
     assert trace_id in headers["traceparent"].decode()
+
+
+async def test_an_idle_relay_wakes_on_the_commit_not_on_its_next_poll(
+    store: Store, kafka_settings: KafkaSettings
+) -> None:
+    # Polls 60 s apart: only the commit's NOTIFY can bring the event out within the wait below.
+    kafka = kafka_settings.model_copy(update={"relay_poll_interval_ms": 60_000, "relay_idle_max_ms": 60_000})
+    channel = outbox_channel(store.messaging)
+    listener = Listener(store.database_url, [channel])
+    relay = OutboxRelay(
+        service="relay-test",
+        engine=store.engine,
+        messaging=store.messaging,
+        kafka=kafka,
+        wake=listener.event(channel),
+    )
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(listener.run(stop)), asyncio.create_task(relay.run(stop))]
+    try:
+        for n in range(3):  # each after the relay emptied the outbox and went idle
+            await wait_for(lambda: listener.connected and relay.is_leader, timeout=30)
+            async with store.uow(kafka.topic_namespace) as uow:
+                uow.publish(issued(uuid4(), n), tenant_id=TENANT)
+                await uow.commit()
+            await wait_for(lambda: _empty(store), timeout=15)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=20)
+    published = await read_topic(kafka, namespaced(INVOICE_EVENTS, kafka.topic_namespace))
+    assert len(published) == 3
