@@ -22,14 +22,13 @@ import pytest
 
 from regua_devtools.demo import sign
 from regua_devtools.devstack.infra import Infra
+from regua_devtools.devstack.procs import ServiceProcess, service_process
 from regua_devtools.devstack.services import service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
 from regua_devtools.sandboxes.bank import BankSandbox, running_bank_sandbox
 from regua_devtools.sandboxes.common import SandboxClock
 from regua_devtools.sandboxes.psp import PspSandbox, running_psp_sandbox
 from regua_devtools.testing import admin_token, drop_namespace, free_port, fresh_database, fresh_namespace
-
-from .procs import ServiceProcess, service_process
 
 SECRET = secrets.token_urlsafe(48)
 TZ = ZoneInfo("America/Sao_Paulo")

@@ -17,10 +17,9 @@ import httpx
 import pytest
 
 from regua_devtools.devstack.infra import Infra
+from regua_devtools.devstack.procs import ServiceProcess, service_process
 from regua_devtools.devstack.services import SERVICES, Service, script_path
 from regua_devtools.testing import drop_namespace, fresh_database, fresh_namespace
-
-from .procs import ServiceProcess, service_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 SECRET = secrets.token_urlsafe(48)

@@ -1,4 +1,4 @@
-"""Services as separate processes for end-to-end tests: started against the
+"""Services as separate processes for end-to-end tests and benchmarks: started against the
 test session's Kafka and database, under a topic namespace of their own, on
 free ports, with their logs kept for the assertions."""
 
@@ -32,7 +32,7 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def migrate(self) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
+        return subprocess.run(  # noqa: S603 (our own console script)
             [str(script_path(self.service)), "migrate"],
             env=self.env,
             capture_output=True,
@@ -44,14 +44,14 @@ class ServiceProcess:
         env = {**self.env, f"{self.service.env_prefix}HTTP__PORT": str(self.port)}
         env.update({f"{self.service.env_prefix}{k}": v for k, v in extra_env.items()})
         with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # noqa: S603 (our own console script)
                 [str(script_path(self.service)), "all"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
 
-    async def wait_ready(self, timeout: float = 90) -> None:
+    async def wait_ready(self, timeout: float = 90) -> None:  # noqa: ASYNC109 (wait_for's own)
         async with httpx.AsyncClient(timeout=5) as client:
 
             async def ready() -> bool:
