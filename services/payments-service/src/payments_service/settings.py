@@ -42,6 +42,9 @@ class Settings(ServiceSettings):
     gateways: GatewaySettings = Field(default_factory=GatewaySettings)
     #: How far a webhook's signature timestamp may be from now, either way.
     webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    #: How long a process keeps a tenant's decrypted webhook secret: the longest
+    #: another process may still accept a secret after it was replaced (0: no cache).
+    webhook_secret_ttl_seconds: float = Field(default=5.0, ge=0, le=300)
 
     @model_validator(mode="after")
     def _has_key_material(self) -> Settings:

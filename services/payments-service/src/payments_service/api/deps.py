@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from payments_service.adapters.crypto import SecretBox
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
+from payments_service.service_layer.webhook_secrets import WebhookSecrets
 from payments_service.settings import Settings
 from regua_platform.app import provide_settings, provide_uow, runtime_of
 
@@ -26,3 +27,17 @@ def _secret_box(request: Request, settings: SettingsDep) -> SecretBox:
 
 
 SecretBoxDep = Annotated[SecretBox, Depends(_secret_box)]
+
+
+def _webhook_secrets(request: Request, settings: SettingsDep, box: SecretBoxDep) -> WebhookSecrets:
+    """One :class:`WebhookSecrets` cache per running service, made on first use."""
+    runtime = runtime_of(request)
+    secrets: WebhookSecrets | None = runtime.extras.get("webhook_secrets")
+    if secrets is None:
+        secrets = runtime.extras["webhook_secrets"] = WebhookSecrets(
+            runtime.uow, box.decrypt, ttl=settings.webhook_secret_ttl_seconds
+        )
+    return secrets
+
+
+WebhookSecretsDep = Annotated[WebhookSecrets, Depends(_webhook_secrets)]

@@ -7,9 +7,15 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from payments_service.domain.charges import Method
+
 Outcome = Literal["recorded", "duplicate", "unmatched", "refused", "ignored"]
 #: Who sent what we received: a gateway's webhook, or our own API (refunds).
 Provider = Literal["pix", "boleto", "card", "api"]
+
+#: How a webhook names the charge it pays: by ``txid``, ``barcode`` or ``id``,
+#: with the method the charge must have (None: any).
+ChargeMatch = tuple[Literal["txid", "barcode", "id"], str | UUID, Method | None]
 
 #: The API Pix status of a devolução whose money went back to the payer.
 PIX_REFUND_DONE = "DEVOLVIDO"

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID, uuid4
 
-from payments_service.domain.charges import Charge, Method
-from payments_service.domain.payments import Payment, Reversal, ReversalKind
+from payments_service.domain.charges import Method
+from payments_service.domain.payments import Reversal, ReversalKind
 from payments_service.domain.webhooks import (
     PIX_REFUND_DONE,
+    ChargeMatch,
     ItemResult,
     PixReceived,
     Provider,
@@ -77,28 +78,33 @@ async def record_rejection(
 async def record_payment(
     uow: PaymentsUnitOfWork,
     *,
-    charge: Charge,
+    tenant_id: UUID,
+    match: ChargeMatch,
     method: Method,
     reference: str,
     amount_cents: int,
     paid_at: datetime,
-) -> ItemResult:
-    """Record money received for ``charge``; a reference seen before changes nothing."""
-    payment = Payment(
-        id=uuid4(),
-        tenant_id=charge.tenant_id,
-        charge_id=charge.id,
-        invoice_id=charge.invoice_id,
-        debtor_id=charge.debtor_id,
+) -> ItemResult | None:
+    """Record money received for the charge ``match`` names; a reference seen
+    before changes nothing. None when no charge of the tenant matches.
+
+    The charge lookup and the insert are one statement, and the event reaches
+    the outbox in the commit's one statement: a webhook is two statements."""
+    found = await uow.payments.add_for_charge(
+        tenant_id,
+        match,
+        payment_id=uuid4(),
         method=method,
-        gateway_reference=reference,
+        reference=reference,
         amount_cents=amount_cents,
-        reversed_cents=0,
         paid_at=paid_at,
         created_at=uow.clock.now(),
     )
-    if not await uow.payments.add(payment):
-        existing = await uow.payments.by_reference(payment.tenant_id, method, reference)
+    if found is None:
+        return None
+    payment, recorded = found
+    if not recorded:
+        existing = await uow.payments.by_reference(tenant_id, method, reference)
         assert existing is not None
         return ItemResult(reference, "duplicate", payment_id=existing.id)
     uow.publish(
@@ -112,7 +118,7 @@ async def record_payment(
             gateway_reference=reference,
             paid_at=paid_at,
         ),
-        tenant_id=payment.tenant_id,
+        tenant_id=tenant_id,
         subject=str(payment.invoice_id),
     )
     log.info(
@@ -192,11 +198,23 @@ async def receive_pix(
     false) skips it quietly, since the PSP account may receive other Pix."""
     results: list[ItemResult] = []
     for item in items:
-        charge = await uow.charges.by_txid(tenant_id, item.txid) if item.txid else None
-        if (charge is None or charge.method != "pix") and not keep_unmatched:
+        result = (
+            await record_payment(
+                uow,
+                tenant_id=tenant_id,
+                match=("txid", item.txid, "pix"),
+                method="pix",
+                reference=item.end_to_end_id,
+                amount_cents=item.amount_cents,
+                paid_at=item.paid_at,
+            )
+            if item.txid
+            else None
+        )
+        if result is None and not keep_unmatched:
             results.append(ItemResult(item.end_to_end_id, "ignored", detail="not a txid of ours"))
             continue
-        if charge is None or charge.method != "pix":
+        if result is None:
             await record_rejection(
                 uow,
                 tenant_id=tenant_id,
@@ -210,14 +228,6 @@ async def receive_pix(
                 ItemResult(item.end_to_end_id, "unmatched", detail="no Pix charge of ours has this txid")
             )
             continue
-        result = await record_payment(
-            uow,
-            charge=charge,
-            method="pix",
-            reference=item.end_to_end_id,
-            amount_cents=item.amount_cents,
-            paid_at=item.paid_at,
-        )
         assert result.payment_id is not None
         for refund in item.refunds:
             reference = f"pix:{item.end_to_end_id}:{refund.id}"
@@ -261,8 +271,16 @@ async def receive_boleto(
     paid_at: datetime,
     body_sha256: str,
 ) -> ItemResult:
-    charge = await uow.charges.by_barcode(tenant_id, barcode)
-    if charge is None:
+    result = await record_payment(
+        uow,
+        tenant_id=tenant_id,
+        match=("barcode", barcode, None),
+        method="boleto",
+        reference=event_id,
+        amount_cents=amount_cents,
+        paid_at=paid_at,
+    )
+    if result is None:
         await record_rejection(
             uow,
             tenant_id=tenant_id,
@@ -272,9 +290,7 @@ async def receive_boleto(
             reference=event_id,
         )
         return ItemResult(event_id, "unmatched", detail="no boleto of ours has this barcode")
-    return await record_payment(
-        uow, charge=charge, method="boleto", reference=event_id, amount_cents=amount_cents, paid_at=paid_at
-    )
+    return result
 
 
 async def receive_card(
@@ -290,8 +306,20 @@ async def receive_card(
     body_sha256: str,
 ) -> ItemResult:
     if type_ == "capture":
-        charge = await uow.charges.get(tenant_id, charge_id) if charge_id else None
-        if charge is None:
+        result = (
+            await record_payment(
+                uow,
+                tenant_id=tenant_id,
+                match=("id", charge_id, None),
+                method="card",
+                reference=event_id,
+                amount_cents=amount_cents,
+                paid_at=occurred_at,
+            )
+            if charge_id
+            else None
+        )
+        if result is None:
             await record_rejection(
                 uow,
                 tenant_id=tenant_id,
@@ -301,14 +329,7 @@ async def receive_card(
                 reference=event_id,
             )
             return ItemResult(event_id, "unmatched", detail="no charge of ours has this charge_id")
-        return await record_payment(
-            uow,
-            charge=charge,
-            method="card",
-            reference=event_id,
-            amount_cents=amount_cents,
-            paid_at=occurred_at,
-        )
+        return result
     reference = f"card:{event_id}"
     try:
         if payment_id is None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,7 @@ from payments_service.domain.debtors import DebtorRecord
 from payments_service.domain.invoices import Invoice
 from payments_service.domain.payments import Payment, Reversal
 from payments_service.domain.pix_settings import PixSettings
-from payments_service.domain.webhooks import WebhookRejection
+from payments_service.domain.webhooks import ChargeMatch, WebhookRejection
 from regua_br.amount_due import Payment as AmountPayment
 
 
@@ -309,20 +309,6 @@ class ChargeRepository:
         row = result.mappings().first()
         return Charge(**row) if row else None
 
-    async def by_txid(self, tenant_id: UUID, txid: str) -> Charge | None:
-        result = await self._s.execute(
-            select(charges).where(charges.c.tenant_id == tenant_id, charges.c.txid == txid)
-        )
-        row = result.mappings().first()
-        return Charge(**row) if row else None
-
-    async def by_barcode(self, tenant_id: UUID, barcode: str) -> Charge | None:
-        result = await self._s.execute(
-            select(charges).where(charges.c.tenant_id == tenant_id, charges.c.barcode == barcode)
-        )
-        row = result.mappings().first()
-        return Charge(**row) if row else None
-
     async def page(
         self,
         tenant_id: UUID,
@@ -346,21 +332,84 @@ class ChargeRepository:
         return [Charge(**row) for row in (await self._s.execute(query)).mappings()]
 
 
+_MATCH = {"txid": charges.c.txid, "barcode": charges.c.barcode, "id": charges.c.id}
+
+
 class PaymentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def add(self, payment: Payment) -> bool:
-        """Record a payment; False when its gateway reference was already recorded."""
-        stmt = (
+    async def add_for_charge(
+        self,
+        tenant_id: UUID,
+        match: ChargeMatch,
+        *,
+        payment_id: UUID,
+        method: Method,
+        reference: str,
+        amount_cents: int,
+        paid_at: datetime,
+        created_at: datetime,
+    ) -> tuple[Payment, bool] | None:
+        """Find the tenant's charge named by ``match`` and record a payment of
+        ``method`` for it, in one statement. None when no charge matches;
+        otherwise the payment and whether it was recorded now (False: its
+        gateway reference was recorded before, and this one was not stored)."""
+        column, value, charge_method = match
+        found = select(charges.c.id, charges.c.invoice_id, charges.c.debtor_id).where(
+            charges.c.tenant_id == tenant_id, _MATCH[column] == value
+        )
+        if charge_method is not None:
+            found = found.where(charges.c.method == charge_method)
+        charge = found.limit(1).cte("charge")
+
+        def bound(name: str, v: object) -> ColumnElement[Any]:
+            return literal(v, payments.c[name].type).label(name)
+
+        added = (
             insert(payments)
-            .values(**asdict(payment))
+            .from_select(
+                [c.name for c in payments.c],
+                select(
+                    bound("id", payment_id),
+                    bound("tenant_id", tenant_id),
+                    charge.c.id.label("charge_id"),
+                    charge.c.invoice_id,
+                    charge.c.debtor_id,
+                    bound("method", method),
+                    bound("gateway_reference", reference),
+                    bound("amount_cents", amount_cents),
+                    bound("reversed_cents", 0),
+                    bound("paid_at", paid_at),
+                    bound("created_at", created_at),
+                ),
+            )
             .on_conflict_do_nothing(
                 index_elements=[payments.c.tenant_id, payments.c.method, payments.c.gateway_reference]
             )
             .returning(payments.c.id)
+            .cte("added")
         )
-        return (await self._s.execute(stmt)).first() is not None
+        query = select(
+            charge.c.id, charge.c.invoice_id, charge.c.debtor_id, added.c.id.label("added")
+        ).select_from(charge.outerjoin(added, true()))
+        row = (await self._s.execute(query)).mappings().first()
+        if row is None:
+            return None
+        payment = Payment(
+            id=payment_id,
+            tenant_id=tenant_id,
+            charge_id=row["id"],
+            invoice_id=row["invoice_id"],
+            debtor_id=row["debtor_id"],
+            method=method,
+            gateway_reference=reference,
+            amount_cents=amount_cents,
+            reversed_cents=0,
+            paid_at=paid_at,
+            created_at=created_at,
+        )
+        return payment, row["added"] is not None
 
     async def get(self, tenant_id: UUID, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
         query = select(payments).where(payments.c.tenant_id == tenant_id, payments.c.id == payment_id)

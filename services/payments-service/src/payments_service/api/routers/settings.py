@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from payments_service.api.deps import SecretBoxDep, UowDep
+from payments_service.api.deps import SecretBoxDep, UowDep, WebhookSecretsDep
 from payments_service.api.schemas import PixSettingsRead, PixSettingsUpdate
 from payments_service.domain.pix_settings import PixSettings
 from regua_br.brcode import MAX_CITY_BYTES, MAX_NAME_BYTES, BrCodeError, ascii_field
@@ -16,7 +16,11 @@ router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 @router.put("/pix", summary="Set the tenant's webhook secret and, optionally, static codes on a plain key")
 async def put_pix_settings(
-    body: PixSettingsUpdate, principal: PrincipalDep, uow: UowDep, box: SecretBoxDep
+    body: PixSettingsUpdate,
+    principal: PrincipalDep,
+    uow: UowDep,
+    box: SecretBoxDep,
+    secrets: WebhookSecretsDep,
 ) -> PixSettingsRead:
     try:
         if body.merchant_name is not None:
@@ -37,6 +41,7 @@ async def put_pix_settings(
     )
     await uow.pix_settings.put(pix)
     await uow.commit()
+    secrets.forget(principal.tenant_id)
     return _read(pix)
 
 

@@ -27,8 +27,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
-from payments_service.adapters.crypto import SecretBox, SecretDecryptionError
-from payments_service.api.deps import SecretBoxDep, SettingsDep, UowDep
+from payments_service.adapters.crypto import SecretDecryptionError
+from payments_service.api.deps import SettingsDep, UowDep, WebhookSecretsDep
 from payments_service.api.schemas import (
     BoletoWebhook,
     CardWebhook,
@@ -45,6 +45,7 @@ from payments_service.service_layer.payments import (
     record_rejection,
 )
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
+from payments_service.service_layer.webhook_secrets import WebhookSecrets
 from regua_br.boleto import BoletoError, parse_barcode, parse_digitable_line
 from regua_platform.problems import Problem, problem_response
 
@@ -98,17 +99,28 @@ class _Webhook(Generic[B]):
         )
 
 
-async def _authenticate(hook: _Webhook[bytes], header: str | None, box: SecretBox, tolerance: int) -> None:
-    pix = await hook.uow.pix_settings.get(hook.tenant_id)
-    if pix is None:
-        await hook.refuse(
-            reason="no_webhook_secret",
-            status=403,
-            title="Webhooks not configured",
-            detail="This tenant has no webhook secret: PUT /v1/settings/pix first.",
-        )
+async def _authenticate(
+    hook: _Webhook[bytes], header: str | None, secrets: WebhookSecrets, tolerance: int
+) -> None:
+    now = int(hook.uow.clock.now().timestamp())
+    secret, cached = await _secret(hook, secrets, fresh=False)
     try:
-        secret = box.decrypt(pix.webhook_secret_encrypted)
+        verify(header, hook.body, secret, now=now, tolerance=tolerance)
+        return
+    except SignatureError as exc:
+        if not (cached and exc.reason == "mismatch"):
+            await _refuse_signature(hook, exc)
+    # Signed with a secret newer than the one we cached: read it again.
+    secret, _ = await _secret(hook, secrets, fresh=True)
+    try:
+        verify(header, hook.body, secret, now=now, tolerance=tolerance)
+    except SignatureError as exc:
+        await _refuse_signature(hook, exc)
+
+
+async def _secret(hook: _Webhook[bytes], secrets: WebhookSecrets, *, fresh: bool) -> tuple[str, bool]:
+    try:
+        secret, cached = await secrets.get(hook.tenant_id, fresh=fresh)
     except SecretDecryptionError:
         await hook.refuse(
             reason="secret_unreadable",
@@ -116,13 +128,20 @@ async def _authenticate(hook: _Webhook[bytes], header: str | None, box: SecretBo
             title="Webhooks not configured",
             detail="The stored webhook secret cannot be read: PUT /v1/settings/pix again.",
         )
-    now = int(hook.uow.clock.now().timestamp())
-    try:
-        verify(header, hook.body, secret, now=now, tolerance=tolerance)
-    except SignatureError as exc:
+    if secret is None:
         await hook.refuse(
-            reason=f"signature_{exc.reason}", status=401, title="Invalid signature", detail=str(exc)
+            reason="no_webhook_secret",
+            status=403,
+            title="Webhooks not configured",
+            detail="This tenant has no webhook secret: PUT /v1/settings/pix first.",
         )
+    return secret, cached
+
+
+async def _refuse_signature(hook: _Webhook[bytes], exc: SignatureError) -> NoReturn:
+    await hook.refuse(
+        reason=f"signature_{exc.reason}", status=401, title="Invalid signature", detail=str(exc)
+    )
 
 
 async def _parse(hook: _Webhook[bytes], model: type[M]) -> M:
@@ -142,11 +161,15 @@ def _signed(model: type[M], provider: Provider) -> Callable[..., Awaitable[_Webh
     refusal of either is recorded (``webhook_rejections``) and answered 4xx."""
 
     async def signed_webhook(
-        tenant_id: UUID, request: Request, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
+        tenant_id: UUID,
+        request: Request,
+        uow: UowDep,
+        secrets: WebhookSecretsDep,
+        settings: SettingsDep,
     ) -> _Webhook[M]:
         raw = await request.body()
         hook = _Webhook(uow, tenant_id, provider, hashlib.sha256(raw).hexdigest(), raw)
-        await _authenticate(hook, request.headers.get(HEADER), box, settings.webhook_tolerance_seconds)
+        await _authenticate(hook, request.headers.get(HEADER), secrets, settings.webhook_tolerance_seconds)
         body = await _parse(hook, model)
         return _Webhook(uow, tenant_id, provider, hook.body_sha256, body)
 
