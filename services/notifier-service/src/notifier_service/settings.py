@@ -43,7 +43,8 @@ class WhatsAppSettings(BaseModel):
 
 
 class RateLimits(BaseModel):
-    """Sends per second per provider (per worker process)."""
+    """Sends per second per channel (per worker process): each channel's loop
+    has its own token bucket, with a burst of one second's worth."""
 
     email: float = Field(default=20.0, gt=0)
     sms: float = Field(default=10.0, gt=0)
@@ -51,8 +52,20 @@ class RateLimits(BaseModel):
 
 
 class SenderSettings(BaseModel):
+    """The sender worker: a router that decides each due delivery's channel,
+    and one loop per channel that sends (see
+    :mod:`notifier_service.service_layer.sender`)."""
+
+    #: How often the router and each idle channel loop look for due work
+    #: (a channel loop is also woken at once when the router queues for it).
     poll_interval_ms: int = Field(default=200, ge=10)
+    #: Deliveries decided per transaction (router), claimed at most per
+    #: transaction (channel loop).
     batch_size: int = Field(default=20, ge=1, le=500)
+    #: Sends in flight per channel (waiting for the rate limit, re-checking,
+    #: calling the provider, recording). A channel reaches its rate limit when
+    #: this is at least rate × provider latency: 16 covers 20/s at 0.8 s.
+    concurrency_per_channel: int = Field(default=16, ge=1, le=256)
     #: Provider attempts per channel before falling back to the next channel.
     max_attempts_per_channel: int = Field(default=3, ge=1, le=20)
     retry_base_seconds: float = Field(default=2.0, gt=0)

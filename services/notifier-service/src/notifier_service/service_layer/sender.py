@@ -1,13 +1,22 @@
 """Deliveries: created by the step-due handler, sent by the sender worker.
 
-The worker never calls a provider inside a transaction. One pass:
+The worker runs one *router* and one loop per channel, so a slow channel
+never holds another's messages; it never calls a provider inside a
+transaction.
 
-1. *prepare* (one transaction): lock due pending deliveries (``FOR UPDATE
-   SKIP LOCKED``), load what is known of each and let the pure
-   :func:`~notifier_service.domain.decide.decide` say what to do (suppress,
-   fail, wait, or send on which channel), apply it, and for a send render the
-   message and push ``next_attempt_at`` out by a lease, so a crash before
-   step 4 leads to a retry under the same idempotency key;
+0. *route* (the router, one transaction per batch): lock due pending
+   deliveries no channel is decided for (``FOR UPDATE SKIP LOCKED``), let the
+   pure :func:`~notifier_service.domain.decide.decide` say what to do
+   (suppress, fail, wait, or send on which channel) and apply it; a send is
+   only queued for its channel (``next_channel``).
+
+Each channel's loop then, for as many deliveries as it has free send slots:
+
+1. *prepare* (one transaction): lock due deliveries queued for its channel,
+   decide again on what is known now (one now decided for another channel is
+   queued there), and for a send render the message and push
+   ``next_attempt_at`` out by a lease, so a crash before step 4 leads to a
+   retry under the same idempotency key;
 2. wait for the channel's rate limiter (no transaction);
 3. *recheck* (one short transaction per send, right before the call): lock
    the delivery, re-read the notifier's own projection of the invoice (status,
@@ -16,10 +25,15 @@ The worker never calls a provider inside a transaction. One pass:
    closed or nothing is due; give the lease back if the amount of the day or
    the debtor's contacts changed since rendering; else record the (step,
    channel) attempt and call the provider once this commits;
-4. *record* (one transaction per send): sent, retry later with backoff, or
-   move on to the next channel; publish ``message-sent`` / ``message-failed``.
+4. *record* (one transaction per send): sent, retry later on the same
+   channel with backoff, or leave the channel (back to the router, which
+   picks the next one); publish ``message-sent`` / ``message-failed``.
 
-Every suppression (at step 1 or 3) ends the delivery ``suppressed`` with a
+Steps 2 to 4 of different sends run concurrently, up to the channel's
+``concurrency_per_channel``: a provider's latency does not cap its
+throughput below its rate limit.
+
+Every suppression (at step 0, 1 or 3) ends the delivery ``suppressed`` with a
 machine reason (``suppressed_paid``, ``suppressed_cancelled``,
 ``suppressed_renegotiated``, ``nothing_due``) and publishes
 ``message-suppressed`` in the same transaction, once per step: only a
@@ -98,6 +112,25 @@ class PreparedSend:
     attempt: int = 0
 
 
+@dataclass(frozen=True)
+class Routed:
+    """A delivery queued for ``channel``'s loop."""
+
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class SenderPass:
+    """What one pass of the router or of a channel's loop did."""
+
+    #: Deliveries it claimed (a full batch: more may be due).
+    claimed: int
+    #: The sends to make now (a channel loop's pass).
+    sends: list[PreparedSend]
+    #: The channels it queued deliveries for (their loops have work).
+    routed: frozenset[Channel]
+
+
 async def create_delivery(uow: NotifierUnitOfWork, tenant_id: UUID, step: StepDueV1, now: datetime) -> bool:
     """One pending delivery per step (a redelivered or re-emitted step-due,
     whatever its event id, finds the step's row and adds nothing)."""
@@ -141,22 +174,69 @@ class Sender:
         """The tenant-local calendar day of ``now``: the day a message's figures are for."""
         return now.astimezone(self._tz).date()
 
-    async def prepare(self, uow: NotifierUnitOfWork, now: datetime) -> list[PreparedSend]:
-        """Decide each due delivery and apply the decision; the sends to make."""
-        due = await uow.deliveries.claim_due(now, self._s.batch_size)
+    async def route(self, uow: NotifierUnitOfWork, now: datetime) -> SenderPass:
+        """The router's pass: decide the due deliveries no channel is decided
+        for yet, apply suppressions, failures and waits, and queue each send
+        for its channel's loop (nothing is rendered or sent here)."""
+        due = await uow.deliveries.claim_due(now, self._s.batch_size, channel="unrouted")
+        return await self._decide_all(uow, due, now, send_on=frozenset())
+
+    async def prepare(
+        self,
+        uow: NotifierUnitOfWork,
+        now: datetime,
+        *,
+        channel: Channel | None = None,
+        limit: int | None = None,
+    ) -> list[PreparedSend]:
+        """Decide each due delivery and apply the decision; the sends to make
+        (see :meth:`prepare_pass`)."""
+        return (await self.prepare_pass(uow, now, channel=channel, limit=limit)).sends
+
+    async def prepare_pass(
+        self,
+        uow: NotifierUnitOfWork,
+        now: datetime,
+        *,
+        channel: Channel | None = None,
+        limit: int | None = None,
+    ) -> SenderPass:
+        """Claim up to ``limit`` due deliveries, decide each and apply the
+        decision; a send is rendered and leased.
+
+        ``channel``: the pass of that channel's loop: only deliveries queued
+        for it are claimed, decided again on what is known now, and one now
+        decided for another channel is queued there instead. None: every due
+        delivery, sent on whichever channel it is decided for (one loop)."""
+        due = await uow.deliveries.claim_due(now, limit or self._s.batch_size, channel=channel)
+        send_on = frozenset(CHANNELS if channel is None else (channel,))
+        return await self._decide_all(uow, due, now, send_on=send_on)
+
+    async def _decide_all(
+        self, uow: NotifierUnitOfWork, due: Sequence[Delivery], now: datetime, *, send_on: frozenset[Channel]
+    ) -> SenderPass:
         attempts_by_step: dict[UUID, list[DeliveryAttempt]] = {}
         for a in await uow.deliveries.attempts([d.step_id for d in due]):
             attempts_by_step.setdefault(a.step_id, []).append(a)
-        prepared = []
+        prepared: list[PreparedSend] = []
+        routed: set[Channel] = set()
         for delivery in due:
-            send = await self._prepare_one(uow, delivery, attempts_by_step.get(delivery.step_id, []), now)
-            if send is not None:
-                prepared.append(send)
-        return prepared
+            attempts = attempts_by_step.get(delivery.step_id, [])
+            match await self._prepare_one(uow, delivery, attempts, now, send_on):
+                case PreparedSend() as send:
+                    prepared.append(send)
+                case Routed(channel):
+                    routed.add(channel)
+        return SenderPass(claimed=len(due), sends=prepared, routed=frozenset(routed))
 
     async def _prepare_one(
-        self, uow: NotifierUnitOfWork, delivery: Delivery, attempts: Sequence[DeliveryAttempt], now: datetime
-    ) -> PreparedSend | None:
+        self,
+        uow: NotifierUnitOfWork,
+        delivery: Delivery,
+        attempts: Sequence[DeliveryAttempt],
+        now: datetime,
+        send_on: frozenset[Channel],
+    ) -> PreparedSend | Routed | None:
         tenant_id = delivery.tenant_id
         invoice = await uow.projections.invoice(tenant_id, delivery.invoice_id)
         debtor = await uow.projections.debtor(tenant_id, delivery.debtor_id)
@@ -188,6 +268,9 @@ class Sender:
             case Wait(waiting_for):
                 await self._postpone(uow, delivery, now, waiting_for)
                 return None
+            case Send(channel=channel) if channel not in send_on:
+                await uow.deliveries.route(delivery.message_id, channel, now=now)
+                return Routed(channel)
             case Send():
                 # decide() sends only once the invoice (so the amount) and the debtor are known.
                 assert invoice is not None and debtor is not None and shown is not None
@@ -416,7 +499,7 @@ class Sender:
             return
         # This channel is done for this step: the next pass falls back to the next one.
         await uow.deliveries.finish_attempt(send.step_id, channel, status="failed", error=error, now=now)
-        await uow.deliveries.retry_at(send.message_id, at=now, reason=error, now=now)
+        await uow.deliveries.retry_at(send.message_id, at=now, reason=error, now=now, channel_done=True)
         log.warning("notifier.channel.failed", extra={**ids, "attempt": send.attempt, "error": error})
 
     async def _postpone(

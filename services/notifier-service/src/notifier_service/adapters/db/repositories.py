@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -493,17 +493,28 @@ class DeliveryRepository:
         )
         return result.first() is not None
 
-    async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+    async def claim_due(
+        self, now: datetime, limit: int, *, channel: Channel | Literal["unrouted"] | None = None
+    ) -> list[Delivery]:
         """Pending deliveries whose time has come, locked; rows another worker
-        holds are skipped, not waited for."""
+        holds are skipped, not waited for. ``channel``: only those queued for
+        that channel; ``"unrouted"``: only those no channel is decided for
+        yet; None: all."""
+        query = sa.select(deliveries).where(
+            deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now
+        )
+        if channel == "unrouted":
+            query = query.where(deliveries.c.next_channel.is_(None))
+        elif channel is not None:
+            query = query.where(deliveries.c.next_channel == channel)
         result = await self.session.execute(
-            sa.select(deliveries)
-            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            query.order_by(deliveries.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
         )
         return [_delivery(row) for row in result]
+
+    async def route(self, message_id: UUID, channel: Channel, *, now: datetime) -> None:
+        """Queue the delivery for ``channel``'s loop (due as it is)."""
+        await self._update(message_id, next_channel=channel, waiting_for=None, updated_at=now)
 
     async def wake(
         self, tenant_id: UUID, now: datetime, *, invoice_id: UUID | None = None, debtor_id: UUID | None = None
@@ -533,8 +544,11 @@ class DeliveryRepository:
     async def postpone(
         self, message_id: UUID, *, until: datetime, waiting_for: WaitingFor, now: datetime
     ) -> None:
-        """Still pending, due again at ``until`` (or when ``waiting_for`` arrives)."""
-        await self._update(message_id, next_attempt_at=until, waiting_for=waiting_for, updated_at=now)
+        """Still pending, due again at ``until`` (or when ``waiting_for``
+        arrives), undecided: the router looks at it then."""
+        await self._update(
+            message_id, next_attempt_at=until, waiting_for=waiting_for, next_channel=None, updated_at=now
+        )
 
     async def suppress(self, message_id: UUID, *, reason: str, now: datetime) -> bool:
         """Pending → suppressed; False when it had already left ``pending`` (so
@@ -564,6 +578,7 @@ class DeliveryRepository:
         await self._update(
             message_id,
             channel=channel,
+            next_channel=channel,
             next_attempt_at=lease_until,
             waiting_for=None,
             missing_instruments=sorted(missing_instruments) or None,
@@ -591,9 +606,16 @@ class DeliveryRepository:
         """Give the send lease back unused: the next pass decides again."""
         await self._update(message_id, next_attempt_at=now, updated_at=now)
 
-    async def retry_at(self, message_id: UUID, *, at: datetime, reason: str, now: datetime) -> None:
-        """Still pending, due again at ``at`` after a provider error."""
-        await self._update(message_id, next_attempt_at=at, reason=reason, updated_at=now)
+    async def retry_at(
+        self, message_id: UUID, *, at: datetime, reason: str, now: datetime, channel_done: bool = False
+    ) -> None:
+        """Still pending, due again at ``at`` after a provider error: on the
+        same channel, or (``channel_done``) undecided, so the router picks the
+        next channel."""
+        values: dict[str, object] = {"next_attempt_at": at, "reason": reason, "updated_at": now}
+        if channel_done:
+            values["next_channel"] = None
+        await self._update(message_id, **values)
 
     async def _update(self, message_id: UUID, **values: object) -> None:
         await self.session.execute(

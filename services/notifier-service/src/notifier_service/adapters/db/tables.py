@@ -120,7 +120,20 @@ deliveries = sa.Table(
     sa.Column("waiting_for", sa.String(20)),
     # What the message went out without, its wait for the charges having run out.
     sa.Column("missing_instruments", JSONB),
-    sa.Index("deliveries_pending_idx", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")),
+    # The channel whose loop sends this pending delivery next (the router's
+    # decision); null while undecided: new, waiting, or its last channel done.
+    sa.Column("next_channel", sa.String(20)),
+    sa.Index(
+        "deliveries_unrouted_idx",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending' AND next_channel IS NULL"),
+    ),
+    sa.Index(
+        "deliveries_channel_due_idx",
+        "next_channel",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending' AND next_channel IS NOT NULL"),
+    ),
     sa.Index("deliveries_tenant_invoice_idx", "tenant_id", "invoice_id", "created_at"),
     sa.Index(
         "deliveries_waiting_idx",

@@ -26,6 +26,11 @@ class RateLimitedProviders:
     def provider_name(self, channel: Channel) -> str:
         return self._providers[channel].name
 
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """The channels with a provider."""
+        return tuple(self._providers)
+
     def has(self, channel: Channel) -> bool:
         return channel in self._providers
 
