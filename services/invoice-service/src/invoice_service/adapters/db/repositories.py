@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,13 +174,21 @@ class InvoiceRepository:
         return result.first() is not None
 
     async def add_many_if_absent(self, rows: Sequence[Mapping[str, Any]]) -> list[Invoice]:
-        """Insert, in one multi-row statement, the rows whose external id the
-        tenant does not hold yet; the invoices inserted (no payments yet)."""
+        """Insert the rows whose external id the tenant does not hold yet, in one
+        ``INSERT … SELECT FROM unnest(<one array per column>)``: a statement of
+        fixed shape (compiled once, cached) whatever the number of rows; the
+        invoices inserted (no payments yet). Every row has the same keys."""
         if not rows:
             return []
+        names = list(rows[0])
+        arrays = [
+            cast(literal([r[name] for r in rows], ARRAY(invoices.c[name].type)), ARRAY(invoices.c[name].type))
+            for name in names
+        ]
+        source = func.unnest(*arrays).table_valued(*names).render_derived()
         result = await self._session.execute(
             pg_insert(invoices)
-            .values(list(rows))
+            .from_select(names, select(*source.c))
             .on_conflict_do_nothing(index_elements=[invoices.c.tenant_id, invoices.c.external_id])
             .returning(invoices)
         )
