@@ -119,14 +119,17 @@ async def running_notifier(
     charge_wait_seconds: float,
     clock: Clock | None = None,
     definition: Any = DEFINITION,
+    sms: SmsSettings | None = None,
+    sender: dict[str, Any] | None = None,
 ) -> AsyncIterator[Notifier]:
+    """``sms``: another SMS provider than the sandbox; ``sender``: sender settings on top of the tests'."""
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
         settings = Settings(
             auth=AuthSettings(jwt_secret=SECRET),
             database=DatabaseSettings(url=migrated),
             kafka=kafka_settings,
             smtp=SmtpSettings(port=sandbox.smtp_port),
-            sms=SmsSettings(base_url=sandbox.http_url),
+            sms=sms or SmsSettings(base_url=sandbox.http_url),
             whatsapp=WhatsAppSettings(base_url=f"{sandbox.http_url}/v20.0"),
             sender={
                 "poll_interval_ms": 50,
@@ -135,6 +138,7 @@ async def running_notifier(
                 "invoice_wait_seconds": 3,
                 "charge_wait_seconds": charge_wait_seconds,
                 "wait_poll_seconds": 0.1,
+                **(sender or {}),
             },
         )
         # The sender's waits and retries run on real time: a moving system clock.
