@@ -23,12 +23,14 @@ as long as the whole message).
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, get_args
 
+import jinja2
 from jinja2 import StrictUndefined
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -379,8 +381,14 @@ def template_named(name: str) -> Template:
         raise UnknownTemplate(name) from None
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> jinja2.Template:
+    # Compiling costs more than rendering: once per source, not per message.
+    return _ENV.from_string(source)
+
+
 def _render(source: str, variables: dict[str, Any]) -> str:
-    return _ENV.from_string(source).render(variables).strip()
+    return _compiled(source).render(variables).strip()
 
 
 def render(name: str, channel: Channel, tone: Tone, context: MessageContext) -> RenderedMessage:
