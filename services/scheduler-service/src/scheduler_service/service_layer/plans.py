@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 from regua_contracts.dunning.v1 import Channel, StepAction, StepDueV1, Tone
 from regua_platform.errors import NotFound
-from scheduler_service.adapters.db.repositories import PlanRecord, StepRecord
+from scheduler_service.adapters.db.repositories import PlanRecord, StepOutcome, StepRecord
 from scheduler_service.domain.planning import (
     CATCH_UP,
     PAUSED,
     RESUMED,
     STOPPING_STATUSES,
+    FireDecision,
     decide_fire,
     plan_steps,
     resume_steps,
@@ -114,14 +115,13 @@ async def resume_dunning(
         now=now,
     )
     by_index = {step.step_index: step for step in paused}
-    for decision in resumed:
-        await uow.plans.replan(
-            by_index[decision.index].id,
-            status=decision.status,
-            due_at=decision.due_at,
-            reason=RESUMED,
-            now=now,
-        )
+    await uow.plans.settle(
+        [
+            StepOutcome(by_index[d.index].id, status=d.status, reason=RESUMED, due_at=d.due_at)
+            for d in resumed
+        ],
+        now=now,
+    )
     scheduled = sum(1 for d in resumed if d.status == "scheduled")
     log.info(
         "scheduler.steps.resumed",
@@ -180,28 +180,49 @@ async def fire_due_steps(uow: SchedulerUnitOfWork, *, limit: int) -> TimerRound:
     """One round of the durable timer, inside the caller's transaction: claim the
     steps whose time has come and, for each, fire it (status ``due`` and a
     ``step-due`` event in the outbox), skip it (a later step of the invoice is due
-    too: catch-up after an outage) or move it to when the send window opens."""
+    too: catch-up after an outage) or move it to when the send window opens.
+
+    Set-based: one statement claims the batch (with the catch-up check), the
+    window is decided once per distinct (zone, window) of the batch (``now`` is
+    the same for all), one statement writes every status, and the events reach
+    the outbox together on commit."""
     now = uow.clock.now()
-    fired = skipped = rescheduled = 0
-    for due in await uow.plans.claim_due(now, limit):
+    claimed = await uow.plans.claim_due(now, limit)
+    # Keyed by zone and window instance: claim_due shares one per distinct window.
+    decisions: dict[tuple[str, int], FireDecision] = {}
+    outcomes: list[StepOutcome] = []
+    fired: list[StepRecord] = []
+    skipped = rescheduled = 0
+    for due in claimed:
         step = due.step
-        tz = ZoneInfo(due.timezone)
-        decision = decide_fire(now, due.send_window.to_window() if due.send_window else None, tz)
-        if await uow.plans.later_step_due(step, now):
-            await uow.plans.set_status(step.id, status="skipped", reason=CATCH_UP, now=now)
+        if due.later_due:
+            outcomes.append(StepOutcome(step.id, status="skipped", reason=CATCH_UP, due_at=step.due_at))
             skipped += 1
-        elif not decision.fire:
-            assert decision.reschedule_to is not None
-            await uow.plans.reschedule(step.id, due_at=decision.reschedule_to, now=now)
-            rescheduled += 1
+            continue
+        key = (due.timezone, id(due.send_window))
+        decision = decisions.get(key)
+        if decision is None:
+            window = due.send_window.to_window() if due.send_window else None
+            decision = decisions[key] = decide_fire(now, window, ZoneInfo(due.timezone))
+        if decision.fire:
+            outcomes.append(StepOutcome(step.id, status="due", reason=None, due_at=step.due_at))
+            fired.append(step)
         else:
-            await uow.plans.set_status(step.id, status="due", reason=None, now=now)
-            uow.publish(_step_due(step), tenant_id=step.tenant_id, subject=str(step.invoice_id))
-            fired += 1
-            log.info(
+            assert decision.reschedule_to is not None
+            # Still scheduled, reason kept: only the time moves.
+            outcomes.append(
+                StepOutcome(step.id, status="scheduled", reason=step.reason, due_at=decision.reschedule_to)
+            )
+            rescheduled += 1
+    await uow.plans.settle(outcomes, now=now)
+    for step in fired:
+        uow.publish(_step_due(step), tenant_id=step.tenant_id, subject=str(step.invoice_id))
+    if fired and log.isEnabledFor(logging.DEBUG):
+        for step in fired:
+            log.debug(
                 "scheduler.step.due", extra={"step_id": str(step.id), "invoice_id": str(step.invoice_id)}
             )
-    return TimerRound(fired=fired, skipped=skipped, rescheduled=rescheduled)
+    return TimerRound(fired=len(fired), skipped=skipped, rescheduled=rescheduled)
 
 
 def _step_due(step: StepRecord) -> StepDueV1:

@@ -9,7 +9,10 @@ from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import and_, exists, insert, or_, select, text, update
+from sqlalchemy import DateTime, Text, and_, exists, func, insert, or_, select, text, update
+from sqlalchemy import cast as cast_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,6 +72,18 @@ class DueStep:
     step: StepRecord
     timezone: str
     send_window: WindowDefinition | None
+    #: A later step of the same invoice is due too, or already went (catch-up).
+    later_due: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """A step's new status, reason and due time (what a timer round or a resume decided)."""
+
+    step_id: UUID
+    status: StepStatus
+    reason: str | None
+    due_at: datetime
 
 
 def _window(raw: Any) -> WindowDefinition | None:
@@ -189,8 +204,11 @@ class PlanRepository:
         if not await self._insert_plan(plan, now):
             return False
         if planned:
+            # One multi-row INSERT, not one execution per step.
             await self.session.execute(
-                insert(steps), [{f: getattr(s, f) for f in StepRecord.__dataclass_fields__} for s in planned]
+                insert(steps).values(
+                    [{f: getattr(s, f) for f in StepRecord.__dataclass_fields__} for s in planned]
+                )
             )
         return True
 
@@ -247,15 +265,6 @@ class PlanRepository:
         )
         return [_step(row) for row in rows.all()]
 
-    async def replan(
-        self, step_id: UUID, *, status: StepStatus, due_at: datetime, reason: str, now: datetime
-    ) -> None:
-        await self.session.execute(
-            update(steps)
-            .where(steps.c.id == step_id)
-            .values(status=status, due_at=due_at, reason=reason, updated_at=now)
-        )
-
     async def record_outcome(
         self,
         tenant_id: UUID,
@@ -274,42 +283,67 @@ class PlanRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def claim_due(self, now: datetime, limit: int) -> list[DueStep]:
-        """Lock up to ``limit`` scheduled steps whose time has come; rows another
-        transaction (replica) holds are skipped, so each step has one owner."""
+        """Lock up to ``limit`` scheduled steps whose time has come, in one
+        statement; rows another transaction (replica) holds are skipped, so each
+        step has one owner. Each comes with its plan's zone and window and
+        whether a later step of its invoice is due too (or already went)."""
+        later = steps.alias("later")
+        later_due = (
+            exists()
+            .where(
+                later.c.invoice_id == steps.c.invoice_id,
+                later.c.step_index > steps.c.step_index,
+                later.c.due_at <= now,
+                later.c.status.not_in(("cancelled", "skipped")),
+            )
+            .label("later_due")
+        )
         rows = await self.session.execute(
-            select(steps, invoice_plans.c.timezone, invoice_plans.c.send_window)
+            select(
+                steps,
+                invoice_plans.c.timezone,
+                # As text: a round parses each distinct window once, not once per row.
+                cast_(invoice_plans.c.send_window, Text).label("send_window"),
+                later_due,
+            )
             .join(invoice_plans, invoice_plans.c.invoice_id == steps.c.invoice_id)
             .where(steps.c.status == "scheduled", steps.c.due_at <= now)
             .order_by(steps.c.due_at, steps.c.step_index)
             .limit(limit)
             .with_for_update(of=steps, skip_locked=True)
         )
-        return [
-            DueStep(step=_step(row), timezone=row.timezone, send_window=_window(row.send_window))
-            for row in rows.all()
-        ]
-
-    async def later_step_due(self, step: StepRecord, now: datetime) -> bool:
-        """Whether a later step of the same invoice is due too (or already went)."""
-        later = steps.alias("later")
-        query = select(
-            exists().where(
-                later.c.invoice_id == step.invoice_id,
-                later.c.step_index > step.step_index,
-                later.c.due_at <= now,
-                later.c.status.not_in(("cancelled", "skipped")),
+        # One instance per distinct window of the batch: the timer decides once per window.
+        # JSON null (any time) as stored by the JSONB column, or SQL NULL.
+        windows: dict[str | None, WindowDefinition | None] = {None: None, "null": None}
+        claimed = []
+        for row in rows.all():
+            raw = row.send_window
+            if raw not in windows:
+                windows[raw] = WindowDefinition.model_validate_json(raw)
+            claimed.append(
+                DueStep(
+                    step=_step(row), timezone=row.timezone, send_window=windows[raw], later_due=row.later_due
+                )
             )
-        )
-        return bool((await self.session.execute(query)).scalar())
+        return claimed
 
-    async def set_status(
-        self, step_id: UUID, *, status: StepStatus, reason: str | None, now: datetime
-    ) -> None:
-        await self.session.execute(
-            update(steps).where(steps.c.id == step_id).values(status=status, reason=reason, updated_at=now)
+    async def settle(self, outcomes: Sequence[StepOutcome], *, now: datetime) -> None:
+        """Set status, reason and due time of many steps in one statement (a timer
+        round's decisions, a resume's new plan)."""
+        if not outcomes:
+            return
+        given = (
+            func.unnest(
+                cast_([o.step_id for o in outcomes], ARRAY(PG_UUID(as_uuid=True))),
+                cast_([o.status for o in outcomes], ARRAY(Text)),
+                cast_([o.reason for o in outcomes], ARRAY(Text)),
+                cast_([o.due_at for o in outcomes], ARRAY(DateTime(timezone=True))),
+            )
+            .table_valued("id", "status", "reason", "due_at")
+            .render_derived(name="given")
         )
-
-    async def reschedule(self, step_id: UUID, *, due_at: datetime, now: datetime) -> None:
         await self.session.execute(
-            update(steps).where(steps.c.id == step_id).values(due_at=due_at, updated_at=now)
+            update(steps)
+            .where(steps.c.id == given.c.id)
+            .values(status=given.c.status, reason=given.c.reason, due_at=given.c.due_at, updated_at=now)
         )
