@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, delete, literal, or_, select, true, update
+from sqlalchemy import TextClause, Uuid, and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -332,7 +332,37 @@ class ChargeRepository:
         return [Charge(**row) for row in (await self._s.execute(query)).mappings()]
 
 
-_MATCH = {"txid": charges.c.txid, "barcode": charges.c.barcode, "id": charges.c.id}
+def _add_for_charge(column: str, with_method: bool) -> TextClause:
+    # Plain SQL: SQLAlchemy compiles an INSERT inside a CTE afresh on every
+    # execution (no statement cache), which cost more CPU than the rest of a webhook.
+    method = " AND method = :charge_method" if with_method else ""
+    return text(
+        f"""
+        WITH charge AS (
+            SELECT id, invoice_id, debtor_id FROM {charges.fullname}
+            WHERE tenant_id = :tenant_id AND {column} = :key{method}
+            LIMIT 1
+        ), added AS (
+            INSERT INTO {payments.fullname} (id, tenant_id, charge_id, invoice_id, debtor_id, method,
+                gateway_reference, amount_cents, reversed_cents, paid_at, created_at)
+            SELECT CAST(:id AS uuid), CAST(:tenant_id AS uuid), id, invoice_id, debtor_id,
+                CAST(:method AS varchar), CAST(:reference AS varchar), CAST(:amount_cents AS bigint), 0,
+                CAST(:paid_at AS timestamptz), CAST(:created_at AS timestamptz)
+            FROM charge
+            ON CONFLICT (tenant_id, method, gateway_reference) DO NOTHING
+            RETURNING id
+        )
+        SELECT charge.id, charge.invoice_id, charge.debtor_id, added.id AS added
+        FROM charge LEFT JOIN added ON true
+        """  # noqa: S608 - table and column names are ours, every value is bound
+    ).bindparams(bindparam("tenant_id", type_=Uuid))
+
+
+_ADD_FOR_CHARGE = {
+    (column, with_method): _add_for_charge(column, with_method)
+    for column in ("txid", "barcode", "id")
+    for with_method in (False, True)
+}
 
 
 class PaymentRepository:
@@ -355,45 +385,21 @@ class PaymentRepository:
         ``method`` for it, in one statement. None when no charge matches;
         otherwise the payment and whether it was recorded now (False: its
         gateway reference was recorded before, and this one was not stored)."""
-        column, value, charge_method = match
-        found = select(charges.c.id, charges.c.invoice_id, charges.c.debtor_id).where(
-            charges.c.tenant_id == tenant_id, _MATCH[column] == value
-        )
+        column, key, charge_method = match
+        params = {
+            "tenant_id": tenant_id,
+            "key": key,
+            "id": payment_id,
+            "method": method,
+            "reference": reference,
+            "amount_cents": amount_cents,
+            "paid_at": paid_at,
+            "created_at": created_at,
+        }
         if charge_method is not None:
-            found = found.where(charges.c.method == charge_method)
-        charge = found.limit(1).cte("charge")
-
-        def bound(name: str, v: object) -> ColumnElement[Any]:
-            return literal(v, payments.c[name].type).label(name)
-
-        added = (
-            insert(payments)
-            .from_select(
-                [c.name for c in payments.c],
-                select(
-                    bound("id", payment_id),
-                    bound("tenant_id", tenant_id),
-                    charge.c.id.label("charge_id"),
-                    charge.c.invoice_id,
-                    charge.c.debtor_id,
-                    bound("method", method),
-                    bound("gateway_reference", reference),
-                    bound("amount_cents", amount_cents),
-                    bound("reversed_cents", 0),
-                    bound("paid_at", paid_at),
-                    bound("created_at", created_at),
-                ),
-            )
-            .on_conflict_do_nothing(
-                index_elements=[payments.c.tenant_id, payments.c.method, payments.c.gateway_reference]
-            )
-            .returning(payments.c.id)
-            .cte("added")
-        )
-        query = select(
-            charge.c.id, charge.c.invoice_id, charge.c.debtor_id, added.c.id.label("added")
-        ).select_from(charge.outerjoin(added, true()))
-        row = (await self._s.execute(query)).mappings().first()
+            params["charge_method"] = charge_method
+        statement = _ADD_FOR_CHARGE[column, charge_method is not None]
+        row = (await self._s.execute(statement, params)).mappings().first()
         if row is None:
             return None
         payment = Payment(
