@@ -13,8 +13,9 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+import orjson
 from opentelemetry import propagate
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,9 +24,6 @@ from regua_contracts.base import Payload
 from regua_contracts.topics import namespaced
 from regua_platform.clock import Clock
 from regua_platform.messaging import MessagingTables, outbox_channel
-
-#: Outbox rows per INSERT (6 parameters each, under asyncpg's 32,767).
-_ROWS_PER_STATEMENT = 2_000
 
 
 class UnitOfWork:
@@ -49,6 +47,8 @@ class UnitOfWork:
         self.clock = clock
         self._pending: list[Envelope] = []
         self._channel = outbox_channel(messaging)
+        self._write_outbox = _outbox_insert(messaging)
+        self._claim_inbox = _inbox_claim(messaging)
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -97,45 +97,75 @@ class UnitOfWork:
         of those that were not yet (the others must have no effect)."""
         if not events:
             return set()
-        table = self._messaging.inbox
         result = await self.session.execute(
-            pg_insert(table)
-            .values([{"event_id": e.id, "event_type": e.type, "topic": topic} for e, topic in events])
-            .on_conflict_do_nothing(index_elements=[table.c.event_id])
-            .returning(table.c.event_id)
+            self._claim_inbox,
+            {
+                "ids": [e.id for e, _ in events],
+                "types": [e.type for e, _ in events],
+                "topics": [topic for _, topic in events],
+            },
         )
         return {str(row[0]) for row in result}
 
     async def commit(self) -> None:
         """Write the queued events to the outbox and notify the relay (one
-        statement), then commit: the notification reaches the relay only if
-        the transaction commits."""
+        statement of fixed shape, prepared once per connection, whatever the
+        number of events), then commit: the notification reaches the relay
+        only if the transaction commits."""
         if self._pending:
             carrier: dict[str, str] = {}
             propagate.inject(carrier)
-            rows = [
+            pending, self._pending = self._pending, []
+            await self.session.execute(
+                self._write_outbox,
                 {
-                    "event_id": env.id,
-                    "event_type": env.type,
-                    "topic": namespaced(env.topic, self._namespace),
-                    "key": env.key,
-                    "value": env.to_json(),
+                    "ids": [env.id for env in pending],
+                    "types": [env.type for env in pending],
+                    "topics": [namespaced(env.topic, self._namespace) for env in pending],
+                    "keys": [env.key for env in pending],
+                    "values": [env.to_json() for env in pending],
                     # The type as a header too: consumers skip what they don't handle unparsed.
-                    "headers": dict(carrier, ce_type=env.type),
-                }
-                for env in self._pending
-            ]
-            self._pending = []
-            outbox = self._messaging.outbox
-            *head, tail = [
-                rows[i : i + _ROWS_PER_STATEMENT] for i in range(0, len(rows), _ROWS_PER_STATEMENT)
-            ]
-            for chunk in head:
-                await self.session.execute(insert(outbox).values(chunk))
-            written = insert(outbox).values(tail).cte("written")
-            await self.session.execute(select(func.pg_notify(self._channel, "")).add_cte(written))
+                    "headers": [orjson.dumps(dict(carrier, ce_type=env.type)).decode() for env in pending],
+                    "channel": self._channel,
+                },
+            )
         await self.session.commit()
 
     async def rollback(self) -> None:
         self._pending = []
         await self.session.rollback()
+
+
+def _qualified(table: Table) -> str:
+    return f'"{table.schema}".{table.name}' if table.schema else table.name
+
+
+def _inbox_claim(messaging: MessagingTables) -> TextClause:
+    return text(
+        f"""
+        insert into {_qualified(messaging.inbox)} (event_id, event_type, topic)
+        select * from unnest(cast(:ids as text[]), cast(:types as text[]), cast(:topics as text[]))
+        on conflict (event_id) do nothing
+        returning event_id
+        """  # noqa: S608 (table name from our own metadata)
+    )
+
+
+def _outbox_insert(messaging: MessagingTables) -> TextClause:
+    """``INSERT … SELECT FROM unnest(arrays)`` in array order (the outbox id
+    order is the publication order), and ``pg_notify`` in the same statement."""
+    table = _qualified(messaging.outbox)
+    return text(
+        f"""
+        with written as (
+          insert into {table} (event_id, event_type, topic, key, value, headers)
+          select e, t, tp, k, v, h::jsonb
+          from unnest(
+            cast(:ids as text[]), cast(:types as text[]), cast(:topics as text[]),
+            cast(:keys as bytea[]), cast(:values as bytea[]), cast(:headers as text[])
+          ) with ordinality as u(e, t, tp, k, v, h, n)
+          order by n
+        )
+        select pg_notify(:channel, '')
+        """  # noqa: S608 (table name from our own metadata)
+    )
