@@ -27,6 +27,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -81,12 +82,11 @@ async def serving(
     argv: list[str], port: int, env: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[str, int]]:
     """A server process on ``port``, ready (``/healthz`` or any answer), then stopped."""
+    log = tempfile.NamedTemporaryFile(prefix="bench-webhooks-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(  # noqa: S603, ASYNC220 - our own entrypoints, started once
-        argv,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        argv, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
     )
+    print(f"{argv[-1]}: pid {proc.pid}, log {log.name}", file=sys.stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=2) as http:

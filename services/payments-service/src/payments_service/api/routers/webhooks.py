@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from payments_service.adapters.crypto import SecretDecryptionError
-from payments_service.api.deps import SettingsDep, UowDep, WebhookSecretsDep
+from payments_service.api.deps import UowDep, WebhookSecretsDep, WebhookToleranceDep
 from payments_service.api.schemas import (
     BoletoWebhook,
     CardWebhook,
@@ -165,11 +165,11 @@ def _signed(model: type[M], provider: Provider) -> Callable[..., Awaitable[_Webh
         request: Request,
         uow: UowDep,
         secrets: WebhookSecretsDep,
-        settings: SettingsDep,
+        tolerance: WebhookToleranceDep,
     ) -> _Webhook[M]:
         raw = await request.body()
         hook = _Webhook(uow, tenant_id, provider, hashlib.sha256(raw).hexdigest(), raw)
-        await _authenticate(hook, request.headers.get(HEADER), secrets, settings.webhook_tolerance_seconds)
+        await _authenticate(hook, request.headers.get(HEADER), secrets, tolerance)
         body = await _parse(hook, model)
         return _Webhook(uow, tenant_id, provider, hook.body_sha256, body)
 
