@@ -114,7 +114,8 @@ class ConsumerRunner:
         self.ready.set()
         try:
             while not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=200, max_records=self._kafka.consumer_max_records)
+                # Returns as soon as records arrive; the timeout only paces an idle loop.
+                batch = await consumer.getmany(timeout_ms=500, max_records=self._kafka.consumer_max_records)
                 records = [record for part in batch.values() for record in part]
                 if records:
                     await self.handle_batch(records)
