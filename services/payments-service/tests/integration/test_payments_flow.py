@@ -171,6 +171,27 @@ async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness
     assert received[0].tenantid == tenant and received[0].key == str(invoice.debtor_id).encode()
 
 
+async def test_a_rotated_webhook_secret_takes_effect_at_once(harness: Harness) -> None:
+    """The secret is cached per process; the PUT that replaces it forgets it."""
+    h = harness
+    tenant = uuid4()
+    await configure(h, tenant)
+    invoice = issued(11000)
+    await h.produce(invoice, tenant)
+    pix = next(c for c in await charges_of(h, tenant, invoice.invoice_id) if c["method"] == "pix")
+    path = f"/v1/webhooks/pix/{tenant}"
+    assert (await post_signed(h, path, pix_body(pix["txid"]))).status_code == 200  # cached now
+    rotated = "whsec_rotated_0123456789abcdefWXYZ"
+    r = await h.put("/v1/settings/pix", {"webhook_secret": rotated, "static_codes": True,
+                    "pix_key": "cobranca@lojaexemplo.com.br", "merchant_name": "Loja Exemplo Comércio Ltda",
+                    "merchant_city": "São Paulo"}, tenant)  # fmt: skip
+    assert r.status_code == 200, r.text
+    old = await post_signed(h, path, pix_body(pix["txid"]))
+    assert old.status_code == 401 and old.json()["reason"] == "signature_mismatch"
+    new = await post_signed(h, path, pix_body(pix["txid"]), secret=rotated)
+    assert new.status_code == 200 and new.json()["results"][0]["outcome"] == "recorded"
+
+
 @pytest.mark.parametrize(
     "case", ["bad_signature", "old_timestamp", "future_timestamp", "unknown_txid", "malformed", "no_secret"]
 )
