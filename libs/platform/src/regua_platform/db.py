@@ -40,7 +40,7 @@ def create_engine(settings: DatabaseSettings, *, application_name: str) -> Async
         normalise_url(settings.url),
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.pre_ping,
         connect_args={
             "server_settings": {
                 "application_name": application_name,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regua_platform.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
+
+log = logging.getLogger("regua.http")
 
 
 class Problem(Exception):
@@ -107,6 +111,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             errors=errors,
         )
 
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # The database connection died (a restart, a failover): the pool
+            # reconnects, and the caller may retry the request.
+            return problem_response(
+                503,
+                "Service unavailable",
+                "The database connection was lost; retry the request.",
+                instance=request.url.path,
+                headers={"Retry-After": "1"},
+            )
+        log.error("http.database_error", exc_info=exc, extra={"route": request.url.path})
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(500, detail="An unexpected error occurred.", instance=request.url.path)
 
@@ -114,4 +132,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(DBAPIError, on_database)
     app.add_exception_handler(Exception, on_unexpected)

@@ -18,8 +18,20 @@ _KNOWN_DEFAULT_SECRETS = frozenset({"changeme", "secret", "changethis", "dev", "
 
 class DatabaseSettings(BaseModel):
     url: str = "postgresql+asyncpg://regua@127.0.0.1:55432/regua"
-    pool_size: int = Field(default=5, ge=1, le=100)
+    #: Connections kept open per process. Sized so the usual concurrency (API
+    #: requests in flight, a consumer per lane, the relay and its leader lock,
+    #: the workers) is served from the pool: a connection opened beyond it
+    #: (overflow) is closed again when returned, and opening one costs a
+    #: PostgreSQL backend start (several ms). Budget: processes × (pool_size +
+    #: max_overflow) + one listener each must stay under max_connections.
+    pool_size: int = Field(default=10, ge=1, le=100)
     max_overflow: int = Field(default=5, ge=0, le=100)
+    #: Test each connection with a round trip when taken from the pool. Off by
+    #: default: it costs a round trip per transaction, and without it a
+    #: connection that died (database restarted) fails one transaction, after
+    #: which the whole pool is invalidated and reconnects; consumers retry that
+    #: transaction, an API caller gets a 503 problem and retries.
+    pre_ping: bool = False
     statement_timeout_ms: int = Field(default=15_000, ge=100)
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import get_current_span
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_devtools.testing import serve, wait_for
@@ -37,6 +37,22 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 class Settings(ServiceSettings):
     pass
+
+
+def definition_with(store: Store, router: APIRouter, handlers: list[Any]) -> ServiceDefinition[Any, Any]:
+    return ServiceDefinition(
+        name="app-test",
+        schema=store.schema,
+        title="App test",
+        description="test",
+        metadata=store.metadata,
+        messaging=store.messaging,
+        migrations_dir=Path("."),
+        settings_class=Settings,
+        uow_class=UnitOfWork,
+        routers=[router],
+        handlers=handlers,
+    )
 
 
 @pytest.fixture
@@ -61,19 +77,7 @@ async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[d
         await uow.commit()
         return {"event_id": envelope.id}
 
-    definition = ServiceDefinition(
-        name="app-test",
-        schema=store.schema,
-        title="App test",
-        description="test",
-        metadata=store.metadata,
-        messaging=store.messaging,
-        migrations_dir=Path("."),
-        settings_class=Settings,
-        uow_class=UnitOfWork,
-        routers=[router],
-        handlers=[on_invoice_issued_note_trace],
-    )
+    definition = definition_with(store, router, [on_invoice_issued_note_trace])
     settings = Settings(
         auth=AuthSettings(jwt_secret=SECRET),
         database=DatabaseSettings(url=store.database_url),
@@ -163,3 +167,39 @@ async def test_unknown_route_is_a_problem(served: dict[str, Any]) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["instance"] == "/v1/nothing-here"
+
+
+async def test_a_lost_database_connection_is_a_503_once_then_the_pool_reconnects(
+    store: Store, kafka_settings: KafkaSettings
+) -> None:
+    router = APIRouter()
+
+    @router.post("/v1/things", status_code=202)
+    async def create_thing(principal: PrincipalDep, uow: UnitOfWorkDep) -> dict[str, str]:
+        envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
+        await uow.commit()
+        return {"event_id": envelope.id}
+
+    settings = Settings(
+        auth=AuthSettings(jwt_secret=SECRET),
+        database=DatabaseSettings(url=store.database_url, pool_size=1, max_overflow=0),
+        kafka=kafka_settings,
+    )
+    # The api role: only requests use the pool, so the one pooled connection is the request's.
+    app = create_app(definition_with(store, router, []), settings, role="api")
+    headers = {"Authorization": f"Bearer {token()}"}
+    async with serve(app) as client:
+        assert (await client.post("/v1/things", headers=headers)).status_code == 202
+        async with store.engine.connect() as conn:  # the database restarts, as far as that session knows
+            await conn.execute(
+                text(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'app-test-api'"
+                )
+            )
+            await conn.commit()
+        lost = await client.post("/v1/things", headers=headers)
+        assert lost.status_code == 503
+        assert lost.headers["content-type"] == "application/problem+json"
+        assert lost.headers["retry-after"] == "1"
+        assert lost.json()["detail"] == "The database connection was lost; retry the request."
+        assert (await client.post("/v1/things", headers=headers)).status_code == 202
