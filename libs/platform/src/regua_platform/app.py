@@ -330,14 +330,14 @@ async def provide_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
-def provide_settings(request: Request) -> ServiceSettings:
+async def provide_settings(request: Request) -> ServiceSettings:
     """The service's settings; a service names its own type:
     ``Annotated[Settings, Depends(provide_settings)]``."""
     settings: ServiceSettings = runtime_of(request).settings
     return settings
 
 
-def provide_clock(request: Request) -> Clock:
+async def provide_clock(request: Request) -> Clock:
     return runtime_of(request).clock
 
 

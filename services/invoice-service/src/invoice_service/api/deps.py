@@ -16,7 +16,7 @@ UowDep = Annotated[InvoiceUnitOfWork, Depends(provide_uow)]
 SettingsDep = Annotated[Settings, Depends(provide_settings)]
 
 
-def provide_uow_factory(request: Request) -> Callable[[], InvoiceUnitOfWork]:
+async def provide_uow_factory(request: Request) -> Callable[[], InvoiceUnitOfWork]:
     factory: Callable[[], InvoiceUnitOfWork] = runtime_of(request).uow
     return factory
 
