@@ -60,10 +60,11 @@ lint: setup ## ruff, mypy --strict, import-linter, schema drift
 schemas: setup ## Regenerate the JSON Schemas of every event
 	$(BIN)/regua schemas
 
-bench: setup ## Benchmarks: outbox relay vs a bare producer; charges through the PSP sandbox vs the local record; the HTTP stack vs a bare FastAPI app
-	$(BIN)/python bench/bench_relay.py
-	$(BIN)/python bench/bench_charges.py
-	$(BIN)/python bench/bench_http.py
+BENCHES ?= http relay timer webhooks charges sender planning idle burst
+bench: setup ## Benchmarks (issue 10's proof, see docs/performance.md): figures and same-run ratios; output kept in .local/bench/
+	@mkdir -p .local/bench; set -o pipefail; for b in $(BENCHES); do \
+	  echo "== bench/bench_$$b.py"; $(BIN)/python bench/bench_$$b.py | tee .local/bench/$$b.txt || exit 1; \
+	done
 
 clean: down
 	rm -rf $(VENV) .local
