@@ -77,6 +77,10 @@ class ServiceDefinition(Generic[SettingsT, UowT]):
     lanes: Sequence[Lane] = ()
     dependencies: Callable[[SettingsT], Sequence[object]] | None = None
     workers: Sequence[Worker] = ()
+    #: ``NOTIFY`` channels the workers wait on besides the outbox's: each
+    #: worker process listens to them (``runtime.listener.event(channel)``)
+    #: and units of work signal them (``uow.notify(channel)``).
+    wakeups: Sequence[str] = ()
     version: str = "0.1.0"
 
     def subscriptions(self, settings: SettingsT) -> Subscriptions:
@@ -202,7 +206,7 @@ async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
     d = runtime.definition
     channel = outbox_channel(d.messaging)
     runtime.listener = Listener(
-        runtime.settings.database.url, [channel], application_name=f"{d.name}-listener"
+        runtime.settings.database.url, [channel, *d.wakeups], application_name=f"{d.name}-listener"
     )
     runtime.relay = OutboxRelay(
         service=d.name,

@@ -46,6 +46,7 @@ class UnitOfWork:
         self._namespace = topic_namespace
         self.clock = clock
         self._pending: list[Envelope] = []
+        self._notify: set[str] = set()
         self._channel = outbox_channel(messaging)
         self._write_outbox = _outbox_insert(messaging)
         self._claim_inbox = _inbox_claim(messaging)
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.session = self._sessions()
         await self.session.begin()
         self._pending = []
+        self._notify = set()
         return self
 
     async def __aexit__(
@@ -79,6 +81,11 @@ class UnitOfWork:
         )
         self._pending.append(envelope)
         return envelope
+
+    def notify(self, channel: str) -> None:
+        """Wake, when this transaction commits, the loops listening on
+        ``channel`` (see :mod:`regua_platform.wakeup`): work for them is ready."""
+        self._notify.add(channel)
 
     async def claim(self, envelope: Envelope, *, topic: str) -> bool:
         """Record ``envelope`` as handled (the inbox). False when it already was:
@@ -129,11 +136,18 @@ class UnitOfWork:
                     "channel": self._channel,
                 },
             )
+        if self._notify:
+            channels, self._notify = sorted(self._notify), set()
+            await self.session.execute(_NOTIFY_MANY, {"channels": channels})
         await self.session.commit()
 
     async def rollback(self) -> None:
         self._pending = []
+        self._notify = set()
         await self.session.rollback()
+
+
+_NOTIFY_MANY = text("select pg_notify(c, '') from unnest(cast(:channels as text[])) as c")
 
 
 def _qualified(table: Table) -> str:

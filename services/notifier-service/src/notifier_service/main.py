@@ -8,6 +8,7 @@ from notifier_service.adapters.db.tables import SCHEMA, messaging, metadata
 from notifier_service.api.routers import creditor, messages, templates
 from notifier_service.consumers.handlers import HANDLERS
 from notifier_service.entrypoints.sender import send_deliveries
+from notifier_service.service_layer.sender import DELIVERIES_READY
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
 from regua_contracts.topics import DUNNING_STEP_DUE, INVOICE_EVENTS, PAYMENT_EVENTS
@@ -32,6 +33,7 @@ DEFINITION = ServiceDefinition(
         Lane("bulk", (DUNNING_STEP_DUE,)),
     ),
     workers=[send_deliveries],
+    wakeups=(DELIVERIES_READY,),
 )
 
 

@@ -59,6 +59,12 @@ class SenderSettings(BaseModel):
     #: How often the router and each idle channel loop look for due work
     #: (a channel loop is also woken at once when the router queues for it).
     poll_interval_ms: int = Field(default=200, ge=10)
+    #: While a loop finds nothing, its pause doubles from ``poll_interval_ms``
+    #: up to this: an idle notifier costs little. A new delivery, or news that
+    #: waiting ones may go, wakes the router at once (``NOTIFY``), and the
+    #: router wakes the channel loops; the pauses only bound how late a retry
+    #: or a send window's opening is noticed.
+    idle_max_ms: int = Field(default=2_000, ge=10, le=60_000)
     #: Deliveries decided per transaction (router), claimed at most per
     #: transaction (channel loop).
     batch_size: int = Field(default=20, ge=1, le=500)

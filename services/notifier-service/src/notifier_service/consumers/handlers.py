@@ -3,7 +3,7 @@ consumer's transaction after the inbox claim. None calls a provider."""
 
 from __future__ import annotations
 
-from notifier_service.service_layer.sender import create_delivery
+from notifier_service.service_layer.sender import create_delivery, wake_waiting
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1, DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
@@ -19,7 +19,7 @@ from regua_platform.handlers import EventMeta
 
 async def on_debtor_updated_project(event: DebtorUpdatedV1, meta: EventMeta, uow: NotifierUnitOfWork) -> None:
     await uow.projections.upsert_debtor(meta.tenant_id, event)
-    await uow.deliveries.wake(meta.tenant_id, uow.clock.now(), debtor_id=event.debtor_id)
+    await wake_waiting(uow, meta.tenant_id, debtor_id=event.debtor_id)
 
 
 async def on_debtor_consent_changed_project(
@@ -33,7 +33,7 @@ async def on_debtor_consent_changed_project(
 
 async def on_invoice_issued_project(event: InvoiceIssuedV1, meta: EventMeta, uow: NotifierUnitOfWork) -> None:
     await uow.projections.invoice_issued(meta.tenant_id, event)
-    await uow.deliveries.wake(meta.tenant_id, uow.clock.now(), invoice_id=event.invoice_id)
+    await wake_waiting(uow, meta.tenant_id, invoice_id=event.invoice_id)
 
 
 async def on_invoice_overdue_project(
@@ -53,12 +53,12 @@ async def on_invoice_balance_changed_project(
 ) -> None:
     """The payments a message's amount is computed from (at send time, for that day)."""
     await uow.projections.balance_changed(meta.tenant_id, event)
-    await uow.deliveries.wake(meta.tenant_id, uow.clock.now(), invoice_id=event.invoice_id)
+    await wake_waiting(uow, meta.tenant_id, invoice_id=event.invoice_id)
 
 
 async def on_charge_created_project(event: ChargeCreatedV1, meta: EventMeta, uow: NotifierUnitOfWork) -> None:
     await uow.projections.add_charge(meta.tenant_id, event)
-    await uow.deliveries.wake(meta.tenant_id, uow.clock.now(), invoice_id=event.invoice_id)
+    await wake_waiting(uow, meta.tenant_id, invoice_id=event.invoice_id)
 
 
 async def on_charge_removed_project(event: ChargeRemovedV1, meta: EventMeta, uow: NotifierUnitOfWork) -> None:

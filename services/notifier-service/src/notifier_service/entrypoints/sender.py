@@ -21,7 +21,7 @@ from typing import Any
 from notifier_service.adapters.providers.base import ProviderError, ProviderReceipt
 from notifier_service.adapters.providers.registry import RateLimitedProviders, build_providers
 from notifier_service.domain.channels import Channel
-from notifier_service.service_layer.sender import PreparedSend, Sender
+from notifier_service.service_layer.sender import DELIVERIES_READY, PreparedSend, Sender
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
 from regua_br.tokens import LINK_INFO, Keyring
@@ -48,14 +48,15 @@ async def send_deliveries(runtime: NotifierRuntime, stop: asyncio.Event) -> None
     for channel in providers.channels:
         loops[channel] = ChannelLoop(runtime, sender, providers, channel, loops)
 
-    async def route() -> bool:
-        """One router pass; True when something was due (there may be more)."""
+    async def route() -> bool | None:
+        """One router pass; True when something was due (there may be more),
+        None when nothing was (the pause grows)."""
         async with runtime.uow() as uow:
             done = await sender.route(uow, runtime.clock.now())
             await uow.commit()
         for channel in done.routed:
             loops[channel].wake()
-        return done.claimed > 0
+        return True if done.claimed else None
 
     try:
         # One failing loop stops the others: the supervisor restarts them all.
@@ -67,6 +68,8 @@ async def send_deliveries(runtime: NotifierRuntime, stop: asyncio.Event) -> None
                     worker="sender",
                     stop=stop,
                     interval=settings.sender.poll_interval_ms / 1000,
+                    idle_max=settings.sender.idle_max_ms / 1000,
+                    wake=runtime.listener.event(DELIVERIES_READY) if runtime.listener else None,
                 )
             )
             for loop in loops.values():
@@ -101,6 +104,7 @@ class ChannelLoop:
 
     async def run(self, stop: asyncio.Event) -> None:
         s = self._runtime.settings.sender
+        pause = first_pause = s.poll_interval_ms / 1000
         try:
             while not stop.is_set():
                 free = s.concurrency_per_channel - len(self._in_flight)
@@ -112,7 +116,10 @@ class ChannelLoop:
                 claimed = await self._claim(limit)
                 self._passes.inc()
                 if claimed < limit:  # nothing more due now
-                    await self._wait(stop, (), idle=s.poll_interval_ms / 1000)
+                    await self._wait(stop, (), idle=pause)
+                # Idle, the pause doubles up to idle_max; a wake-up or any work resets it.
+                idle = claimed == 0 and not self._woken.is_set()
+                pause = min(pause * 2, s.idle_max_ms / 1000) if idle else first_pause
             # Sends under way record their outcome before the worker stops.
             await asyncio.gather(*self._in_flight, return_exceptions=True)
         finally:

@@ -131,6 +131,20 @@ class SenderPass:
     routed: frozenset[Channel]
 
 
+#: The ``NOTIFY`` channel that wakes the sender's router: a delivery was
+#: created, or waiting ones were made due (see :mod:`regua_platform.wakeup`).
+DELIVERIES_READY = "regua_notifier_deliveries"
+
+
+async def wake_waiting(
+    uow: NotifierUnitOfWork, tenant_id: UUID, *, invoice_id: UUID | None = None, debtor_id: UUID | None = None
+) -> None:
+    """News of an invoice or debtor: the deliveries waiting for it are due now,
+    and the router is woken when this transaction commits."""
+    await uow.deliveries.wake(tenant_id, uow.clock.now(), invoice_id=invoice_id, debtor_id=debtor_id)
+    uow.notify(DELIVERIES_READY)
+
+
 async def create_delivery(uow: NotifierUnitOfWork, tenant_id: UUID, step: StepDueV1, now: datetime) -> bool:
     """One pending delivery per step (a redelivered or re-emitted step-due,
     whatever its event id, finds the step's row and adds nothing)."""
@@ -152,7 +166,9 @@ async def create_delivery(uow: NotifierUnitOfWork, tenant_id: UUID, step: StepDu
             updated_at=now,
         )
     )
-    if not created:
+    if created:
+        uow.notify(DELIVERIES_READY)
+    else:
         log.info("notifier.step.duplicate", extra={"step_id": str(step.step_id)})
     return created
 
