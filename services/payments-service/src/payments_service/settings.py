@@ -12,8 +12,16 @@ class GatewaySettings(BaseModel):
     """The worker that talks to tenants' PSPs and banks, and the reconciliation sweep."""
 
     timeout_s: float = Field(default=10.0, gt=0, le=120)
-    batch_size: int = Field(default=50, ge=1, le=1000)
+    #: Charges claimed and recorded per transaction.
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    #: Gateway calls in flight at once per worker process. PSPs and banks rate
+    #: limit per client (a 429 is retried with backoff): keep
+    #: ``concurrency`` × worker processes within what the tenant's PSP allows.
+    concurrency: int = Field(default=16, ge=1, le=256)
     poll_interval_ms: int = Field(default=500, ge=10, le=60_000)
+    #: While nothing is due, the pause between passes doubles up to this; a
+    #: commit that queues gateway work wakes the worker at once (NOTIFY).
+    idle_max_seconds: float = Field(default=5.0, gt=0, le=300)
     #: A claimed call not recorded after this long is tried again (same txid).
     lease_seconds: float = Field(default=120.0, gt=0, le=3600)
     retry_base_seconds: float = Field(default=5.0, gt=0, le=3600)

@@ -4,6 +4,7 @@ the tenants' PSPs and banks) and the Pix reconciliation sweep."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,10 +13,11 @@ from payments_service.adapters.crypto import SecretBox
 from payments_service.service_layer import gateway_sync
 from payments_service.service_layer.gateway_sync import Gateways, SyncPolicy
 from payments_service.service_layer.reconcile import apply_sweep, sweep_window
-from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
+from payments_service.service_layer.unit_of_work import GATEWAY_CHANNEL, PaymentsUnitOfWork
 from payments_service.settings import Settings
 from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime, Worker
+from regua_platform.wakeup import Listener
 
 log = logging.getLogger("payments.workers")
 
@@ -38,6 +40,7 @@ def sync_policy(settings: Settings) -> SyncPolicy:
         retry_base_seconds=g.retry_base_seconds,
         retry_max_seconds=g.retry_max_seconds,
         debtor_wait_seconds=g.debtor_wait_seconds,
+        concurrency=g.concurrency,
     )
 
 
@@ -47,15 +50,29 @@ def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
     async def sync_charges(runtime: PaymentsRuntime, stop: asyncio.Event) -> None:
         clients = gateways(runtime.settings)
         policy = sync_policy(runtime.settings)
+        g = runtime.settings.gateways
+        # Commits that queue gateway work NOTIFY this channel (whichever process
+        # made them): an idle worker sleeps up to idle_max and still starts at once.
+        listener = Listener(
+            runtime.settings.database.url,
+            [GATEWAY_CHANNEL],
+            application_name=f"{runtime.definition.name}-gateway-listener",
+        )
+        listening = asyncio.create_task(listener.run(stop))
         try:
             await batch_worker(
-                lambda: _sync_pass(runtime, clients, policy),
+                lambda: _sync_pass(runtime, clients, policy, idle_max=g.idle_max_seconds),
                 service=runtime.definition.name,
                 worker="charges",
                 stop=stop,
-                interval=runtime.settings.gateways.poll_interval_ms / 1000,
+                interval=g.poll_interval_ms / 1000,
+                idle_max=g.idle_max_seconds,
+                wake=listener.event(GATEWAY_CHANNEL),
             )
         finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
             await clients.close()
 
     async def reconcile_pix(runtime: PaymentsRuntime, stop: asyncio.Event) -> None:
@@ -74,18 +91,35 @@ def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
     return [sync_charges, reconcile_pix]
 
 
-async def _sync_pass(runtime: PaymentsRuntime, clients: Gateways, policy: SyncPolicy) -> bool:
-    """Claim, call, record one batch; True when the batch was full (there may be more)."""
+async def _sync_pass(
+    runtime: PaymentsRuntime, clients: Gateways, policy: SyncPolicy, *, idle_max: float = 5.0
+) -> bool | None:
+    """Claim a batch, make its calls concurrently, record it in one transaction.
+    True when the batch was full (there may be more), False when it did some
+    or something falls due within ``idle_max`` (a retry's backoff), None when
+    nothing is due (the worker's pause then grows)."""
+    now = runtime.clock.now()
     async with runtime.uow() as uow:
-        calls = await gateway_sync.prepare(uow, runtime.clock.now(), policy)
+        calls = await gateway_sync.prepare(uow, now, policy)
+        next_due = None if calls else await gateway_sync.idle_until(uow)
         await uow.commit()
     if not calls:
-        return False
-    outcomes = await asyncio.gather(*(gateway_sync.call_gateway(clients, c) for c in calls))
-    for call, outcome in zip(calls, outcomes, strict=True):
+        if next_due is None or next_due > now + timedelta(seconds=idle_max):
+            return None
+        return next_due <= now  # claimed ones were all set aside: look again at once
+    outcomes = await gateway_sync.call_all(clients, calls, policy.concurrency)
+    results = list(zip(calls, outcomes, strict=True))
+    try:
         async with runtime.uow() as uow:
-            await gateway_sync.record(uow, call, outcome, runtime.clock.now(), policy)
+            await gateway_sync.record_all(uow, results, runtime.clock.now(), policy)
             await uow.commit()
+    except Exception as exc:
+        # One charge's record must not cost the others theirs: one by one.
+        log.warning("payments.gateway.batch_record_failed", extra={"error": type(exc).__name__})
+        for call, outcome in results:
+            async with runtime.uow() as uow:
+                await gateway_sync.record(uow, call, outcome, runtime.clock.now(), policy)
+                await uow.commit()
     return len(calls) >= policy.batch_size
 
 

@@ -17,6 +17,7 @@ call a gateway; :mod:`payments_service.service_layer.gateway_sync` does that.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -74,36 +75,77 @@ def invoice_of(tenant_id: UUID, event: InvoiceIssuedV1, policy: ChargePolicy) ->
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TenantAccounts:
+    """What a tenant has configured for charges, read once per transaction."""
+
+    psp: PspAccount | None
+    static: PixAccount | None
+    bank: BankAccount | None
+
+
+async def tenant_accounts(uow: PaymentsUnitOfWork, tenant_id: UUID) -> TenantAccounts:
+    """The tenant's PSP, static-code and bank accounts; a batch of events of one
+    tenant reads them once (kept in the transaction's memo)."""
+    key = ("accounts", tenant_id)
+    known = uow.memo.get(key)
+    if known is None:
+        psp = await uow.psp_accounts.get(tenant_id)
+        pix_settings = await uow.pix_settings.get(tenant_id) if psp is None else None
+        known = TenantAccounts(
+            psp=psp,
+            static=pix_settings.static_account if pix_settings else None,
+            bank=await uow.bank_accounts.current(tenant_id),
+        )
+        uow.memo[key] = known
+    assert isinstance(known, TenantAccounts)
+    return known
+
+
 async def create_charges_for_invoice(
     uow: PaymentsUnitOfWork, *, tenant_id: UUID, invoice: InvoiceIssuedV1, policy: ChargePolicy
 ) -> list[Charge]:
     """A Pix and a boleto charge for ``invoice``, once however often it is
-    announced. Returns the charges recorded (pending ones still need the worker)."""
+    announced. Returns the charges recorded (pending ones still need the worker).
+
+    One statement for a new invoice (plus the boleto's nosso número): its
+    charges are inserted with those of the whole batch of events (at commit,
+    or before the next read of charges), the tenant's accounts are read once
+    per transaction, and a static code is stored already announced."""
     if invoice.amount_cents <= 0:
         log.info("payments.charges.skipped_zero_amount", extra={"invoice_id": str(invoice.invoice_id)})
         return []
     terms_of = invoice_of(tenant_id, invoice, policy)
-    psp = await uow.psp_accounts.get(tenant_id)
-    pix_settings = await uow.pix_settings.get(tenant_id)
-    static = pix_settings.static_account if pix_settings and psp is None else None
-    bank = await uow.bank_accounts.current(tenant_id)
+    accounts = await tenant_accounts(uow, tenant_id)
+    psp, static, bank = accounts.psp, accounts.static, accounts.bank
     methods: list[PaymentMethod] = [
         *(["pix"] if psp or static else []),  # type: ignore[list-item]
         *(["boleto"] if bank else []),  # type: ignore[list-item]
     ]
-    if not await uow.invoices.add(terms_of, list(methods)):
+    existing: set[str] = set()
+    fresh = await uow.invoices.add(terms_of, list(methods))
+    if not fresh:
+        # Announced again: keep what was promised, make only what is missing.
         methods = [m for m in await uow.invoices.methods(tenant_id, invoice.invoice_id)]  # type: ignore[misc]
-    existing = await uow.charges.methods_of_invoice(tenant_id, invoice.invoice_id)
+        existing = await uow.charges.methods_of_invoice(tenant_id, invoice.invoice_id)
     now = uow.clock.now()
     wanted: list[Charge] = []
     if "pix" not in existing:
         wanted.append(_pix_charge(terms_of, psp, static, policy, now))
     if "boleto" not in existing:
         wanted.append(await _boleto_charge(uow, terms_of, bank, now))
-    created = [charge for charge in wanted if await uow.charges.add(charge)]
+    # An active charge (a static code) is stored already announced; its
+    # charge-created is published only if the insert took it.
+    wanted = [replace(c, announced=True) if c.status == "active" else c for c in wanted]
+    if fresh:  # a new invoice has no charge to conflict with: inserted with the batch's
+        uow.charges.add_new(wanted)
+        created = wanted
+    else:
+        added = await uow.charges.add_many(wanted)
+        created = [charge for charge in wanted if charge.id in added]
     for charge in created:
         if charge.status == "active":
-            await uow.charges.save(await announce(uow, charge, methods))
+            announce(uow, charge, methods)
         log.info(
             "payments.charge.recorded",
             extra={
@@ -214,13 +256,18 @@ def _new_charge(invoice: Invoice, charge_id: UUID, kind: str, terms: Terms, now:
     )
 
 
-async def announce(
-    uow: PaymentsUnitOfWork, charge: Charge, methods: list[PaymentMethod] | None = None
-) -> Charge:
-    """Publish ``charge-created`` for an active charge; returns it marked announced."""
-    if methods is None:
-        methods = await uow.invoices.methods(charge.tenant_id, charge.invoice_id)  # type: ignore[assignment]
-    assert methods is not None
+async def invoice_methods(uow: PaymentsUnitOfWork, charge: Charge) -> list[PaymentMethod]:
+    """The methods promised for the charge's invoice (prefetched in the memo by
+    the gateway worker for a whole batch)."""
+    key = ("methods", charge.tenant_id, charge.invoice_id)
+    if key not in uow.memo:
+        uow.memo[key] = await uow.invoices.methods(charge.tenant_id, charge.invoice_id)
+    return list(uow.memo[key])
+
+
+def announce(uow: PaymentsUnitOfWork, charge: Charge, methods: Sequence[PaymentMethod]) -> Charge:
+    """Publish ``charge-created`` for an active charge; returns it marked
+    announced (the caller stores that with the charge)."""
     uow.publish(
         ChargeCreatedV1(
             debtor_id=charge.debtor_id,
@@ -331,7 +378,7 @@ async def _recharge(uow: PaymentsUnitOfWork, invoice: Invoice, policy: ChargePol
         if not await uow.charges.add(charge):
             continue
         if charge.status == "active":
-            await uow.charges.save(await announce(uow, charge, list(methods)))  # type: ignore[arg-type]
+            await uow.charges.save(announce(uow, charge, methods))  # type: ignore[arg-type]
         log.info(
             "payments.charge.recharged",
             extra={"charge_id": str(charge.id), "invoice_id": str(charge.invoice_id), "kind": charge.kind},
@@ -399,7 +446,7 @@ async def revise_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: Inv
             await _withdraw(uow, charge, "revised: replaced by a code for what is open")
             fresh = _static_charge(invoice, uuid4(), account, terms, now)
             if await uow.charges.add(fresh):
-                await uow.charges.save(await announce(uow, fresh))
+                await uow.charges.save(announce(uow, fresh, await invoice_methods(uow, fresh)))
 
 
 async def remember_debtor(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: DebtorUpdatedV1) -> None:

@@ -1,14 +1,17 @@
 """The gateway worker: makes each charge at its PSP or bank what the consumer
 recorded it should be (``action``), never inside a transaction. One pass:
 
-1. *prepare* (one transaction): lock due charges (``FOR UPDATE SKIP LOCKED``),
-   count the attempt and push ``next_attempt_at`` out by a lease, so a worker
-   that dies before step 3 leaves the charge to be tried again after it;
-2. *call* (no transaction): the PSP or the bank. Every call is idempotent: a
-   cobv is created under its own txid and a boleto under its own nosso
-   número, and a retry first reads what the gateway has under that key, so
-   dying between the call and step 3 makes no second charge;
-3. *record* (one transaction per charge): the codes and ``active``, then
+1. *prepare* (one transaction): lock a batch of due charges (``FOR UPDATE
+   SKIP LOCKED``), count the attempt and push ``next_attempt_at`` out by a
+   lease, so a worker that dies before step 3 leaves the charge to be tried
+   again after it;
+2. *call* (no transaction): the PSP or the bank, at most ``concurrency`` calls
+   at once. Every call is idempotent: a cobv is created under its own txid
+   and a boleto under its own nosso número, and a retry first reads what the
+   gateway has under that key, so dying between the call and step 3 makes no
+   second charge;
+3. *record* (one transaction per batch, :func:`record_all`; one per charge
+   when the batch's fails): the codes and ``active``, then
    ``charge-created`` through the outbox; ``removed`` and ``charge-removed``;
    a retryable :class:`GatewayError` waits with backoff, any other is recorded
    as ``failed`` with its reason. What changed meanwhile (``action_seq``) is
@@ -17,11 +20,13 @@ recorded it should be (``action``), never inside a transaction. One pass:
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol, TypeVar
+from uuid import UUID
 
 from payments_service.domain.accounts import BankAccount, PspAccount
 from payments_service.domain.charges import Action, Charge, backoff_seconds
@@ -36,7 +41,7 @@ from payments_service.domain.gateways import (
     PixGateway,
     RegisteredBoleto,
 )
-from payments_service.service_layer.charges import announce, announce_removal
+from payments_service.service_layer.charges import announce, announce_removal, invoice_methods
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 
 log = logging.getLogger("payments.gateways")
@@ -64,6 +69,8 @@ class SyncPolicy:
     retry_max_seconds: float
     #: How long a charge waits for ``debtor.updated`` before looking again.
     debtor_wait_seconds: float
+    #: Gateway calls in flight at once (see :func:`call_all`).
+    concurrency: int = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,38 +88,85 @@ Outcome = Cobv | RegisteredBoleto | Gone | GatewayError
 
 
 async def prepare(uow: PaymentsUnitOfWork, now: datetime, policy: SyncPolicy) -> list[Call]:
-    """Claim the charges whose gateway call is due, under a lease."""
+    """Claim the charges whose gateway call is due, under a lease: one claim,
+    one read of each tenant's account and of the debtors, one lease update."""
+    due = await uow.charges.claim_due(now, policy.batch_size)
+    if not due:
+        return []
+    psps: dict[UUID, PspAccount | None] = {}
+    banks: dict[UUID, BankAccount | None] = {}
+    for charge in due:
+        if charge.kind == "cobv" and charge.tenant_id not in psps:
+            psps[charge.tenant_id] = await uow.psp_accounts.get(charge.tenant_id)
+        if charge.kind == "boleto" and charge.bank_account_id and charge.bank_account_id not in banks:
+            banks[charge.bank_account_id] = await uow.bank_accounts.get(charge.bank_account_id)
+    debtors = await uow.debtors.many((c.tenant_id, c.debtor_id) for c in due)
     calls: list[Call] = []
-    for charge in await uow.charges.claim_due(now, policy.batch_size):
+    waiting: list[UUID] = []
+    for charge in due:
         assert charge.action is not None
-        psp = await uow.psp_accounts.get(charge.tenant_id) if charge.kind == "cobv" else None
-        bank = (
-            await uow.bank_accounts.get(charge.bank_account_id)
-            if charge.kind == "boleto" and charge.bank_account_id
-            else None
-        )
+        psp = psps.get(charge.tenant_id) if charge.kind == "cobv" else None
+        bank = None
+        if charge.kind == "boleto" and charge.bank_account_id:
+            bank = banks.get(charge.bank_account_id)
         if psp is None and bank is None:
             await _give_up(uow, charge, "the tenant's account for this charge is gone", now)
             continue
-        debtor = await uow.debtors.get(charge.tenant_id, charge.debtor_id)
+        debtor = debtors.get((charge.tenant_id, charge.debtor_id))
         if debtor is None and charge.action != "remove":
             # The cobv's devedor and the boleto's pagador are required: wait for debtor.updated.
-            await uow.charges.save(
-                replace(
-                    charge,
-                    next_attempt_at=now + timedelta(seconds=policy.debtor_wait_seconds),
-                    last_error="waiting for the debtor's document and name",
-                )
-            )
+            waiting.append(charge.id)
             continue
         claimed = replace(
             charge,
             attempts=charge.attempts + 1,
             next_attempt_at=now + timedelta(seconds=policy.lease_seconds),
         )
-        await uow.charges.save(claimed)
         calls.append(Call(claimed, charge.action, psp, bank, debtor))
+    await uow.charges.postpone(
+        waiting,
+        now + timedelta(seconds=policy.debtor_wait_seconds),
+        "waiting for the debtor's document and name",
+    )
+    await uow.charges.lease([c.charge.id for c in calls], now + timedelta(seconds=policy.lease_seconds))
     return calls
+
+
+async def idle_until(uow: PaymentsUnitOfWork) -> datetime | None:
+    """When the next gateway call falls due, if any (the worker sleeps longer
+    when nothing is due soon)."""
+    return await uow.charges.next_due()
+
+
+async def call_all(gateways: Gateways, calls: Sequence[Call], concurrency: int) -> list[Outcome]:
+    """Make ``calls`` at most ``concurrency`` at a time (a PSP's and a bank's
+    rate limits are per client: too many at once are answered 429, retried with
+    backoff); the outcomes in the order of ``calls``."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def bounded(call: Call) -> Outcome:
+        async with limit:
+            return await call_gateway(gateways, call)
+
+    return list(await asyncio.gather(*(bounded(call) for call in calls)))
+
+
+async def record_all(
+    uow: PaymentsUnitOfWork,
+    results: Sequence[tuple[Call, Outcome]],
+    now: datetime,
+    policy: SyncPolicy,
+) -> None:
+    """:func:`record` for a whole batch in one transaction: the charges locked
+    in one query, the methods their announcements name read in one."""
+    current = await uow.charges.lock_many([call.charge.id for call, _ in results])
+    keys = {(c.tenant_id, c.invoice_id) for c in current.values()}
+    for (tenant_id, invoice_id), methods in (await uow.invoices.methods_of(keys)).items():
+        uow.memo[("methods", tenant_id, invoice_id)] = methods
+    for call, outcome in results:
+        charge = current.get(call.charge.id)
+        if charge is not None:
+            await _record(uow, charge, call, outcome, now, policy)
 
 
 async def _give_up(uow: PaymentsUnitOfWork, charge: Charge, reason: str, now: datetime) -> None:
@@ -234,8 +288,13 @@ async def record(
 ) -> None:
     """Record what the gateway answered; publish what became of the charge."""
     charge = await uow.charges.get_for_update(call.charge.id)
-    if charge is None:
-        return
+    if charge is not None:
+        await _record(uow, charge, call, outcome, now, policy)
+
+
+async def _record(
+    uow: PaymentsUnitOfWork, charge: Charge, call: Call, outcome: Outcome, now: datetime, policy: SyncPolicy
+) -> None:
     changed = charge.action_seq != call.charge.action_seq
     ids = {"charge_id": str(charge.id), "invoice_id": str(charge.invoice_id), "action": call.action}
     if isinstance(outcome, GatewayError):
@@ -265,20 +324,21 @@ async def record(
     if call.action == "revise":
         log.info("payments.charge.revised", extra=ids)
     done = replace(done, status="active", action=follow, next_attempt_at=now if follow else None)
-    if not await uow.charges.save(done):
+    # Same charge, new terms (a cobv's code does not change): charge-created
+    # again with the same charge_id tells the notifier and the portal the face
+    # value now asked, so they stop holding the code back.
+    publish = follow != "remove" and (
+        (call.action == "create" and not charge.announced) or (call.action == "revise" and charge.announced)
+    )
+    if not await uow.charges.save(replace(done, announced=done.announced or publish)):
         # A barcode some charge already has: the database refuses two identical ones.
         await uow.charges.save(
             replace(charge, action=None, status="failed", status_reason="duplicate barcode", updated_at=now)
         )
         log.error("payments.charge.duplicate_barcode", extra=ids)
         return
-    if call.action == "create" and follow != "remove" and not charge.announced:
-        await uow.charges.save(await announce(uow, done))
-    elif call.action == "revise" and follow != "remove" and charge.announced:
-        # Same charge, new terms (a cobv's code does not change): charge-created
-        # again with the same charge_id tells the notifier and the portal the
-        # face value now asked, so they stop holding the code back.
-        await uow.charges.save(await announce(uow, done))
+    if publish:
+        announce(uow, done, await invoice_methods(uow, done))
 
 
 async def _record_error(

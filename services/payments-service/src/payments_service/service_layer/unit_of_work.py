@@ -1,8 +1,16 @@
-"""The payments unit of work: the platform's, with this service's repositories."""
+"""The payments unit of work: the platform's, with this service's repositories.
+
+When a transaction queues gateway work that is due now (a pending charge, a
+removal, a revision), its commit also notifies :data:`GATEWAY_CHANNEL`: the
+gateway worker, which sleeps long while idle, wakes at once in whichever
+process it runs. PostgreSQL delivers the notification only if, and when, the
+transaction commits; it is a hint only (the worker still polls)."""
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
+
+from sqlalchemy import text
 
 from payments_service.adapters.db.repositories import (
     BankAccountRepository,
@@ -15,7 +23,12 @@ from payments_service.adapters.db.repositories import (
     RejectionRepository,
     ReversalRepository,
 )
+from payments_service.adapters.db.tables import SCHEMA
 from regua_platform.uow import UnitOfWork
+
+#: ``LISTEN``ed by the gateway worker (see :mod:`regua_platform.wakeup`).
+GATEWAY_CHANNEL = f"regua_gateway_{SCHEMA}"
+_NOTIFY_GATEWAY = text("select pg_notify(:channel, '')")
 
 
 class PaymentsUnitOfWork(UnitOfWork):
@@ -28,6 +41,9 @@ class PaymentsUnitOfWork(UnitOfWork):
     payments: PaymentRepository
     reversals: ReversalRepository
     rejections: RejectionRepository
+    #: What a use case looked up once in this transaction (a tenant's accounts
+    #: for a batch of events); gone with it.
+    memo: dict[Any, Any]
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -40,4 +56,18 @@ class PaymentsUnitOfWork(UnitOfWork):
         self.payments = PaymentRepository(self.session)
         self.reversals = ReversalRepository(self.session)
         self.rejections = RejectionRepository(self.session)
+        self.memo = {}
         return self
+
+    async def commit(self) -> None:
+        await self.charges.flush()
+        queued = self.charges.queued_at
+        if queued is not None and queued <= self.clock.now():
+            await self.session.execute(_NOTIFY_GATEWAY, {"channel": GATEWAY_CHANNEL})
+        self.charges.queued_at = None
+        await super().commit()
+
+    async def rollback(self) -> None:
+        self.charges.queued_at = None
+        self.memo = {}
+        await super().rollback()

@@ -3,12 +3,13 @@ transaction and never commit; they take and return the domain's values, never ro
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import TextClause, Uuid, and_, bindparam, delete, or_, select, text, update
+from sqlalchemy import TextClause, Uuid, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,6 +173,15 @@ class DebtorRepository:
         row = (await self._s.execute(query)).mappings().first()
         return DebtorRecord(**row) if row else None
 
+    async def many(self, keys: Iterable[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], DebtorRecord]:
+        """The known debtors among (tenant, debtor) ``keys``, in one query."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        query = select(debtors).where(debtors.c.debtor_id.in_({debtor for _, debtor in wanted}))
+        found = (DebtorRecord(**row) for row in (await self._s.execute(query)).mappings())
+        return {(d.tenant_id, d.debtor_id): d for d in found if (d.tenant_id, d.debtor_id) in wanted}
+
 
 class InvoiceRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -179,13 +189,20 @@ class InvoiceRepository:
 
     async def add(self, invoice: Invoice, methods: list[str]) -> bool:
         """Store a newly issued invoice; False when it was known already."""
-        stmt = (
-            insert(invoices)
-            .values(**_invoice_values(invoice), methods=methods)
-            .on_conflict_do_nothing(index_elements=[invoices.c.tenant_id, invoices.c.invoice_id])
-            .returning(invoices.c.invoice_id)
+        values = {**_invoice_values(invoice), "methods": methods}
+        return (await self._s.execute(_ADD_INVOICE, values)).first() is not None
+
+    async def methods_of(self, keys: Iterable[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], list[str]]:
+        """The methods promised for each (tenant, invoice) in ``keys``, in one query."""
+        pairs = list(set(keys))
+        if not pairs:
+            return {}
+        query = select(invoices.c.tenant_id, invoices.c.invoice_id, invoices.c.methods).where(
+            invoices.c.invoice_id.in_({invoice for _, invoice in pairs})
         )
-        return (await self._s.execute(stmt)).first() is not None
+        wanted = set(pairs)
+        found = {(row[0], row[1]): list(row[2]) for row in await self._s.execute(query)}
+        return {key: methods for key, methods in found.items() if key in wanted}
 
     async def get(self, tenant_id: UUID, invoice_id: UUID, *, for_update: bool = False) -> Invoice | None:
         row = await self._row(tenant_id, invoice_id, for_update=for_update)
@@ -210,8 +227,17 @@ class InvoiceRepository:
         return (await self._s.execute(query)).mappings().first()
 
 
+# Statements built once (SQLAlchemy caches their compiled form; an
+# ``insert().values(**row)`` built per call cost more CPU than its round trip).
+_ADD_INVOICE = (
+    insert(invoices)
+    .on_conflict_do_nothing(index_elements=[invoices.c.tenant_id, invoices.c.invoice_id])
+    .returning(invoices.c.invoice_id)
+)
+
+
 def _invoice_values(invoice: Invoice) -> dict[str, Any]:
-    values = {k: v for k, v in asdict(invoice).items() if k != "payments"}
+    values = {f.name: getattr(invoice, f.name) for f in fields(invoice) if f.name != "payments"}
     values["payments"] = [[p.on.isoformat(), p.cents] for p in invoice.payments]
     return values
 
@@ -225,9 +251,14 @@ def _invoice(row: Any) -> Invoice:
 class ChargeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        #: The earliest ``next_attempt_at`` of gateway work written in this
+        #: transaction (the unit of work wakes the gateway worker on commit).
+        self.queued_at: datetime | None = None
+        self._new: list[dict[str, Any]] = []
 
     async def methods_of_invoice(self, tenant_id: UUID, invoice_id: UUID) -> set[str]:
         """Every method the invoice ever had a charge of (whatever its status)."""
+        await self.flush()
         result = await self._s.execute(
             select(charges.c.method).where(
                 charges.c.tenant_id == tenant_id, charges.c.invoice_id == invoice_id
@@ -235,32 +266,88 @@ class ChargeRepository:
         )
         return set(result.scalars())
 
+    def _queued(self, charge: Charge) -> None:
+        at = charge.next_attempt_at
+        if charge.action is not None and at is not None and (self.queued_at is None or at < self.queued_at):
+            self.queued_at = at
+
     async def add(self, charge: Charge) -> bool:
         """Store ``charge``; False when the invoice already has a current charge of that method."""
-        stmt = (
-            insert(charges)
-            .values(**asdict(charge))
-            .on_conflict_do_nothing(
-                index_elements=[charges.c.tenant_id, charges.c.invoice_id, charges.c.method],
-                index_where=~charges.c.superseded,
-            )
-            .returning(charges.c.id)
-        )
-        return (await self._s.execute(stmt)).first() is not None
+        return charge.id in await self.add_many([charge])
+
+    def add_new(self, new: Sequence[Charge]) -> None:
+        """Store ``new``, charges of an invoice first recorded in this
+        transaction (nothing can conflict with them), with the next statement
+        of this repository or at commit: a batch of events inserts its charges
+        in one statement."""
+        for charge in new:
+            self._queued(charge)
+            self._new.append(_charge_values(charge))
+
+    async def flush(self) -> None:
+        """Write the charges :meth:`add_new` holds (every other method, and
+        the unit of work's commit, does this first)."""
+        if self._new:
+            new, self._new = self._new, []
+            await self._s.execute(_INSERT_CHARGE, new)
+
+    async def add_many(self, new: Sequence[Charge]) -> set[UUID]:
+        """Store ``new`` in one statement; the ids stored (a charge of a method
+        the invoice already has a current charge of is not)."""
+        if not new:
+            return set()
+        await self.flush()
+        result = await self._s.execute(_ADD_CHARGE, [_charge_values(charge) for charge in new])
+        added = {row[0] for row in result}
+        for charge in new:
+            if charge.id in added:
+                self._queued(charge)
+        return added
 
     async def save(self, charge: Charge) -> bool:
         """Write every field of ``charge``; False (and nothing written) when a
         unique constraint refuses it (a barcode some charge already has)."""
-        values = {k: v for k, v in asdict(charge).items() if k != "id"}
+        await self.flush()
+        values = {f"v_{k}": v for k, v in _charge_values(charge).items()}
+        self._queued(charge)
+        if charge.barcode is None:  # nothing a unique constraint could refuse on update
+            await self._s.execute(_SAVE_CHARGE, values)
+            return True
         try:
             async with self._s.begin_nested():
-                await self._s.execute(update(charges).where(charges.c.id == charge.id).values(**values))
+                await self._s.execute(_SAVE_CHARGE, values)
         except IntegrityError:
             return False
         return True
 
+    async def lease(self, ids: Sequence[UUID], until: datetime) -> None:
+        """Count an attempt of each charge and leave it alone until ``until``."""
+        await self.flush()
+        if ids:
+            await self._s.execute(
+                update(charges)
+                .where(charges.c.id.in_(ids))
+                .values(attempts=charges.c.attempts + 1, next_attempt_at=until)
+            )
+
+    async def postpone(self, ids: Sequence[UUID], until: datetime, reason: str) -> None:
+        """Look at these charges again at ``until`` (no attempt counted)."""
+        await self.flush()
+        if ids:
+            await self._s.execute(
+                update(charges).where(charges.c.id.in_(ids)).values(next_attempt_at=until, last_error=reason)
+            )
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest gateway call is due (None: there is none)."""
+        await self.flush()
+        query = select(func.min(charges.c.next_attempt_at)).where(charges.c.action.isnot(None))
+        due: datetime | None = (await self._s.execute(query)).scalar()
+        return due
+
     async def current_of_invoice(self, tenant_id: UUID, invoice_id: UUID) -> list[Charge]:
         """The invoice's current charges (not superseded), locked."""
+        await self.flush()
         query = (
             select(charges)
             .where(
@@ -275,6 +362,7 @@ class ChargeRepository:
 
     async def claim_due(self, now: datetime, limit: int) -> list[Charge]:
         """Charges whose gateway call is due, locked (others skip them)."""
+        await self.flush()
         query = (
             select(charges)
             .where(charges.c.action.isnot(None), charges.c.next_attempt_at <= now)
@@ -286,6 +374,7 @@ class ChargeRepository:
 
     async def wake_waiting_for_debtor(self, tenant_id: UUID, debtor_id: UUID, now: datetime) -> None:
         """Charges waiting for the debtor's document and name: try them now."""
+        await self.flush()
         await self._s.execute(
             update(charges)
             .where(
@@ -296,8 +385,10 @@ class ChargeRepository:
             )
             .values(next_attempt_at=now)
         )
+        self.queued_at = now if self.queued_at is None else min(self.queued_at, now)
 
     async def get(self, tenant_id: UUID, charge_id: UUID) -> Charge | None:
+        await self.flush()
         result = await self._s.execute(
             select(charges).where(charges.c.tenant_id == tenant_id, charges.c.id == charge_id)
         )
@@ -305,9 +396,18 @@ class ChargeRepository:
         return Charge(**row) if row else None
 
     async def get_for_update(self, charge_id: UUID) -> Charge | None:
+        await self.flush()
         result = await self._s.execute(select(charges).where(charges.c.id == charge_id).with_for_update())
         row = result.mappings().first()
         return Charge(**row) if row else None
+
+    async def lock_many(self, ids: Sequence[UUID]) -> dict[UUID, Charge]:
+        """These charges, locked in id order (two batches never deadlock)."""
+        await self.flush()
+        if not ids:
+            return {}
+        query = select(charges).where(charges.c.id.in_(ids)).order_by(charges.c.id).with_for_update()
+        return {row["id"]: Charge(**row) for row in (await self._s.execute(query)).mappings()}
 
     async def page(
         self,
@@ -317,6 +417,7 @@ class ChargeRepository:
         after: tuple[datetime, UUID] | None,
         limit: int,
     ) -> list[Charge]:
+        await self.flush()
         query = select(charges).where(charges.c.tenant_id == tenant_id)
         if invoice_id is not None:
             query = query.where(charges.c.invoice_id == invoice_id)
@@ -330,6 +431,28 @@ class ChargeRepository:
             )
         query = query.order_by(charges.c.created_at, charges.c.id).limit(limit)
         return [Charge(**row) for row in (await self._s.execute(query)).mappings()]
+
+
+_CHARGE_FIELDS = tuple(f.name for f in fields(Charge))
+_INSERT_CHARGE = insert(charges)
+_ADD_CHARGE = (
+    insert(charges)
+    .on_conflict_do_nothing(
+        index_elements=[charges.c.tenant_id, charges.c.invoice_id, charges.c.method],
+        index_where=~charges.c.superseded,
+    )
+    .returning(charges.c.id)
+)
+_SAVE_CHARGE = (
+    update(charges)
+    .where(charges.c.id == bindparam("v_id"))
+    .values({c.name: bindparam(f"v_{c.name}") for c in charges.c if c.name != "id"})
+)
+
+
+def _charge_values(charge: Charge) -> dict[str, Any]:
+    # Not dataclasses.asdict: its deep copy of every field cost more than the insert.
+    return {name: getattr(charge, name) for name in _CHARGE_FIELDS}
 
 
 def _add_for_charge(column: str, with_method: bool) -> TextClause:
