@@ -188,7 +188,11 @@ async def run(
 
                 await load(uow, n)
                 runtime = SimpleNamespace(
-                    settings=settings, clock=clock, uow=uow, definition=SimpleNamespace(name="bench")
+                    settings=settings,
+                    clock=clock,
+                    uow=uow,
+                    definition=SimpleNamespace(name="bench"),
+                    listener=None,
                 )
                 conn = await asyncpg.connect(url.replace("+asyncpg", ""))
                 stop = asyncio.Event()

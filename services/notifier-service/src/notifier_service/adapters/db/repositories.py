@@ -636,24 +636,11 @@ class DeliveryRepository:
     async def start_attempt(self, step_id: UUID, channel: Channel, key: str, now: datetime) -> int:
         """Record (before calling the provider) one more attempt on (step,
         channel); returns that channel's attempt count."""
-        stmt = insert(delivery_attempts).values(
-            step_id=step_id,
-            channel=channel,
-            idempotency_key=key,
-            status="sending",
-            attempts=1,
-            created_at=now,
-            updated_at=now,
-        )
+        # Plain SQL: SQLAlchemy 2.0 compiles a postgresql ``insert`` again on
+        # every call (it is not cacheable), and this runs once per message.
         result = await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[delivery_attempts.c.step_id, delivery_attempts.c.channel],
-                set_={
-                    "attempts": delivery_attempts.c.attempts + 1,
-                    "status": "sending",
-                    "updated_at": now,
-                },
-            ).returning(delivery_attempts.c.attempts)
+            _START_ATTEMPT,
+            {"step_id": step_id, "channel": channel, "key": key, "now": now},
         )
         return int(result.scalar_one())
 
@@ -685,3 +672,15 @@ class DeliveryRepository:
             )
         query = query.order_by(deliveries.c.created_at.desc(), deliveries.c.message_id.desc()).limit(limit)
         return [_delivery(row) for row in await self.session.execute(query)]
+
+
+_START_ATTEMPT = sa.text(
+    f"""
+    insert into {delivery_attempts.fullname}
+      (step_id, channel, idempotency_key, status, attempts, created_at, updated_at)
+    values (:step_id, :channel, :key, 'sending', 1, :now, :now)
+    on conflict (step_id, channel) do update
+      set attempts = {delivery_attempts.name}.attempts + 1, status = 'sending', updated_at = :now
+    returning attempts
+    """  # noqa: S608 (our own table name)
+)
