@@ -16,7 +16,6 @@ from uuid import UUID
 import orjson
 from opentelemetry import propagate
 from sqlalchemy import Table, TextClause, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from regua_contracts import Envelope, new_envelope
@@ -90,14 +89,7 @@ class UnitOfWork:
     async def claim(self, envelope: Envelope, *, topic: str) -> bool:
         """Record ``envelope`` as handled (the inbox). False when it already was:
         the caller must then do nothing."""
-        table = self._messaging.inbox
-        result = await self.session.execute(
-            pg_insert(table)
-            .values(event_id=envelope.id, event_type=envelope.type, topic=topic)
-            .on_conflict_do_nothing(index_elements=[table.c.event_id])
-            .returning(table.c.event_id)
-        )
-        return result.first() is not None
+        return bool(await self.claim_many([(envelope, topic)]))
 
     async def claim_many(self, events: Sequence[tuple[Envelope, str]]) -> set[str]:
         """Record many ``(envelope, topic)`` as handled in one statement; the ids
