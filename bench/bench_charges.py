@@ -179,10 +179,16 @@ async def main(n: int, concurrency: int) -> None:
             clients = http_gateways(settings)
             sync = sync_policy(settings)
             pending = select(func.count()).select_from(charges).where(charges.c.status == "pending")
+            limit = asyncio.Semaphore(concurrency)
+
+            async def worker_loop() -> None:  # as the worker's two loops run, without pauses
+                while await _sync_pass(runtime, clients, sync, limit=limit):  # type: ignore[arg-type]
+                    pass
+
             began = time.perf_counter()
             try:
                 while True:
-                    await _sync_pass(runtime, clients, sync)  # type: ignore[arg-type]
+                    await asyncio.gather(worker_loop(), worker_loop())
                     async with engine.connect() as conn:
                         if not (await conn.execute(pending)).scalar():
                             break

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from payments_service.adapters.crypto import SecretBox
@@ -59,15 +59,28 @@ def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
             application_name=f"{runtime.definition.name}-gateway-listener",
         )
         listening = asyncio.create_task(listener.run(stop))
+        limit = asyncio.Semaphore(policy.concurrency)
+
+        def one_pass() -> Awaitable[bool | None]:
+            return _sync_pass(runtime, clients, policy, limit=limit, idle_max=g.idle_max_seconds)
+
         try:
-            await batch_worker(
-                lambda: _sync_pass(runtime, clients, policy, idle_max=g.idle_max_seconds),
-                service=runtime.definition.name,
-                worker="charges",
-                stop=stop,
-                interval=g.poll_interval_ms / 1000,
-                idle_max=g.idle_max_seconds,
-                wake=listener.event(GATEWAY_CHANNEL),
+            # Two loops: one records its batch while the other's calls are in
+            # flight (SKIP LOCKED and the lease keep their batches apart); the
+            # calls of both share one limit.
+            await asyncio.gather(
+                *(
+                    batch_worker(
+                        one_pass,
+                        service=runtime.definition.name,
+                        worker="charges",
+                        stop=stop,
+                        interval=g.poll_interval_ms / 1000,
+                        idle_max=g.idle_max_seconds,
+                        wake=listener.event(GATEWAY_CHANNEL),
+                    )
+                    for _ in range(2)
+                )
             )
         finally:
             listening.cancel()
@@ -92,7 +105,12 @@ def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
 
 
 async def _sync_pass(
-    runtime: PaymentsRuntime, clients: Gateways, policy: SyncPolicy, *, idle_max: float = 5.0
+    runtime: PaymentsRuntime,
+    clients: Gateways,
+    policy: SyncPolicy,
+    *,
+    limit: asyncio.Semaphore | None = None,
+    idle_max: float = 5.0,
 ) -> bool | None:
     """Claim a batch, make its calls concurrently, record it in one transaction.
     True when the batch was full (there may be more), False when it did some
@@ -107,7 +125,7 @@ async def _sync_pass(
         if next_due is None or next_due > now + timedelta(seconds=idle_max):
             return None
         return next_due <= now  # claimed ones were all set aside: look again at once
-    outcomes = await gateway_sync.call_all(clients, calls, policy.concurrency)
+    outcomes = await gateway_sync.call_all(clients, calls, limit or asyncio.Semaphore(policy.concurrency))
     results = list(zip(calls, outcomes, strict=True))
     try:
         async with runtime.uow() as uow:

@@ -102,19 +102,34 @@ async def tenant_accounts(uow: PaymentsUnitOfWork, tenant_id: UUID) -> TenantAcc
     return known
 
 
+@dataclass(frozen=True, slots=True)
+class _Issued:
+    """An ``invoice.issued`` handled in this transaction, stored at its end."""
+
+    invoice: Invoice
+    methods: list[PaymentMethod]
+    charges: list[Charge]
+
+
+_ISSUED = "issued"
+
+
 async def create_charges_for_invoice(
     uow: PaymentsUnitOfWork, *, tenant_id: UUID, invoice: InvoiceIssuedV1, policy: ChargePolicy
 ) -> list[Charge]:
     """A Pix and a boleto charge for ``invoice``, once however often it is
-    announced. Returns the charges recorded (pending ones still need the worker).
+    announced. Returns the charges to record (pending ones still need the worker).
 
-    One statement for a new invoice (plus the boleto's nosso número): its
-    charges are inserted with those of the whole batch of events (at commit,
-    or before the next read of charges), the tenant's accounts are read once
-    per transaction, and a static code is stored already announced."""
+    Set-based: the invoices and charges of a whole batch of events are stored
+    by :func:`record_issued` at commit (or before any use case of the same
+    transaction reads them), in one statement each; the tenant's accounts are
+    read once per transaction. Only a boleto's nosso número costs a statement here."""
     if invoice.amount_cents <= 0:
         log.info("payments.charges.skipped_zero_amount", extra={"invoice_id": str(invoice.invoice_id)})
         return []
+    pending: dict[tuple[UUID, UUID], _Issued] = uow.memo.setdefault(_ISSUED, {})
+    if (tenant_id, invoice.invoice_id) in pending:
+        return []  # the same invoice twice in one batch: once
     terms_of = invoice_of(tenant_id, invoice, policy)
     accounts = await tenant_accounts(uow, tenant_id)
     psp, static, bank = accounts.psp, accounts.static, accounts.bank
@@ -122,27 +137,45 @@ async def create_charges_for_invoice(
         *(["pix"] if psp or static else []),  # type: ignore[list-item]
         *(["boleto"] if bank else []),  # type: ignore[list-item]
     ]
-    existing: set[str] = set()
-    fresh = await uow.invoices.add(terms_of, list(methods))
-    if not fresh:
-        # Announced again: keep what was promised, make only what is missing.
-        methods = [m for m in await uow.invoices.methods(tenant_id, invoice.invoice_id)]  # type: ignore[misc]
-        existing = await uow.charges.methods_of_invoice(tenant_id, invoice.invoice_id)
     now = uow.clock.now()
-    wanted: list[Charge] = []
-    if "pix" not in existing:
-        wanted.append(_pix_charge(terms_of, psp, static, policy, now))
-    if "boleto" not in existing:
-        wanted.append(await _boleto_charge(uow, terms_of, bank, now))
-    # An active charge (a static code) is stored already announced; its
-    # charge-created is published only if the insert took it.
-    wanted = [replace(c, announced=True) if c.status == "active" else c for c in wanted]
-    if fresh:  # a new invoice has no charge to conflict with: inserted with the batch's
-        uow.charges.add_new(wanted)
-        created = wanted
-    else:
+    wanted = [
+        _pix_charge(terms_of, psp, static, policy, now),
+        await _boleto_charge(uow, terms_of, bank, now),
+    ]
+    pending[(tenant_id, invoice.invoice_id)] = _Issued(terms_of, methods, wanted)
+    uow.before_commit(_ISSUED, record_issued)
+    return wanted
+
+
+async def record_issued(uow: PaymentsUnitOfWork) -> None:
+    """Store what :func:`create_charges_for_invoice` held: the new invoices in
+    one insert; their charges with the batch's (a static code already
+    announced, its ``charge-created`` published); an invoice known already
+    (announced again) keeps what it promised and gets only what it lacks."""
+    pending: dict[tuple[UUID, UUID], _Issued] | None = uow.memo.pop(_ISSUED, None)
+    if not pending:
+        return
+    fresh = await uow.invoices.add_many([(item.invoice, list(item.methods)) for item in pending.values()])
+    for key, item in pending.items():
+        if key in fresh:
+            # A new invoice has no charge to conflict with: inserted with the batch's.
+            wanted = [replace(c, announced=True) if c.status == "active" else c for c in item.charges]
+            uow.charges.add_new(wanted)
+            _recorded(uow, wanted, item.methods)
+            continue
+        tenant_id, invoice_id = key
+        methods: list[PaymentMethod] = await uow.invoices.methods(tenant_id, invoice_id)  # type: ignore[assignment]
+        existing = await uow.charges.methods_of_invoice(tenant_id, invoice_id)
+        wanted = [
+            replace(c, announced=True) if c.status == "active" else c
+            for c in item.charges
+            if c.method not in existing
+        ]
         added = await uow.charges.add_many(wanted)
-        created = [charge for charge in wanted if charge.id in added]
+        _recorded(uow, [c for c in wanted if c.id in added], methods)
+
+
+def _recorded(uow: PaymentsUnitOfWork, created: list[Charge], methods: list[PaymentMethod]) -> None:
     for charge in created:
         if charge.status == "active":
             announce(uow, charge, methods)
@@ -155,7 +188,6 @@ async def create_charges_for_invoice(
                 "status": charge.status,
             },
         )
-    return created
 
 
 def _pix_charge(
@@ -347,6 +379,7 @@ async def close_charges(
     """Paid, cancelled or renegotiated: no charge of the invoice stays payable.
     Reopened (open, overdue or partially paid again after one of those): it
     gets charges again, for what is open now."""
+    await record_issued(uow)  # an invoice issued earlier in this batch first
     invoice = await uow.invoices.get(tenant_id, event.invoice_id, for_update=True)
     if invoice is not None:
         invoice = replace(invoice, status=event.status)
@@ -387,6 +420,7 @@ async def _recharge(uow: PaymentsUnitOfWork, invoice: Invoice, policy: ChargePol
 
 async def revise_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: InvoiceBalanceChangedV1) -> None:
     """The invoice's payments changed: its charges ask what is open now."""
+    await record_issued(uow)  # an invoice issued earlier in this batch first
     invoice = await uow.invoices.get(tenant_id, event.invoice_id, for_update=True)
     if invoice is None:
         log.info("payments.charges.unknown_invoice", extra={"invoice_id": str(event.invoice_id)})
@@ -452,6 +486,7 @@ async def revise_charges(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: Inv
 async def remember_debtor(uow: PaymentsUnitOfWork, *, tenant_id: UUID, event: DebtorUpdatedV1) -> None:
     """Keep the debtor's document and name (a cobv's devedor, a boleto's pagador),
     and wake the charges that were waiting for them."""
+    await record_issued(uow)  # an invoice issued earlier in this batch first
     await uow.debtors.put(
         DebtorRecord(
             tenant_id=tenant_id,

@@ -138,11 +138,11 @@ async def idle_until(uow: PaymentsUnitOfWork) -> datetime | None:
     return await uow.charges.next_due()
 
 
-async def call_all(gateways: Gateways, calls: Sequence[Call], concurrency: int) -> list[Outcome]:
-    """Make ``calls`` at most ``concurrency`` at a time (a PSP's and a bank's
-    rate limits are per client: too many at once are answered 429, retried with
-    backoff); the outcomes in the order of ``calls``."""
-    limit = asyncio.Semaphore(concurrency)
+async def call_all(gateways: Gateways, calls: Sequence[Call], limit: asyncio.Semaphore) -> list[Outcome]:
+    """Make ``calls``, as many at a time as ``limit`` allows (shared by the
+    worker's loops: a PSP's and a bank's rate limits are per client, and too
+    many calls at once are answered 429, retried with backoff); the outcomes
+    in the order of ``calls``."""
 
     async def bounded(call: Call) -> Outcome:
         async with limit:

@@ -8,6 +8,7 @@ transaction commits; it is a hint only (the worker still polls)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
 from sqlalchemy import text
@@ -57,9 +58,18 @@ class PaymentsUnitOfWork(UnitOfWork):
         self.reversals = ReversalRepository(self.session)
         self.rejections = RejectionRepository(self.session)
         self.memo = {}
+        self._before_commit: dict[str, Callable[[PaymentsUnitOfWork], Awaitable[None]]] = {}
         return self
 
+    def before_commit(self, name: str, write: Callable[[PaymentsUnitOfWork], Awaitable[None]]) -> None:
+        """Run ``write(self)`` at commit, once however often it is asked
+        (a use case that holds a batch's rows to store them in one statement)."""
+        self._before_commit.setdefault(name, write)
+
     async def commit(self) -> None:
+        writes, self._before_commit = list(self._before_commit.values()), {}
+        for write in writes:
+            await write(self)
         await self.charges.flush()
         queued = self.charges.queued_at
         if queued is not None and queued <= self.clock.now():
@@ -70,4 +80,5 @@ class PaymentsUnitOfWork(UnitOfWork):
     async def rollback(self) -> None:
         self.charges.queued_at = None
         self.memo = {}
+        self._before_commit = {}
         await super().rollback()

@@ -192,6 +192,15 @@ class InvoiceRepository:
         values = {**_invoice_values(invoice), "methods": methods}
         return (await self._s.execute(_ADD_INVOICE, values)).first() is not None
 
+    async def add_many(self, new: Sequence[tuple[Invoice, list[str]]]) -> set[tuple[UUID, UUID]]:
+        """Store newly issued invoices in one statement; the (tenant, invoice)
+        stored (one known already is not)."""
+        if not new:
+            return set()
+        rows = [{**_invoice_values(invoice), "methods": methods} for invoice, methods in new]
+        result = await self._s.execute(_ADD_INVOICES, rows)
+        return {(row[0], row[1]) for row in result}
+
     async def methods_of(self, keys: Iterable[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], list[str]]:
         """The methods promised for each (tenant, invoice) in ``keys``, in one query."""
         pairs = list(set(keys))
@@ -233,6 +242,11 @@ _ADD_INVOICE = (
     insert(invoices)
     .on_conflict_do_nothing(index_elements=[invoices.c.tenant_id, invoices.c.invoice_id])
     .returning(invoices.c.invoice_id)
+)
+_ADD_INVOICES = (
+    insert(invoices)
+    .on_conflict_do_nothing(index_elements=[invoices.c.tenant_id, invoices.c.invoice_id])
+    .returning(invoices.c.tenant_id, invoices.c.invoice_id)
 )
 
 
