@@ -8,7 +8,7 @@ until nothing due is left. Publishing the outbox to Kafka is excluded (the
 relay has its own bench). In the same run, on the same PostgreSQL, a bare
 ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT batch)
 RETURNING id`` loop drains an identical copy of the table: the ratio is the
-price of the timer's work. Usage: python bench/bench_timer.py [N]
+price of the timer's work. Usage: python bench/bench_timer.py [N] [BATCH_SIZE]
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ async def timer_run(url: str, settings: TimerSettings, n: int) -> tuple[float, A
     return elapsed, statuses
 
 
-async def main(n: int) -> None:
+async def main(n: int, batch: int | None) -> None:
     plans = TOTAL // STEPS_PER_PLAN
     if not 0 < n <= plans:
         raise SystemExit(f"N must be between 1 and {plans}")
@@ -167,7 +167,7 @@ async def main(n: int) -> None:
         await conn.execute("vacuum analyze scheduler.invoice_plans")
         fill_s = time.perf_counter() - began
 
-        settings = TimerSettings()
+        settings = TimerSettings(**({"batch_size": batch} if batch else {}))
         began = time.perf_counter()
         bare = await bare_loop(conn, settings.batch_size)
         bare_s = time.perf_counter() - began
@@ -188,4 +188,5 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000))
+    args = [int(a) for a in sys.argv[1:3]]
+    asyncio.run(main(args[0] if args else 100_000, args[1] if len(args) > 1 else None))

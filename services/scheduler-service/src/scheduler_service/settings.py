@@ -11,8 +11,9 @@ class TimerSettings(BaseModel):
 
     #: Pause between timer rounds when there was nothing (more) to fire.
     interval_ms: int = Field(default=500, ge=10, le=60_000)
-    #: Steps claimed per round (one transaction).
-    batch_size: int = Field(default=200, ge=1, le=5_000)
+    #: Steps claimed per round (one transaction); bench/bench_timer.py measured
+    #: 1,000 against 200 (fewer round trips and commits per step).
+    batch_size: int = Field(default=1_000, ge=1, le=5_000)
 
 
 class Settings(ServiceSettings):

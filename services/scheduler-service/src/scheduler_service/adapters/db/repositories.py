@@ -103,8 +103,15 @@ def _policy(row: Any) -> PolicyRecord:
     )
 
 
+_STEP_COLUMNS = len(StepRecord.__dataclass_fields__)
+# ``_step`` reads a row positionally (a timer round builds thousands): the
+# record's fields are the table's columns, in order.
+assert tuple(StepRecord.__dataclass_fields__) == tuple(steps.c.keys())
+
+
 def _step(row: Any) -> StepRecord:
-    return StepRecord(**{name: getattr(row, name) for name in StepRecord.__dataclass_fields__})
+    """A step from a row that selects ``steps`` first (its columns in table order)."""
+    return StepRecord(*row[:_STEP_COLUMNS])
 
 
 class PolicyRepository:
@@ -308,7 +315,10 @@ class PlanRepository:
             )
             .join(invoice_plans, invoice_plans.c.invoice_id == steps.c.invoice_id)
             .where(steps.c.status == "scheduled", steps.c.due_at <= now)
-            .order_by(steps.c.due_at, steps.c.step_index)
+            # Oldest first, by the partial index alone: a burst shares one due_at
+            # (the window's opening), and a tie-break column would sort the whole
+            # burst every round. Catch-up does not need an order (``later_due``).
+            .order_by(steps.c.due_at)
             .limit(limit)
             .with_for_update(of=steps, skip_locked=True)
         )
