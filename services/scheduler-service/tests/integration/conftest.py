@@ -40,7 +40,7 @@ def settings_for(database_url: str, kafka: KafkaSettings) -> Settings:
         auth=AuthSettings(jwt_secret=SECRET),
         database=DatabaseSettings(url=database_url),
         kafka=kafka,
-        timer=TimerSettings(interval_ms=50, batch_size=50),
+        timer=TimerSettings(interval_ms=50, idle_max_ms=400, batch_size=50),
     )
 
 

@@ -27,7 +27,7 @@ async def run_timer(runtime: Runtime[Settings, SchedulerUnitOfWork], stop: async
     """Worker: run timer rounds until ``stop``; a full batch goes again at once."""
     timer = runtime.settings.timer
 
-    async def one_pass() -> bool:
+    async def one_pass() -> bool | None:
         async with runtime.uow() as uow:
             result = await fire_due_steps(uow, limit=timer.batch_size)
             await uow.commit()
@@ -36,6 +36,8 @@ async def run_timer(runtime: Runtime[Settings, SchedulerUnitOfWork], stop: async
                 "scheduler.timer.round",
                 extra={"fired": result.fired, "skipped": result.skipped, "rescheduled": result.rescheduled},
             )
+        if not result.claimed:
+            return None  # idle: the pause grows up to idle_max_ms
         return result.claimed == timer.batch_size
 
     await batch_worker(
@@ -44,4 +46,5 @@ async def run_timer(runtime: Runtime[Settings, SchedulerUnitOfWork], stop: async
         worker="timer",
         stop=stop,
         interval=timer.interval_ms / 1000,
+        idle_max=timer.idle_max_ms / 1000,
     )
