@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
-from sqlalchemy import text
-
 from payments_service.adapters.db.repositories import (
+    GATEWAY_CHANNEL,
     BankAccountRepository,
     ChargeRepository,
     DebtorRepository,
@@ -24,12 +23,9 @@ from payments_service.adapters.db.repositories import (
     RejectionRepository,
     ReversalRepository,
 )
-from payments_service.adapters.db.tables import SCHEMA
 from regua_platform.uow import UnitOfWork
 
-#: ``LISTEN``ed by the gateway worker (see :mod:`regua_platform.wakeup`).
-GATEWAY_CHANNEL = f"regua_gateway_{SCHEMA}"
-_NOTIFY_GATEWAY = text("select pg_notify(:channel, '')")
+__all__ = ["GATEWAY_CHANNEL", "PaymentsUnitOfWork"]
 
 
 class PaymentsUnitOfWork(UnitOfWork):
@@ -73,7 +69,7 @@ class PaymentsUnitOfWork(UnitOfWork):
         await self.charges.flush()
         queued = self.charges.queued_at
         if queued is not None and queued <= self.clock.now():
-            await self.session.execute(_NOTIFY_GATEWAY, {"channel": GATEWAY_CHANNEL})
+            await self.charges.wake_gateway()
         self.charges.queued_at = None
         await super().commit()
 
