@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from payments_service.adapters.db.repositories import GATEWAY_CHANNEL
 from payments_service.adapters.db.tables import SCHEMA, messaging, metadata
 from payments_service.api.routers import accounts, charges, payments, settings, webhooks
 from payments_service.consumers.handlers import HANDLERS
@@ -45,6 +46,7 @@ DEFINITION = ServiceDefinition(
     handlers=HANDLERS,
     dependencies=lambda config: [charge_policy(config)],
     workers=charge_workers(),
+    wakeups=(GATEWAY_CHANNEL,),
 )
 
 

@@ -4,7 +4,6 @@ the tenants' PSPs and banks) and the Pix reconciliation sweep."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -17,7 +16,6 @@ from payments_service.service_layer.unit_of_work import GATEWAY_CHANNEL, Payment
 from payments_service.settings import Settings
 from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime, Worker
-from regua_platform.wakeup import Listener
 
 log = logging.getLogger("payments.workers")
 
@@ -53,12 +51,7 @@ def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
         g = runtime.settings.gateways
         # Commits that queue gateway work NOTIFY this channel (whichever process
         # made them): an idle worker sleeps up to idle_max and still starts at once.
-        listener = Listener(
-            runtime.settings.database.url,
-            [GATEWAY_CHANNEL],
-            application_name=f"{runtime.definition.name}-gateway-listener",
-        )
-        listening = asyncio.create_task(listener.run(stop))
+        wake = runtime.listener.event(GATEWAY_CHANNEL) if runtime.listener else None
         limit = asyncio.Semaphore(policy.concurrency)
 
         def one_pass() -> Awaitable[bool | None]:
@@ -77,15 +70,12 @@ def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
                         stop=stop,
                         interval=g.poll_interval_ms / 1000,
                         idle_max=g.idle_max_seconds,
-                        wake=listener.event(GATEWAY_CHANNEL),
+                        wake=wake,
                     )
                     for _ in range(2)
                 )
             )
         finally:
-            listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listening
             await clients.close()
 
     async def reconcile_pix(runtime: PaymentsRuntime, stop: asyncio.Event) -> None:

@@ -69,7 +69,7 @@ class PaymentsUnitOfWork(UnitOfWork):
         await self.charges.flush()
         queued = self.charges.queued_at
         if queued is not None and queued <= self.clock.now():
-            await self.charges.wake_gateway()
+            self.notify(GATEWAY_CHANNEL)
         self.charges.queued_at = None
         await super().commit()
 

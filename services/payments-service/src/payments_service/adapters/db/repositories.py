@@ -298,10 +298,6 @@ class ChargeRepository:
             self._queued(charge)
             self._new.append(_charge_values(charge))
 
-    async def wake_gateway(self) -> None:
-        """``NOTIFY`` the gateway worker (delivered when, and only if, the transaction commits)."""
-        await self._s.execute(_NOTIFY_GATEWAY, {"channel": GATEWAY_CHANNEL})
-
     async def flush(self) -> None:
         """Write the charges :meth:`add_new` holds (every other method, and
         the unit of work's commit, does this first)."""
@@ -453,7 +449,6 @@ class ChargeRepository:
 
 #: ``LISTEN``ed by the gateway worker (see :mod:`regua_platform.wakeup`).
 GATEWAY_CHANNEL = f"regua_gateway_{charges.schema}"
-_NOTIFY_GATEWAY = text("select pg_notify(:channel, '')")
 _CHARGE_FIELDS = tuple(f.name for f in fields(Charge))
 _INSERT_CHARGE = insert(charges)
 _ADD_CHARGE = (
