@@ -47,7 +47,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from benchstack import BenchStack, bench_stack
 
-from regua_contracts.topics import DUNNING_STEP_DUE, namespaced
+from regua_contracts.topics import DUNNING_STEP_DUE, PAYMENT_EVENTS, namespaced
 from regua_devtools.demo import sign
 from regua_devtools.testing import admin_token
 
@@ -157,7 +157,14 @@ async def run(n: int, bound_s: float, stack: BenchStack, db: asyncpg.Connection)
         await _until(lambda: _drained(db, invoices), within=max(900.0, n / 5))
         drained_s = time.time() - t0
 
-    step_due_times = await _step_due_times(stack.infra.bootstrap_servers, stack.namespace)
+    bootstrap, namespace = stack.infra.bootstrap_servers, stack.namespace
+    step_due_times = [at for at, _ in await _records(bootstrap, namespace, DUNNING_STEP_DUE)]
+    on_kafka = {
+        UUID(event["data"]["invoice_id"]): at
+        for at, event in await _records(bootstrap, namespace, PAYMENT_EVENTS)
+        if event["type"] == "br.regua.payment.received.v1"
+    }
+    on_kafka_s = [on_kafka[i] - acked[i] for i in paid if i in on_kafka]
     messages = list(stack.sandbox.store.messages)
     received = sorted(_ts(m["received_at"]) for m in messages)
     late: list[float] = []
@@ -186,6 +193,10 @@ async def run(n: int, bound_s: float, stack: BenchStack, db: asyncpg.Connection)
     print(
         f"messages delivered: {len(received)} at {msg_rate:,.1f}/s;"
         f" default rate limits sum {limit:.0f}/s: ratio {msg_rate / limit:.2f}"
+    )
+    print(
+        f"payment -> payment.received on Kafka: p50 {pct(on_kafka_s, 0.5):.3f} s,"
+        f" p99 {pct(on_kafka_s, 0.99):.3f} s ({len(on_kafka_s)}/{len(paid)})"
     )
     print(
         f"payment -> notifier aware: p50 {pct(aware_s, 0.5):.3f} s, p99 {pct(aware_s, 0.99):.3f} s,"
@@ -344,7 +355,10 @@ async def _watch(
     while len(aware) < len(paid) or len(cancelled) < len(paid):
         now = time.time()
         for (invoice_id,) in await db.fetch(
-            "select invoice_id from notifier.invoices where payment_seen_at is not null"
+            # Either way the notifier learns it: payment.received (payments) or the
+            # invoice's new status (invoice-service); the sender's re-check reads both.
+            "select invoice_id from notifier.invoices"
+            " where (payment_seen_at is not null or status in ('paid', 'cancelled', 'renegotiated'))"
             " and invoice_id = any($1::uuid[])",
             [i for i in paid if i not in aware],
         ):
@@ -382,24 +396,22 @@ async def _until(check: Any, *, within: float) -> None:
         await asyncio.sleep(0.25)
 
 
-async def _step_due_times(bootstrap: str, namespace: str) -> list[float]:
-    topic = namespaced(DUNNING_STEP_DUE, namespace)
+async def _records(bootstrap: str, namespace: str, name: str) -> list[tuple[float, dict[str, Any]]]:
+    """Every committed record of a topic: (its timestamp, its event)."""
+    topic = namespaced(name, namespace)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, isolation_level="read_committed")
     await consumer.start()
     try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        if not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        await consumer._client.force_metadata_update()
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        times: list[float] = []
+        found: list[tuple[float, dict[str, Any]]] = []
         while any([await consumer.position(tp) < ends[tp] for tp in tps]):
             for records in (await consumer.getmany(timeout_ms=500)).values():
-                times += [r.timestamp / 1000 for r in records]
-        return sorted(times)
+                found += [(r.timestamp / 1000, orjson.loads(r.value)) for r in records]
+        return sorted(found, key=lambda pair: pair[0])
     finally:
         await consumer.stop()
 

@@ -48,8 +48,11 @@ async def batch_worker(
         if more:
             pause = interval
             continue
+        if more is not None or not idle_max:
+            pause = interval  # it found work: look again soon
         await wait_for_work(stop, wake, pause)
-        pause = min(pause * 2, idle_max) if more is None and idle_max else interval
+        if more is None and idle_max:
+            pause = min(pause * 2, idle_max)
 
 
 async def wait_for_work(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
@@ -64,3 +67,38 @@ async def wait_for_work(stop: asyncio.Event, wake: asyncio.Event | None, seconds
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+class Urgency:
+    """Work that must not wait for CPU behind bulk work: while any urgent
+    work is under way (``with urgency:``), loops that defer to it wait
+    (``await urgency.calm()``) before their next step.
+
+    asyncio has no priorities: a process busy sending thousands of messages
+    runs every ready task in turn, so a payment consumed in that process
+    waits for a share of the loop on every round trip of its transaction.
+    The notifier's priority lane is urgent (see docs/stop-on-pay.md) and its
+    sender calms down before each re-check and each claim."""
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._calm = asyncio.Event()
+        self._calm.set()
+
+    def __enter__(self) -> Urgency:
+        self._active += 1
+        self._calm.clear()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._active -= 1
+        if self._active == 0:
+            self._calm.set()
+
+    @property
+    def busy(self) -> bool:
+        return self._active > 0
+
+    async def calm(self) -> None:
+        """Return once no urgent work is under way."""
+        await self._calm.wait()

@@ -25,7 +25,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from regua_platform import metrics
-from regua_platform.aio import sleep_unless
+from regua_platform.aio import Urgency, sleep_unless
 from regua_platform.auth import TokenVerifier
 from regua_platform.clock import Clock, OffsetClock, SystemClock
 from regua_platform.consumer import ConsumerRunner, lane_runners
@@ -111,6 +111,8 @@ class Runtime(Generic[SettingsT, UowT]):
     listener: Listener | None = None
     #: One per lane, most urgent first.
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    #: Set while an urgent lane handles a batch (see :class:`Urgency`).
+    urgency: Urgency = field(default_factory=Urgency)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def uow(self) -> UowT:
@@ -224,6 +226,7 @@ async def _run_background(runtime: Runtime[Any, Any], role: Role) -> None:
         uow_factory=runtime.uow,
         kafka=runtime.settings.kafka,
         dlq_producer=runtime.producer,
+        urgency=runtime.urgency,
     )
     workers += [(f"consumer.{c.lane}", _consuming(c)) for c in runtime.consumers]
     await asyncio.gather(

@@ -30,6 +30,7 @@ each in a transaction of its own that rolled back.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import traceback
@@ -51,6 +52,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from regua_contracts import ContractError, Envelope, parse_envelope
 from regua_contracts.topics import dlq_topic, namespaced
 from regua_platform import metrics
+from regua_platform.aio import Urgency
 from regua_platform.handlers import BoundHandler, EventMeta, Lane, Subscriptions
 from regua_platform.kafka import group_consumer, trace_context
 from regua_platform.settings import KafkaSettings
@@ -88,6 +90,7 @@ class ConsumerRunner:
         dlq_producer: AIOKafkaProducer,
         lane: str | None = None,
         consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
+        urgency: Urgency | None = None,
     ) -> None:
         self.service = service
         self.lane = lane or "main"
@@ -103,6 +106,7 @@ class ConsumerRunner:
             lambda: group_consumer(kafka, group_id=self.group_id, client_id=client_id)
         )
         self.ready = asyncio.Event()
+        self._urgency = urgency
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and its
@@ -118,10 +122,11 @@ class ConsumerRunner:
                 batch = await consumer.getmany(timeout_ms=500, max_records=self._kafka.consumer_max_records)
                 records = [record for part in batch.values() for record in part]
                 if records:
-                    await self.handle_batch(records)
-                    await self._commit(
-                        consumer, {tp: part[-1].offset + 1 for tp, part in batch.items() if part}
-                    )
+                    with self._urgency or contextlib.nullcontext():
+                        await self.handle_batch(records)
+                        await self._commit(
+                            consumer, {tp: part[-1].offset + 1 for tp, part in batch.items() if part}
+                        )
                 await self._measure_lag(consumer)
         finally:
             self.ready.clear()
@@ -354,6 +359,7 @@ def lane_runners(
     kafka: KafkaSettings,
     dlq_producer: AIOKafkaProducer,
     runner: type[ConsumerRunner] = ConsumerRunner,
+    urgency: Urgency | None = None,
 ) -> list[ConsumerRunner]:
     """One runner per lane of ``subscriptions`` (see :meth:`Subscriptions.lanes`);
     the first declared lane, or the only one, is consumed in the service's group."""
@@ -367,6 +373,7 @@ def lane_runners(
             kafka=kafka,
             dlq_producer=dlq_producer,
             lane=None if first in (None, lane.name) else lane.name,
+            urgency=urgency if lane.urgent else None,
         )
         for lane in subscriptions.lanes(lanes)
     ]

@@ -75,6 +75,9 @@ class Lane:
 
     name: str
     topics: tuple[str, ...]
+    #: While this lane handles a batch, the process's loops that defer to
+    #: urgent work wait (:class:`regua_platform.aio.Urgency`).
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,9 @@ class Subscriptions:
                 placed[topic] = lane.name
         if missing := [t for t in topics if t not in placed]:
             raise HandlerError(f"subscribed topics in no lane: {', '.join(missing)}")
-        kept = [Lane(lane.name, tuple(t for t in lane.topics if t in topics)) for lane in declared]
+        kept = [
+            Lane(lane.name, tuple(t for t in lane.topics if t in topics), lane.urgent) for lane in declared
+        ]
         return [lane for lane in kept if lane.topics]
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from regua_platform import aio
 from regua_platform.aio import batch_worker
 from regua_platform.metrics import WORKER_PASSES
 
@@ -29,3 +32,30 @@ async def test_full_batches_go_again_at_once_and_every_pass_is_counted() -> None
     await asyncio.wait_for(worker, timeout=5)
     assert calls == 3
     assert counter._value.get() - before == 3
+
+
+async def test_idle_passes_pause_longer_up_to_idle_max_and_work_resets_the_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stop = asyncio.Event()
+    pauses: list[float] = []
+
+    async def record_pause(_stop: asyncio.Event, _wake: asyncio.Event | None, seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(aio, "wait_for_work", record_pause)
+    # None: found nothing; False: did some, no more; True: a full batch.
+    outcomes: list[bool | None] = [None, None, None, None, False, None, True, None]
+
+    async def one_pass() -> bool | None:
+        outcome = outcomes.pop(0)
+        if not outcomes:
+            stop.set()
+        return outcome
+
+    await asyncio.wait_for(
+        aio.batch_worker(one_pass, service="t", worker="t", stop=stop, interval=1.0, idle_max=5.0), timeout=5
+    )
+    # 1, 2, 4, then capped at 5; work found: back to 1; idle again: 1; a full
+    # batch goes again with no pause; idle: 1.
+    assert pauses == [1.0, 2.0, 4.0, 5.0, 1.0, 1.0, 1.0]

@@ -29,7 +29,7 @@ DEFINITION = ServiceDefinition(
     handlers=HANDLERS,
     lanes=(
         # Knowledge of a payment never waits behind the step-due burst (docs/stop-on-pay.md).
-        Lane("priority", (INVOICE_EVENTS, PAYMENT_EVENTS)),
+        Lane("priority", (INVOICE_EVENTS, PAYMENT_EVENTS), urgent=True),
         Lane("bulk", (DUNNING_STEP_DUE,)),
     ),
     workers=[send_deliveries],

@@ -51,6 +51,7 @@ async def send_deliveries(runtime: NotifierRuntime, stop: asyncio.Event) -> None
     async def route() -> bool | None:
         """One router pass; True when something was due (there may be more),
         None when nothing was (the pause grows)."""
+        await runtime.urgency.calm()
         async with runtime.uow() as uow:
             done = await sender.route(uow, runtime.clock.now())
             await uow.commit()
@@ -112,6 +113,7 @@ class ChannelLoop:
                     await self._wait(stop, self._in_flight)  # for a free slot
                     continue
                 limit = min(free, s.batch_size)
+                await self._runtime.urgency.calm()
                 self._woken.clear()
                 claimed = await self._claim(limit)
                 self._passes.inc()
@@ -190,6 +192,8 @@ async def _send(
     the call (a payment consumed meanwhile suppresses it), then call: None
     when there was no call."""
     await providers.acquire(prepared.message.channel)
+    # A payment being consumed in this process goes first: the re-check then sees it.
+    await runtime.urgency.calm()
     async with runtime.uow() as uow:
         send = await sender.recheck(uow, prepared, runtime.clock.now())
         await uow.commit()

@@ -43,16 +43,22 @@ async def create_policy(
         created_at=uow.clock.now(),
     )
     await uow.policies.add(record)
+    if make_default:
+        uow.default_policies[tenant_id] = record
     return record
 
 
 async def default_policy(uow: SchedulerUnitOfWork, tenant_id: UUID) -> PolicyRecord:
-    """The tenant's default policy, creating the built-in one for a tenant without one."""
+    """The tenant's default policy, creating the built-in one for a tenant
+    without one; read once per unit of work."""
+    if (known := uow.default_policies.get(tenant_id)) is not None:
+        return known
     existing = await uow.policies.get_default(tenant_id)
-    if existing is not None:
-        return existing
-    await uow.policies.lock_tenant(tenant_id)
-    return await _ensure_default_locked(uow, tenant_id)
+    if existing is None:
+        await uow.policies.lock_tenant(tenant_id)
+        existing = await _ensure_default_locked(uow, tenant_id)
+    uow.default_policies[tenant_id] = existing
+    return existing
 
 
 async def _ensure_default_locked(uow: SchedulerUnitOfWork, tenant_id: UUID) -> PolicyRecord:

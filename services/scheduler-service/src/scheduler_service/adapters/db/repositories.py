@@ -13,7 +13,6 @@ from sqlalchemy import DateTime, Text, and_, exists, func, insert, or_, select, 
 from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler_service.adapters.db.tables import invoice_plans, policies, steps
@@ -211,29 +210,25 @@ class PlanRepository:
         if not await self._insert_plan(plan, now):
             return False
         if planned:
-            # One multi-row INSERT, not one execution per step.
+            # executemany of one cached statement (a multi-row VALUES is compiled anew per shape).
             await self.session.execute(
-                insert(steps).values(
-                    [{f: getattr(s, f) for f in StepRecord.__dataclass_fields__} for s in planned]
-                )
+                insert(steps), [{f: getattr(s, f) for f in StepRecord.__dataclass_fields__} for s in planned]
             )
         return True
 
     async def _insert_plan(self, plan: PlanRecord, now: datetime) -> bool:
         result = await self.session.execute(
-            pg_insert(invoice_plans)
-            .values(
-                invoice_id=plan.invoice_id,
-                tenant_id=plan.tenant_id,
-                debtor_id=plan.debtor_id,
-                policy_id=plan.policy_id,
-                due_date=plan.due_date,
-                timezone=plan.timezone,
-                send_window=plan.send_window.model_dump(mode="json") if plan.send_window else None,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[invoice_plans.c.invoice_id])
-            .returning(invoice_plans.c.invoice_id)
+            _INSERT_PLAN,
+            {
+                "invoice_id": plan.invoice_id,
+                "tenant_id": plan.tenant_id,
+                "debtor_id": plan.debtor_id,
+                "policy_id": plan.policy_id,
+                "due_date": plan.due_date,
+                "timezone": plan.timezone,
+                "send_window": plan.send_window.model_dump_json() if plan.send_window else None,
+                "created_at": now,
+            },
         )
         return result.first() is not None
 
@@ -357,3 +352,17 @@ class PlanRepository:
             .where(steps.c.id == given.c.id)
             .values(status=given.c.status, reason=given.c.reason, due_at=given.c.due_at, updated_at=now)
         )
+
+
+# Prepared once: SQLAlchemy 2.0 compiles a postgresql ``insert … on conflict``
+# anew on every call (it is not cacheable), and this runs once per invoice.
+_INSERT_PLAN = text(
+    f"""
+    insert into {invoice_plans.fullname}
+      (invoice_id, tenant_id, debtor_id, policy_id, due_date, timezone, send_window, created_at)
+    values (:invoice_id, :tenant_id, :debtor_id, :policy_id, :due_date, :timezone,
+            cast(cast(:send_window as text) as jsonb), :created_at)
+    on conflict (invoice_id) do nothing
+    returning invoice_id
+    """  # noqa: S608 (our own table name)
+)
