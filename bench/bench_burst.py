@@ -293,14 +293,15 @@ async def _planned(db: asyncpg.Connection, invoices: list[UUID]) -> bool:
           (select count(*) from scheduler.steps where invoice_id = any($1::uuid[])) as steps,
           (select count(*) from payments.charges
             where invoice_id = any($1::uuid[]) and method = 'pix' and status = 'active') as charges,
-          (select count(*) from notifier.invoices where invoice_id = any($1::uuid[])) as known
+          (select count(*) from notifier.invoices where invoice_id = any($1::uuid[])) as known,
+          (select count(distinct invoice_id) from notifier.charges
+            where invoice_id = any($1::uuid[])) as shown
         """,
         invoices,
     )
     assert counts is not None
-    return bool(
-        counts["steps"] == 2 * len(invoices) and counts["charges"] == counts["known"] == len(invoices)
-    )
+    n = len(invoices)
+    return bool(counts["steps"] == 2 * n and counts["charges"] == counts["known"] == counts["shown"] == n)
 
 
 async def _pay(
