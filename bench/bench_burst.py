@@ -144,6 +144,7 @@ async def run(n: int, bound_s: float, stack: BenchStack, db: asyncpg.Connection)
         expected_drain_s = n / sum(RATE_LIMITS.values())
         gap_s = expected_drain_s / 2 / len(paid)
 
+        ages_before = await _ages(http, url["notifier-service"])
         t0 = time.time()
         fired = await db.execute(
             "update scheduler.steps set due_at = now() where step_index = 0 and status = 'scheduled'"
@@ -156,6 +157,7 @@ async def run(n: int, bound_s: float, stack: BenchStack, db: asyncpg.Connection)
         aware, cancelled = await _watch(db, paid, payer)
         await _until(lambda: _drained(db, invoices), within=max(900.0, n / 5))
         drained_s = time.time() - t0
+        ages_after = await _ages(http, url["notifier-service"])
 
     bootstrap, namespace = stack.infra.bootstrap_servers, stack.namespace
     step_due_times = [at for at, _ in await _records(bootstrap, namespace, DUNNING_STEP_DUE)]
@@ -210,8 +212,29 @@ async def run(n: int, bound_s: float, stack: BenchStack, db: asyncpg.Connection)
         f"messages to paid debtors received after the webhook was sent: {after_ack};"
         f" later than B = {bound_s} s after it: {len(late)}" + (f" (up to {max(late):.3f} s)" if late else "")
     )
+    for key in sorted(ages_after):
+        count = ages_after[key][0] - ages_before.get(key, (0.0, 0.0))[0]
+        total = ages_after[key][1] - ages_before.get(key, (0.0, 0.0))[1]
+        if count:
+            print(f"  notifier {key[0]} {key[1]}: {int(count)} records, mean {total / count:.3f} s")
     verdict = "meets" if not late and pct(aware_s, 0.99) < 1.0 else "MISSES"
     print(f"bar (0 late messages, aware p99 < 1 s): {verdict}")
+
+
+HISTOGRAMS = (("regua_event_fetch_age_seconds", "fetched"), ("regua_event_age_seconds", "handled"))
+
+
+async def _ages(http: httpx.AsyncClient, base: str) -> dict[tuple[str, str], tuple[float, float]]:
+    """(count, sum) of the notifier's event age histograms, by (histogram, topic)."""
+    text = (await http.get(f"{base}/metrics")).text
+    found: dict[tuple[str, str], list[float]] = {}
+    for line in text.splitlines():
+        for name, label in HISTOGRAMS:
+            for part, index in (("_count{", 0), ("_sum{", 1)):
+                if line.startswith(name + part):
+                    topic = line.split('topic="', 1)[1].split('"', 1)[0].rpartition(".")[0].rpartition(".")[2]
+                    found.setdefault((label, topic), [0.0, 0.0])[index] += float(line.rsplit(" ", 1)[1])
+    return {key: (value[0], value[1]) for key, value in found.items()}
 
 
 def _step(name: str, offset: str, template: str, tone: str) -> dict[str, Any]:

@@ -36,6 +36,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from typing import Any
 
 import orjson
 from aiokafka import (
@@ -91,6 +92,7 @@ class ConsumerRunner:
         lane: str | None = None,
         consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
         urgency: Urgency | None = None,
+        defers_to: Urgency | None = None,
     ) -> None:
         self.service = service
         self.lane = lane or "main"
@@ -106,7 +108,10 @@ class ConsumerRunner:
             lambda: group_consumer(kafka, group_id=self.group_id, client_id=client_id)
         )
         self.ready = asyncio.Event()
+        #: Held while this (urgent) lane handles a batch ...
         self._urgency = urgency
+        #: ... and waited for by a bulk lane before each of its batches.
+        self._defers_to = defers_to
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and its
@@ -121,12 +126,16 @@ class ConsumerRunner:
                 # Returns as soon as records arrive; the timeout only paces an idle loop.
                 batch = await consumer.getmany(timeout_ms=500, max_records=self._kafka.consumer_max_records)
                 records = [record for part in batch.values() for record in part]
+                self._observe_age(records, metrics.FETCH_AGE)
+                if records and self._defers_to is not None:
+                    await self._defers_to.calm()  # a bulk lane lets an urgent batch go first
                 if records:
                     with self._urgency or contextlib.nullcontext():
                         await self.handle_batch(records)
                         await self._commit(
                             consumer, {tp: part[-1].offset + 1 for tp, part in batch.items() if part}
                         )
+                    self._observe_age(records, metrics.EVENT_AGE)
                 await self._measure_lag(consumer)
         finally:
             self.ready.clear()
@@ -134,6 +143,11 @@ class ConsumerRunner:
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         await consumer.commit(offsets)
+
+    def _observe_age(self, records: Sequence[ConsumerRecord[bytes, bytes]], histogram: Any) -> None:
+        now_ms = time.time() * 1000
+        for record in records:
+            histogram.labels(self.service, record.topic).observe(max(now_ms - record.timestamp, 0) / 1000)
 
     async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
         for tp in consumer.assignment():
@@ -364,6 +378,8 @@ def lane_runners(
     """One runner per lane of ``subscriptions`` (see :meth:`Subscriptions.lanes`);
     the first declared lane, or the only one, is consumed in the service's group."""
     first = lanes[0].name if lanes else None
+    consumed = subscriptions.lanes(lanes)
+    any_urgent = urgency is not None and any(lane.urgent for lane in consumed)
     return [
         runner(
             service=service,
@@ -374,8 +390,9 @@ def lane_runners(
             dlq_producer=dlq_producer,
             lane=None if first in (None, lane.name) else lane.name,
             urgency=urgency if lane.urgent else None,
+            defers_to=urgency if any_urgent and not lane.urgent else None,
         )
-        for lane in subscriptions.lanes(lanes)
+        for lane in consumed
     ]
 
 

@@ -44,6 +44,18 @@ OUTBOX_PUBLISHED = Counter(
     "Events the relay published.",
     ["service"],
 )
+EVENT_AGE = Histogram(
+    "regua_event_age_seconds",
+    "From a record's Kafka timestamp to the commit of the transaction that handled it.",
+    ["service", "topic"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+FETCH_AGE = Histogram(
+    "regua_event_fetch_age_seconds",
+    "From a record's Kafka timestamp to the moment the consumer had it in hand.",
+    ["service", "topic"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 OUTBOX_BATCH = Histogram(
     "regua_outbox_batch_events",
     "Events per Kafka transaction of the relay.",

@@ -173,6 +173,7 @@ class ChannelLoop:
             if done is None:
                 return
             send, outcome = done
+            await runtime.urgency.calm()
             async with runtime.uow() as uow:
                 await self._sender.record(uow, send, outcome, runtime.clock.now())
                 await uow.commit()
