@@ -32,6 +32,7 @@ from regua_platform.consumer import ConsumerRunner, lane_runners
 from regua_platform.db import create_engine, create_sessionmaker
 from regua_platform.handlers import Lane, Subscriptions, bind_handlers
 from regua_platform.kafka import idempotent_producer
+from regua_platform.lane_thread import consume_on_own_thread
 from regua_platform.logs import setup_logging
 from regua_platform.messaging import MessagingTables, outbox_channel
 from regua_platform.problems import install_problem_handlers
@@ -115,10 +116,11 @@ class Runtime(Generic[SettingsT, UowT]):
     urgency: Urgency = field(default_factory=Urgency)
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def uow(self) -> UowT:
-        """A fresh unit of work (enter it with ``async with``)."""
+    def uow(self, sessions: async_sessionmaker[AsyncSession] | None = None) -> UowT:
+        """A fresh unit of work (enter it with ``async with``); over ``sessions``
+        when given (another event loop's pool), else the service's."""
         return self.definition.uow_class(
-            self.sessions,
+            sessions or self.sessions,
             self.definition.messaging,
             source=f"/regua/{self.definition.name}",
             clock=self.clock,
@@ -247,8 +249,11 @@ async def _prune_messaging(runtime: Runtime[Any, Any], stop: asyncio.Event) -> N
 
 
 def _consuming(consumer: ConsumerRunner) -> Worker:
-    async def consume(_runtime: Runtime[Any, Any], stop: asyncio.Event) -> None:
-        await consumer.run(stop)
+    async def consume(runtime: Runtime[Any, Any], stop: asyncio.Event) -> None:
+        if consumer.urgent and runtime.settings.kafka.urgent_lane_thread:
+            await consume_on_own_thread(runtime, consumer, stop)
+        else:
+            await consumer.run(stop)
 
     return consume
 

@@ -94,8 +94,19 @@ class ConsumerRunner:
         urgency: Urgency | None = None,
         defers_to: Urgency | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "service": service,
+            "topics": topics,
+            "handlers": handlers,
+            "kafka": kafka,
+            "lane": lane,
+            "consumer_factory": consumer_factory,
+            "defers_to": defers_to,
+        }
         self.service = service
         self.lane = lane or "main"
+        #: The lane is urgent: it holds ``urgency`` while it handles a batch.
+        self.urgent = urgency is not None
         self._kafka = kafka
         self.topics = [namespaced(t, kafka.topic_namespace) for t in topics]
         self._handlers = handlers
@@ -112,6 +123,17 @@ class ConsumerRunner:
         self._urgency = urgency
         #: ... and waited for by a bulk lane before each of its batches.
         self._defers_to = defers_to
+
+    def moved(
+        self,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        dlq_producer: AIOKafkaProducer,
+        urgency: Urgency | None,
+    ) -> ConsumerRunner:
+        """The same lane over other resources (another event loop's pool and
+        producer: see :mod:`regua_platform.lane_thread`)."""
+        return type(self)(uow_factory=uow_factory, dlq_producer=dlq_producer, urgency=urgency, **self._given)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and its

@@ -53,6 +53,10 @@ class KafkaSettings(BaseModel):
     #: next read: under steady traffic, a few more commits join each Kafka
     #: transaction (each costs a round trip or three to the broker).
     relay_linger_ms: int = Field(default=5, ge=0, le=1_000)
+    #: Run an urgent lane's consumer on a thread of its own (own event loop,
+    #: a pool of 2 connections): it gets CPU at once however busy the
+    #: process's loop is (see :mod:`regua_platform.lane_thread`).
+    urgent_lane_thread: bool = True
     #: Records per consumer batch: one database transaction each.
     consumer_max_records: int = Field(default=200, ge=1, le=5_000)
 

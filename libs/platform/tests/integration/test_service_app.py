@@ -4,6 +4,7 @@ Kafka; health, readiness, metrics, auth and problem+json behave."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +20,11 @@ from opentelemetry.trace import get_current_span
 from sqlalchemy import insert, text
 
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
+from regua_contracts.topics import INVOICE_EVENTS
 from regua_devtools.testing import serve, wait_for
 from regua_platform.app import ServiceDefinition, UnitOfWorkDep, create_app
 from regua_platform.auth import PrincipalDep, mint_token
-from regua_platform.handlers import EventMeta
+from regua_platform.handlers import EventMeta, Lane
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings, ServiceSettings
 from regua_platform.telemetry import setup_tracing
 from regua_platform.uow import UnitOfWork
@@ -39,8 +41,11 @@ class Settings(ServiceSettings):
     pass
 
 
-def definition_with(store: Store, router: APIRouter, handlers: list[Any]) -> ServiceDefinition[Any, Any]:
+def definition_with(
+    store: Store, router: APIRouter, handlers: list[Any], lanes: tuple[Lane, ...] = ()
+) -> ServiceDefinition[Any, Any]:
     return ServiceDefinition(
+        lanes=lanes,
         name="app-test",
         schema=store.schema,
         title="App test",
@@ -203,3 +208,39 @@ async def test_a_lost_database_connection_is_a_503_once_then_the_pool_reconnects
         assert lost.headers["retry-after"] == "1"
         assert lost.json()["detail"] == "The database connection was lost; retry the request."
         assert (await client.post("/v1/things", headers=headers)).status_code == 202
+
+
+async def test_an_urgent_lane_runs_on_a_thread_of_its_own_with_the_same_guarantees(
+    store: Store, kafka_settings: KafkaSettings
+) -> None:
+    threads: list[str] = []
+
+    async def on_invoice_issued_note_thread(event: InvoiceIssuedV1, meta: EventMeta, uow: UnitOfWork) -> None:
+        threads.append(threading.current_thread().name)
+        await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="urgent"))
+
+    router = APIRouter()
+
+    @router.post("/v1/things", status_code=202)
+    async def create_thing(principal: PrincipalDep, uow: UnitOfWorkDep) -> dict[str, str]:
+        envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
+        await uow.commit()
+        return {"event_id": envelope.id}
+
+    lanes = (Lane("priority", (INVOICE_EVENTS,), urgent=True),)
+    settings = Settings(
+        auth=AuthSettings(jwt_secret=SECRET),
+        database=DatabaseSettings(url=store.database_url),
+        kafka=kafka_settings,
+    )
+    app = create_app(definition_with(store, router, [on_invoice_issued_note_thread], lanes), settings)
+    async with serve(app) as client:
+        runtime = app.state.runtime
+        await wait_for(lambda: runtime.consumers and all(c.ready.is_set() for c in runtime.consumers))
+        r = await client.post("/v1/things", headers={"Authorization": f"Bearer {token()}"})
+        assert r.status_code == 202
+        event_id = r.json()["event_id"]
+        await wait_for(lambda: store.effect_count(event_id))
+    assert threads == ["app-test-main-lane"]
+    assert threading.current_thread().name != threads[0]
+    assert await store.effect_count(event_id) == 1
