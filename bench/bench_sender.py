@@ -51,6 +51,7 @@ from regua_devtools.sandbox import running_sandbox
 from regua_devtools.sandboxes.common import serving
 from regua_devtools.testing import free_port
 from regua_platform import migrations
+from regua_platform.aio import Urgency
 from regua_platform.clock import SystemClock
 from regua_platform.db import create_engine, create_sessionmaker
 from regua_platform.settings import AuthSettings, DatabaseSettings
@@ -193,6 +194,7 @@ async def run(
                     uow=uow,
                     definition=SimpleNamespace(name="bench"),
                     listener=None,
+                    urgency=Urgency(),
                 )
                 conn = await asyncpg.connect(url.replace("+asyncpg", ""))
                 stop = asyncio.Event()
