@@ -63,7 +63,7 @@ schemas: setup ## Regenerate the JSON Schemas of every event
 BENCHES ?= http relay timer webhooks charges sender planning idle burst
 bench: setup ## Benchmarks (issue 10's proof, see docs/performance.md): figures and same-run ratios; output kept in .local/bench/
 	@mkdir -p .local/bench; set -o pipefail; for b in $(BENCHES); do \
-	  echo "== bench/bench_$$b.py"; $(BIN)/python bench/bench_$$b.py | tee .local/bench/$$b.txt || exit 1; \
+	  echo "== bench/bench_$$b.py"; $(BIN)/python -u bench/bench_$$b.py | tee .local/bench/$$b.txt || exit 1; \
 	done
 
 clean: down
