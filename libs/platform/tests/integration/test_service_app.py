@@ -41,6 +41,19 @@ class Settings(ServiceSettings):
     pass
 
 
+def things_router() -> APIRouter:
+    """``POST /v1/things``: publishes one ``invoice.issued`` through the outbox."""
+    router = APIRouter()
+
+    @router.post("/v1/things", status_code=202)
+    async def create_thing(principal: PrincipalDep, uow: UnitOfWorkDep) -> dict[str, str]:
+        envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
+        await uow.commit()
+        return {"event_id": envelope.id}
+
+    return router
+
+
 def definition_with(
     store: Store, router: APIRouter, handlers: list[Any], lanes: tuple[Lane, ...] = ()
 ) -> ServiceDefinition[Any, Any]:
@@ -74,13 +87,7 @@ async def served(store: Store, kafka_settings: KafkaSettings) -> AsyncIterator[d
         consumed.append(format(get_current_span().get_span_context().trace_id, "032x"))
         await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="t"))
 
-    router = APIRouter()
-
-    @router.post("/v1/things", status_code=202)
-    async def create_thing(principal: PrincipalDep, uow: UnitOfWorkDep) -> dict[str, str]:
-        envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
-        await uow.commit()
-        return {"event_id": envelope.id}
+    router = things_router()
 
     definition = definition_with(store, router, [on_invoice_issued_note_trace])
     settings = Settings(
@@ -177,13 +184,7 @@ async def test_unknown_route_is_a_problem(served: dict[str, Any]) -> None:
 async def test_a_lost_database_connection_is_a_503_once_then_the_pool_reconnects(
     store: Store, kafka_settings: KafkaSettings
 ) -> None:
-    router = APIRouter()
-
-    @router.post("/v1/things", status_code=202)
-    async def create_thing(principal: PrincipalDep, uow: UnitOfWorkDep) -> dict[str, str]:
-        envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
-        await uow.commit()
-        return {"event_id": envelope.id}
+    router = things_router()
 
     settings = Settings(
         auth=AuthSettings(jwt_secret=SECRET),
@@ -219,13 +220,7 @@ async def test_an_urgent_lane_runs_on_a_thread_of_its_own_with_the_same_guarante
         threads.append(threading.current_thread().name)
         await uow.session.execute(insert(store.effects).values(event_id=meta.id, note="urgent"))
 
-    router = APIRouter()
-
-    @router.post("/v1/things", status_code=202)
-    async def create_thing(principal: PrincipalDep, uow: UnitOfWorkDep) -> dict[str, str]:
-        envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
-        await uow.commit()
-        return {"event_id": envelope.id}
+    router = things_router()
 
     lanes = (Lane("priority", (INVOICE_EVENTS,), urgent=True),)
     settings = Settings(
