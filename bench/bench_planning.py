@@ -37,14 +37,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from payments_service.adapters.db.tables import charges
 from payments_service.adapters.db.tables import debtors as payment_debtors
 from regua_devtools.devstack.infra import Infra, ensure_infra
-from regua_devtools.devstack.services import script_path, service_env, service_named
+from regua_devtools.devstack.services import StackSecrets, script_path, service_env, service_named
 from regua_devtools.sandboxes.psp import running_psp_sandbox
 from regua_devtools.testing import admin_token, drop_namespace, free_port, fresh_database, fresh_namespace
 from regua_platform.db import create_engine
 from regua_platform.settings import DatabaseSettings
 from scheduler_service.adapters.db.tables import steps
 
-SECRET = secrets.token_urlsafe(48)
+KEYS = StackSecrets.generate()
+SECRET = KEYS.jwt
 NAMES = ("invoice-service", "scheduler-service", "payments-service")
 DEBTORS = 100
 STEPS = 4
@@ -58,7 +59,7 @@ class Proc:
         self.port = free_port()
         stack = Infra(bootstrap_servers=infra.bootstrap_servers, database_url=database_url)
         prefix = self.service.env_prefix
-        self.env = {**os.environ, **service_env(self.service, stack, SECRET, self.port)}
+        self.env = {**os.environ, **service_env(self.service, stack, KEYS, self.port)}
         self.env[f"{prefix}KAFKA__TOPIC_NAMESPACE"] = namespace
         self.log = logs / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None

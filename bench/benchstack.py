@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import signal
 import tempfile
 from collections.abc import AsyncIterator
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from regua_devtools.devstack.infra import Infra, ensure_infra
 from regua_devtools.devstack.procs import ServiceProcess, service_process
-from regua_devtools.devstack.services import service_named
+from regua_devtools.devstack.services import StackSecrets, service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
 from regua_devtools.testing import drop_namespace, free_port, fresh_database, fresh_namespace
 
@@ -53,7 +52,8 @@ async def bench_stack(prefix: str) -> AsyncIterator[BenchStack]:
     infra = ensure_infra()
     namespace = await fresh_namespace(infra.bootstrap_servers, prefix)
     log_dir = Path(tempfile.mkdtemp(prefix=f"regua-{prefix}-"))
-    secret = secrets.token_urlsafe(48)
+    keys = StackSecrets.generate()
+    secret = keys.jwt
     try:
         async with (
             fresh_database(infra) as database_url,
@@ -70,7 +70,7 @@ async def bench_stack(prefix: str) -> AsyncIterator[BenchStack]:
                     infra=infra,
                     database_url=database_url,
                     namespace=namespace,
-                    secret=secret,
+                    keys=keys,
                     log_dir=log_dir,
                     **(channels if name == "notifier-service" else {}),
                 )

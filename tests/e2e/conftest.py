@@ -23,14 +23,15 @@ import pytest
 from regua_devtools.demo import sign
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.procs import ServiceProcess, service_process
-from regua_devtools.devstack.services import service_named
+from regua_devtools.devstack.services import StackSecrets, service_named
 from regua_devtools.sandbox import Sandbox, running_sandbox
 from regua_devtools.sandboxes.bank import BankSandbox, running_bank_sandbox
 from regua_devtools.sandboxes.common import SandboxClock
 from regua_devtools.sandboxes.psp import PspSandbox, running_psp_sandbox
 from regua_devtools.testing import admin_token, drop_namespace, free_port, fresh_database, fresh_namespace
 
-SECRET = secrets.token_urlsafe(48)
+KEYS = StackSecrets.generate()
+SECRET = KEYS.jwt
 TZ = ZoneInfo("America/Sao_Paulo")
 DAY = 24 * 3600
 NAMES = (
@@ -109,7 +110,7 @@ async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Async
                 infra=infra,
                 database_url=database_url,
                 namespace=namespace,
-                secret=SECRET,
+                keys=KEYS,
                 log_dir=log_dir,
                 **channel_env.get(name, {}),
             )

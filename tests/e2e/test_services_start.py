@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 import subprocess
 from collections.abc import AsyncIterator
@@ -18,11 +17,11 @@ import pytest
 
 from regua_devtools.devstack.infra import Infra
 from regua_devtools.devstack.procs import ServiceProcess, service_process
-from regua_devtools.devstack.services import SERVICES, Service, script_path
+from regua_devtools.devstack.services import SERVICES, Service, StackSecrets, script_path
 from regua_devtools.testing import drop_namespace, fresh_database, fresh_namespace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
-SECRET = secrets.token_urlsafe(48)
+KEYS = StackSecrets.generate()
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +39,7 @@ async def running(
     log_dir = tmp_path_factory.mktemp("logs")
     procs = {
         s.name: service_process(
-            s, infra=infra, database_url=db, namespace=namespace, secret=SECRET, log_dir=log_dir
+            s, infra=infra, database_url=db, namespace=namespace, keys=KEYS, log_dir=log_dir
         )
         for s in SERVICES
     }

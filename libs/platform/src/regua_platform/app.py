@@ -8,8 +8,9 @@ Every role serves ``/healthz``, ``/readyz`` and ``/metrics``.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,24 +19,28 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from regua_platform import metrics
 from regua_platform.aio import Urgency, sleep_unless
-from regua_platform.auth import TokenVerifier
+from regua_platform.auth import TokenVerifier, bearer_scheme, current_principal, public
 from regua_platform.clock import Clock, OffsetClock, SystemClock
 from regua_platform.consumer import ConsumerRunner, lane_runners
 from regua_platform.db import create_engine, create_sessionmaker
 from regua_platform.handlers import Lane, Subscriptions, bind_handlers
 from regua_platform.kafka import idempotent_producer
 from regua_platform.lane_thread import consume_on_own_thread
+from regua_platform.limits import InputLimits
 from regua_platform.logs import setup_logging
 from regua_platform.messaging import MessagingTables, outbox_channel
-from regua_platform.problems import install_problem_handlers
+from regua_platform.openapi import install_openapi
+from regua_platform.problems import Problem, install_problem_handlers
 from regua_platform.relay import OutboxRelay
 from regua_platform.retention import run_retention
 from regua_platform.settings import ServiceSettings
@@ -82,6 +87,8 @@ class ServiceDefinition(Generic[SettingsT, UowT]):
     #: worker process listens to them (``runtime.listener.event(channel)``)
     #: and units of work signal them (``uow.notify(channel)``).
     wakeups: Sequence[str] = ()
+    #: Body caps above ``http.max_body_bytes`` for the paths that take files.
+    body_limits: Mapping[str, int] = field(default_factory=dict)
     version: str = "0.1.0"
 
     def subscriptions(self, settings: SettingsT) -> Subscriptions:
@@ -166,10 +173,23 @@ def create_app(
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        openapi_url=None,  # served by _ops_router: behind a token unless http.public_docs
+        docs_url=None,
+        redoc_url=None,
     )
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(metrics.HttpMetricsMiddleware, service=definition.name)
-    app.include_router(_ops_router())
+    app.add_middleware(
+        InputLimits,
+        max_body_bytes=settings.http.max_body_bytes,
+        body_limits=definition.body_limits,
+        max_header_bytes=settings.http.max_header_bytes,
+        max_headers=settings.http.max_headers,
+    )
+    # Outermost: the client address every later layer sees is the real one.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.http.trusted_proxies)
+    app.include_router(_ops_router(settings))
     if role in ("api", "all"):
         for router in definition.routers:
             app.include_router(router)
@@ -283,14 +303,20 @@ async def _shutdown(runtime: Runtime[Any, Any], tasks: list[asyncio.Task[None]])
     await runtime.engine.dispose()
 
 
-def _ops_router() -> APIRouter:
+def _ops_router(settings: ServiceSettings) -> APIRouter:
     router = APIRouter(tags=["operations"])
+    probe = [Depends(public("a probe: says only whether the process is up or ready"))]
 
-    @router.get("/healthz", summary="Liveness: the process answers")
+    @router.get("/healthz", summary="Liveness: the process answers", dependencies=probe)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: PostgreSQL and Kafka are reachable")
+    @router.get(
+        "/readyz",
+        summary="Readiness: PostgreSQL and Kafka are reachable",
+        dependencies=probe,
+        responses={503: {"description": "A dependency is not reachable (same body as 200)."}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         runtime = runtime_of(request)
         checks = {
@@ -303,9 +329,39 @@ def _ops_router() -> APIRouter:
             status_code=200 if ok else 503,
         )
 
-    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-    async def prometheus() -> Response:
+    metrics_token = settings.telemetry.metrics_token
+
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        include_in_schema=False,
+        dependencies=[Depends(public("telemetry.metrics_token, compared in constant time"))],
+    )
+    async def prometheus(request: Request) -> Response:
+        if not settings.telemetry.public_metrics:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
+            wanted = metrics_token.get_secret_value().encode() if metrics_token else None
+            if wanted is None or not hmac.compare_digest(given, wanted):
+                raise Problem(
+                    401, "Unauthorized", "Send the metrics token.", headers={"WWW-Authenticate": "Bearer"}
+                )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get(
+        "/openapi.json",
+        include_in_schema=False,
+        dependencies=[Depends(public("needs a valid bearer token unless http.public_docs"))],
+    )
+    async def openapi_document(request: Request) -> JSONResponse:
+        if not settings.http.public_docs:
+            await current_principal(request, await bearer_scheme(request))
+        return JSONResponse(request.app.openapi())
+
+    if settings.http.public_docs:
+
+        @router.get("/docs", include_in_schema=False, dependencies=[Depends(public("http.public_docs"))])
+        async def swagger_ui(request: Request) -> HTMLResponse:
+            return get_swagger_ui_html(openapi_url="/openapi.json", title=request.app.title)
 
     return router
 

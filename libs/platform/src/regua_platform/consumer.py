@@ -55,7 +55,7 @@ from regua_contracts.topics import dlq_topic, namespaced
 from regua_platform import metrics
 from regua_platform.aio import Urgency
 from regua_platform.handlers import BoundHandler, EventMeta, Lane, Subscriptions
-from regua_platform.kafka import group_consumer, trace_context
+from regua_platform.kafka import connection_options, group_consumer, trace_context
 from regua_platform.settings import KafkaSettings
 from regua_platform.uow import UnitOfWork
 
@@ -326,7 +326,7 @@ class ConsumerRunner:
         member already runs refuses the commit; that member seeded it."""
         if self.group_id == self.service_group_id:
             return
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._kafka.bootstrap_servers)
+        admin = AIOKafkaAdminClient(**connection_options(self._kafka))
         await admin.start()
         try:
             mine = await admin.list_consumer_group_offsets(self.group_id)
@@ -341,7 +341,7 @@ class ConsumerRunner:
         if not seed:
             return
         seeder = AIOKafkaConsumer(
-            bootstrap_servers=self._kafka.bootstrap_servers, group_id=self.group_id, enable_auto_commit=False
+            **connection_options(self._kafka), group_id=self.group_id, enable_auto_commit=False
         )
         await seeder.start()
         try:

@@ -45,6 +45,9 @@ def main(
         http="httptools",
         log_config=None,
         access_log=False,
+        # The app believes X-Forwarded-For only from http.trusted_proxies.
+        proxy_headers=False,
+        h11_max_incomplete_event_size=settings.http.max_header_bytes * 4,
         timeout_graceful_shutdown=int(settings.http.shutdown_grace_seconds) + 5,
     )
     return 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.helpers import create_ssl_context
 from opentelemetry import propagate
 from opentelemetry.context import Context
 
@@ -13,10 +15,34 @@ from regua_platform.settings import KafkaSettings
 Headers = list[tuple[str, bytes]]
 
 
+def connection_options(settings: KafkaSettings) -> dict[str, Any]:
+    """The keyword arguments every aiokafka client (producer, consumer, admin)
+    takes to reach the cluster: bootstrap servers, and TLS and SASL/SCRAM when
+    ``security_protocol`` asks for them."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.security_protocol,
+    }
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(
+            cafile=settings.ssl_cafile,
+            certfile=settings.ssl_certfile,
+            keyfile=settings.ssl_keyfile,
+        )
+    if settings.security_protocol.startswith("SASL"):
+        assert settings.sasl_password is not None  # the settings validator checked
+        options |= {
+            "sasl_mechanism": settings.sasl_mechanism,
+            "sasl_plain_username": settings.sasl_username,
+            "sasl_plain_password": settings.sasl_password.get_secret_value(),
+        }
+    return options
+
+
 def idempotent_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
     """A producer that never duplicates or reorders on retry (``acks=all``)."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **connection_options(settings),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -31,7 +57,7 @@ def transactional_producer(
     """An idempotent producer whose sends commit or abort together. Starting a
     second one with the same ``transactional_id`` fences the first."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **connection_options(settings),
         client_id=client_id,
         transactional_id=transactional_id,
         enable_idempotence=True,
@@ -47,7 +73,7 @@ def group_consumer(settings: KafkaSettings, *topics: str, group_id: str, client_
     only committed transactions (the outbox relay writes transactionally)."""
     return AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=settings.bootstrap_servers,
+        **connection_options(settings),
         group_id=group_id,
         client_id=client_id,
         enable_auto_commit=False,

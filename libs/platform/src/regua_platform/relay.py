@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from regua_contracts.topics import OUTBOX_RELAY_CHECKPOINTS, namespaced
 from regua_platform import metrics
 from regua_platform.aio import sleep_unless, wait_for_work
-from regua_platform.kafka import headers_from_carrier
+from regua_platform.kafka import connection_options, headers_from_carrier
 from regua_platform.messaging import MessagingTables
 from regua_platform.settings import KafkaSettings
 
@@ -186,7 +186,7 @@ class OutboxRelay:
 
     async def _last_checkpoint(self) -> list[int]:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
+            **connection_options(self._kafka),
             client_id=f"{self.service}-relay-checkpoint",
             group_id=None,
             enable_auto_commit=False,

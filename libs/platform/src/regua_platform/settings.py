@@ -59,19 +59,48 @@ class KafkaSettings(BaseModel):
     urgent_lane_thread: bool = True
     #: Records per consumer batch: one database transaction each.
     consumer_max_records: int = Field(default=200, ge=1, le=5_000)
+    #: ``PLAINTEXT`` (a private dev broker only), ``SSL``, ``SASL_PLAINTEXT``
+    #: or ``SASL_SSL`` (production: TLS plus SCRAM credentials).
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    #: CA bundle that signed the brokers' certificates (system CAs when unset),
+    #: and a client certificate and key for mutual TLS.
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+    @model_validator(mode="after")
+    def _sasl_credentials(self) -> KafkaSettings:
+        if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
+            raise ValueError("kafka.security_protocol SASL_* needs kafka.sasl_username and sasl_password")
+        return self
 
 
 class AuthSettings(BaseModel):
-    """Bearer JWTs: HS256 with a shared secret, or keys from a JWKS URL of an
-    external identity provider. One of the two is required; a default or short
-    secret is refused at start-up."""
+    """Bearer JWTs: keys from the JWKS URL of an identity provider (asymmetric:
+    RS256, ES256, EdDSA; recommended), or HS256 with a shared secret (the dev
+    stack). One of the two is required; a default or short secret is refused
+    at start-up."""
 
     jwt_secret: SecretStr | None = None
     jwks_url: str | None = None
+    #: How long fetched keys are trusted before they are fetched again.
+    jwks_cache_seconds: int = Field(default=300, ge=10, le=86_400)
+    #: A token naming an unknown key id refetches the keys (the provider
+    #: rotated), at most this often.
+    jwks_min_refresh_seconds: int = Field(default=30, ge=1, le=3_600)
     issuer: str = "regua-dev"
     audience: str = "regua"
-    algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
+    algorithms: list[str] = Field(default_factory=lambda: ["HS256", "RS256", "ES256", "EdDSA"])
     leeway_seconds: int = Field(default=30, ge=0, le=300)
+    #: Tokens whose ``exp - iat`` is longer are refused: short lifetimes are how
+    #: a leaked token stops working (one day by default).
+    max_token_lifetime_seconds: int = Field(default=86_400, ge=60, le=31 * 86_400)
+    #: ``jti`` of tokens revoked before they expire (a deny-list for emergencies).
+    denied_token_ids: list[str] = Field(default_factory=list)
+    max_token_chars: int = Field(default=8_192, ge=256, le=65_536)
 
     @model_validator(mode="after")
     def _one_key_source(self) -> AuthSettings:
@@ -90,6 +119,19 @@ class HttpSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     #: Seconds granted to in-flight work on shutdown.
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    #: Largest request body accepted (413 beyond it, answered before reading
+    #: the rest); routes that take files declare more (``ServiceDefinition.body_limits``).
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    #: Largest single header value, and most headers, a request may carry (431 beyond).
+    max_header_bytes: int = Field(default=8_192, ge=256)
+    max_headers: int = Field(default=100, ge=10)
+    #: Addresses or networks (CIDR) of the load balancers in front of us: only
+    #: their ``X-Forwarded-For``/``-Proto`` are believed, for the client address
+    #: that rate limits key on. Empty: the socket's address is the client's.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: Serve ``/docs`` and ``/openapi.json`` to anyone. Off: ``/openapi.json``
+    #: needs a valid bearer token and ``/docs`` is not served.
+    public_docs: bool = False
 
 
 class RetentionSettings(BaseModel):
@@ -108,6 +150,10 @@ class TelemetrySettings(BaseModel):
     #: OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); none = no export.
     otlp_endpoint: str | None = None
     sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    #: ``/metrics`` answers only ``Authorization: Bearer <metrics_token>``
+    #: (Prometheus' ``bearer_token``), unless ``public_metrics`` is on.
+    metrics_token: SecretStr | None = None
+    public_metrics: bool = False
 
 
 class ServiceSettings(BaseSettings):

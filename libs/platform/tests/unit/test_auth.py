@@ -16,7 +16,7 @@ def verifier() -> TokenVerifier:
     return TokenVerifier(AuthSettings(jwt_secret=SECRET))
 
 
-def test_a_minted_token_verifies_to_its_tenant_and_scopes() -> None:
+async def test_a_minted_token_verifies_to_its_tenant_and_scopes() -> None:
     tenant = uuid4()
     token = mint_token(
         secret=SECRET,
@@ -24,16 +24,16 @@ def test_a_minted_token_verifies_to_its_tenant_and_scopes() -> None:
         scopes=["invoices:write", "reports:read"],
         issuer="regua-dev",
         audience="regua",
-        ttl=timedelta(days=3650),
+        ttl=timedelta(hours=12),
         now=datetime.now(UTC),
     )
-    principal = verifier().verify(token)
+    principal = await verifier().verify(token)
     assert principal.tenant_id == tenant
     assert principal.scopes == {"invoices:write", "reports:read"}
     assert principal.has("reports:read") and not principal.has("admin")
 
 
-def test_admin_holds_every_scope() -> None:
+async def test_admin_holds_every_scope() -> None:
     token = mint_token(
         secret=SECRET,
         tenant_id=uuid4(),
@@ -43,10 +43,10 @@ def test_admin_holds_every_scope() -> None:
         ttl=timedelta(hours=1),
         now=datetime.now(UTC),
     )
-    assert verifier().verify(token).has("anything:at-all")
+    assert (await verifier().verify(token)).has("anything:at-all")
 
 
-def test_expired_token_is_refused_with_401() -> None:
+async def test_expired_token_is_refused_with_401() -> None:
     token = mint_token(
         secret=SECRET,
         tenant_id=uuid4(),
@@ -57,23 +57,26 @@ def test_expired_token_is_refused_with_401() -> None:
         now=NOW - timedelta(days=1),
     )
     with pytest.raises(Problem) as caught:
-        verifier().verify(token)
+        await verifier().verify(token)
     assert caught.value.status == 401
     assert "expired" in (caught.value.detail or "")
 
 
-def test_a_token_without_tenant_is_refused() -> None:
+async def test_a_token_without_tenant_is_refused() -> None:
     import jwt
 
     token = jwt.encode(
         {"iss": "regua-dev", "aud": "regua", "sub": "x", "exp": int(datetime.now(UTC).timestamp()) + 60},
         SECRET,
     )
-    with pytest.raises(Problem, match="tenant_id"):
-        verifier().verify(token)
+    with pytest.raises(Problem) as caught:
+        await verifier().verify(token)
+    # The body never echoes the JWT library's text (which check failed, which claim is missing).
+    assert caught.value.status == 401
+    assert caught.value.detail == "The token is not valid."
 
 
-def test_tenant_must_be_a_uuid() -> None:
+async def test_tenant_must_be_a_uuid() -> None:
     with pytest.raises(ValueError, match="badly formed"):
         mint_token(
             secret=SECRET,
@@ -87,11 +90,11 @@ def test_tenant_must_be_a_uuid() -> None:
 
 
 @pytest.mark.parametrize("secret", [None, "changeme", "short-secret"])
-def test_settings_refuse_a_missing_default_or_short_secret(secret: str | None) -> None:
+async def test_settings_refuse_a_missing_default_or_short_secret(secret: str | None) -> None:
     with pytest.raises(ValidationError, match="jwt_secret"):
         AuthSettings(jwt_secret=secret)
 
 
-def test_a_jwks_url_replaces_the_secret() -> None:
+async def test_a_jwks_url_replaces_the_secret() -> None:
     settings = AuthSettings(jwks_url="https://idp.example/.well-known/jwks.json", algorithms=["RS256"])
     assert settings.jwt_secret is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -35,6 +36,13 @@ from regua_devtools.devstack.infra import Infra, ensure_infra
 from regua_devtools.devstack.topics import ensure_topics
 from regua_platform.auth import mint_token
 from regua_platform.settings import KafkaSettings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Services under test serve ``/metrics`` without the metrics token (they
+    listen on loopback only); tests of the token set ``public_metrics=False``."""
+    for prefix in ("INVOICE", "SCHEDULER", "NOTIFIER", "NEGOTIATION", "PAYMENTS", "TEST"):
+        os.environ.setdefault(f"REGUA_{prefix}_TELEMETRY__PUBLIC_METRICS", "true")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from regua_devtools.devstack.infra import Infra
-from regua_devtools.devstack.services import Service, script_path, service_env
+from regua_devtools.devstack.services import Service, StackSecrets, script_path, service_env
 from regua_devtools.testing import free_port, wait_for
 
 
@@ -85,12 +85,12 @@ def service_process(
     infra: Infra,
     database_url: str,
     namespace: str,
-    secret: str,
+    keys: StackSecrets,
     log_dir: Path,
     **extra_env: str,
 ) -> ServiceProcess:
     stack = Infra(bootstrap_servers=infra.bootstrap_servers, database_url=database_url)
-    env = {**os.environ, **service_env(service, stack, secret, 1)}
+    env = {**os.environ, **service_env(service, stack, keys, 1)}
     env[f"{service.env_prefix}KAFKA__TOPIC_NAMESPACE"] = namespace
     env[f"{service.env_prefix}HTTP__SHUTDOWN_GRACE_SECONDS"] = "5"
     env.update({f"{service.env_prefix}{k}": v for k, v in extra_env.items()})

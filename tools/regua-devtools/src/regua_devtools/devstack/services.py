@@ -3,7 +3,9 @@ and stop."""
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import subprocess
 import sysconfig
 from dataclasses import dataclass
@@ -46,17 +48,47 @@ def service_named(name: str) -> Service:
     raise KeyError(f"no service called {name!r}")
 
 
-def service_env(service: Service, infra: Infra, secret: str, port: int) -> dict[str, str]:
+@dataclass(frozen=True)
+class StackSecrets:
+    """The dev stack's keys, each its own random root (none derives from another):
+    the API tokens' HS256 secret, the portal's key (links, sessions; shared by
+    the notifier, which mints links, and negotiation, which opens them) and the
+    key encrypting tenants' secrets at rest (payments; a Fernet key)."""
+
+    jwt: str
+    portal_key: str
+    encryption_key: str
+
+    @classmethod
+    def generate(cls) -> StackSecrets:
+        from cryptography.fernet import Fernet
+
+        return cls(
+            jwt=secrets.token_urlsafe(48),
+            portal_key=secrets.token_urlsafe(48),
+            encryption_key=Fernet.generate_key().decode(),
+        )
+
+
+def service_env(service: Service, infra: Infra, keys: StackSecrets, port: int) -> dict[str, str]:
     """The environment a service process needs on top of ours (settings use
-    the ``REGUA_<SVC>_`` prefix and ``__`` nesting)."""
+    the ``REGUA_<SVC>_`` prefix and ``__`` nesting). The dev stack listens on
+    loopback only, so its docs and metrics are open."""
     prefix = service.env_prefix
-    return {
+    env = {
         f"{prefix}DATABASE__URL": infra.database_url,
         f"{prefix}KAFKA__BOOTSTRAP_SERVERS": infra.bootstrap_servers,
-        f"{prefix}AUTH__JWT_SECRET": secret,
+        f"{prefix}AUTH__JWT_SECRET": keys.jwt,
         f"{prefix}HTTP__HOST": "127.0.0.1",
         f"{prefix}HTTP__PORT": str(port),
+        f"{prefix}HTTP__PUBLIC_DOCS": "true",
+        f"{prefix}TELEMETRY__PUBLIC_METRICS": "true",
     }
+    if service.name in ("notifier-service", "negotiation-service"):
+        env[f"{prefix}PORTAL_KEYS"] = json.dumps([keys.portal_key])
+    if service.name == "payments-service":
+        env[f"{prefix}ENCRYPTION_KEYS"] = json.dumps([keys.encryption_key])
+    return env
 
 
 def script_path(service: Service) -> Path:
@@ -72,12 +104,12 @@ def log_path(service: Service, root: Path | None = None) -> Path:
     return paths.logs_dir(root) / f"{service.name}.log"
 
 
-def _full_env(service: Service, infra: Infra, secret: str) -> dict[str, str]:
-    return {**os.environ, **service_env(service, infra, secret, service.port)}
+def _full_env(service: Service, infra: Infra, keys: StackSecrets) -> dict[str, str]:
+    return {**os.environ, **service_env(service, infra, keys, service.port)}
 
 
 def migrate(
-    service: Service, infra: Infra, secret: str, *, root: Path | None = None, timeout: float = 300
+    service: Service, infra: Infra, keys: StackSecrets, *, root: Path | None = None, timeout: float = 300
 ) -> None:
     """Run the service's ``migrate`` role to completion; raise with the log's
     tail when it fails."""
@@ -88,7 +120,7 @@ def migrate(
             stdin=subprocess.DEVNULL,
             stdout=handle,
             stderr=subprocess.STDOUT,
-            env=_full_env(service, infra, secret),
+            env=_full_env(service, infra, keys),
             cwd=root or paths.repo_root(),
             timeout=timeout,
             check=False,
@@ -98,13 +130,13 @@ def migrate(
         raise RuntimeError(f"{service.name} migrate exited with {code}:\n{log_tail(log)}")
 
 
-def start(service: Service, infra: Infra, secret: str, *, root: Path | None = None) -> int:
+def start(service: Service, infra: Infra, keys: StackSecrets, *, root: Path | None = None) -> int:
     """Start ``<service> all`` (API and worker in one process) in the background."""
     return spawn(
         [str(script_path(service)), "all"],
         log_path=log_path(service, root),
         pidfile=pidfile(service, root),
-        env=_full_env(service, infra, secret),
+        env=_full_env(service, infra, keys),
         cwd=root or paths.repo_root(),
     )
 

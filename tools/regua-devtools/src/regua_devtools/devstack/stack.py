@@ -74,14 +74,34 @@ def _env_text(values: dict[str, str]) -> str:
     return "".join(f"{k}={v}\n" for k, v in values.items())
 
 
-def jwt_secret(root: Path | None = None) -> str:
-    """The stack's JWT signing secret, generated once into ``.local/secrets.env``."""
+PORTAL_KEY_KEY = "REGUA_PORTAL_KEY"
+ENCRYPTION_KEY_KEY = "REGUA_ENCRYPTION_KEY"
+
+
+def stack_secrets(root: Path | None = None) -> services.StackSecrets:
+    """The stack's keys (JWT secret, portal key, encryption key), each
+    generated once into ``.local/secrets.env`` (mode 0600) and kept across runs."""
     path = paths.local_dir(root) / "secrets.env"
-    if existing := _read_env_file(path).get(JWT_SECRET_KEY):
-        return existing
-    value = secrets.token_urlsafe(48)
-    _write_private(path, f"{JWT_SECRET_KEY}={value}\n")
-    return value
+    known = _read_env_file(path)
+    fresh = services.StackSecrets.generate()
+    keys = services.StackSecrets(
+        jwt=known.get(JWT_SECRET_KEY) or fresh.jwt,
+        portal_key=known.get(PORTAL_KEY_KEY) or fresh.portal_key,
+        encryption_key=known.get(ENCRYPTION_KEY_KEY) or fresh.encryption_key,
+    )
+    values = {
+        JWT_SECRET_KEY: keys.jwt,
+        PORTAL_KEY_KEY: keys.portal_key,
+        ENCRYPTION_KEY_KEY: keys.encryption_key,
+    }
+    if values != {k: known.get(k) for k in values}:
+        _write_private(path, _env_text(values))
+    return keys
+
+
+def jwt_secret(root: Path | None = None) -> str:
+    """The stack's JWT signing secret (see :func:`stack_secrets`)."""
+    return stack_secrets(root).jwt
 
 
 def demo_tenant_id(root: Path | None = None) -> str:
@@ -99,7 +119,7 @@ def mint_demo_token(secret: str, tenant_id: str) -> str:
         scopes=list(DEMO_SCOPES),
         issuer="regua-dev",
         audience="regua",
-        ttl=timedelta(days=30),
+        ttl=timedelta(hours=23),  # under the services' one-day lifetime cap
         now=datetime.now(UTC),
     )
 
@@ -186,7 +206,7 @@ def _start_sandbox(root: Path, echo: Echo, timeout: float = 30.0) -> None:
     )
 
 
-def _start_services(infra: Infra, secret: str, root: Path, echo: Echo) -> None:
+def _start_services(infra: Infra, keys: services.StackSecrets, root: Path, echo: Echo) -> None:
     for service in SERVICES:
         pid = services.running_pid(service, root)
         if pid is not None and _healthy(service):
@@ -197,7 +217,7 @@ def _start_services(infra: Infra, secret: str, root: Path, echo: Echo) -> None:
             services.stop(service, root=root)
         if port_open(service.port):
             raise StackError(f"port {service.port} for {service.name} is taken by another process")
-        pid = services.start(service, infra, secret, root=root)
+        pid = services.start(service, infra, keys, root=root)
         echo(f"  {service.name}: started (pid {pid})")
 
 
@@ -241,20 +261,20 @@ def up(echo: Echo = print, *, timeout: float = READY_TIMEOUT) -> None:
     """Start (or reuse) everything and print how to use it."""
     root = paths.repo_root()
     infra = prepare_infra(echo, root)
-    secret = jwt_secret(root)
+    keys = stack_secrets(root)
     echo("Migrating...")
     for service in SERVICES:
         try:
-            services.migrate(service, infra, secret, root=root)
+            services.migrate(service, infra, keys, root=root)
         except RuntimeError as exc:
             raise StackError(str(exc)) from exc
     echo("Starting the channel sandbox and the services...")
     _start_sandbox(root, echo)
-    _start_services(infra, secret, root, echo)
+    _start_services(infra, keys, root, echo)
     _wait_ready(root, echo, timeout)
 
     tenant_id = demo_tenant_id(root)
-    token = mint_demo_token(secret, tenant_id)
+    token = mint_demo_token(keys.jwt, tenant_id)
     demo_env = {TENANT_KEY: tenant_id, TOKEN_KEY: token}
     _write_private(paths.local_dir(root) / "demo.env", _env_text(demo_env))
     demo_env |= load_demo(root, tenant_id, token, echo)
