@@ -21,12 +21,13 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, cast
 from uuid import UUID, uuid4
 
 import httpx
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -251,10 +252,35 @@ class Access:
     public: str | None = None
 
 
-def declared_access(route: APIRoute) -> Access | None:
+class RouteLike(Protocol):
+    """What :func:`api_routes` yields: an :class:`APIRoute` or FastAPI's view of
+    one inside an included router (with the router's dependencies merged in)."""
+
+    path_format: str
+    methods: set[str]
+    include_in_schema: bool
+
+    @property
+    def dependant(self) -> Dependant | None: ...
+
+
+def api_routes(app: FastAPI) -> list[RouteLike]:
+    """Every API route of ``app``, through included routers, as served."""
+    found: list[RouteLike] = []
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            found.append(cast(RouteLike, route))
+        elif hasattr(route, "effective_route_contexts"):  # an included router (FastAPI ≥ 0.16x)
+            for context in route.effective_route_contexts():
+                if isinstance(context.original_route, APIRoute):
+                    found.append(cast(RouteLike, context))
+    return found
+
+
+def declared_access(route: RouteLike) -> Access | None:
     """The access ``route`` declared (searched through its whole dependency
     tree), or ``None`` when it declared none."""
-    stack = [route.dependant]
+    stack = [route.dependant] if route.dependant is not None else []
     while stack:
         dependant = stack.pop()
         call = dependant.call
