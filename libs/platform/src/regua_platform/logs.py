@@ -18,12 +18,19 @@ from opentelemetry import trace
 
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
+_SEP = r"[\s.-]?"
 _PII = [
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
-    (re.compile(r"\b\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}\b"), "[cnpj]"),
+    # CNPJ, numeric or alphanumeric (Receita Federal, IN RFB 2.229/2024: twelve
+    # characters 0-9/A-Z, then two check digits), with or without punctuation.
+    (re.compile(r"\b[0-9A-Z]{2}\.?[0-9A-Z]{3}\.?[0-9A-Z]{3}/?[0-9A-Z]{4}-?\d{2}\b"), "[cnpj]"),
     (re.compile(r"\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b"), "[cpf]"),
-    (re.compile(r"\+?\b55\s?\(?\d{2}\)?\s?9?\d{4}-?\d{4}\b"), "[phone]"),
-    (re.compile(r"\(?\b\d{2}\)?\s?9\d{4}-?\d{4}\b"), "[phone]"),
+    # Phones: +55, area code, an optional leading 9, 4 + 4 digits, separated by
+    # nothing, spaces, dots or hyphens ("+55 (11) 9 1234-5678", "11 91234 5678").
+    (
+        re.compile(rf"(?:\+?\b55{_SEP}\(?|\(?\b)\d{{2}}\)?{_SEP}(?:9{_SEP})?\d{{4}}{_SEP}\d{{4}}\b"),
+        "[phone]",
+    ),
 ]
 
 

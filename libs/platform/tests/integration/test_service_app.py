@@ -4,6 +4,7 @@ Kafka; health, readiness, metrics, auth and problem+json behave."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -13,19 +14,20 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from fastapi import APIRouter
-from pydantic import SecretStr
+from fastapi import APIRouter, Depends
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import get_current_span
+from pydantic import SecretStr
 from sqlalchemy import insert, text
 
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_contracts.topics import INVOICE_EVENTS
 from regua_devtools.testing import serve, wait_for
 from regua_platform.app import ServiceDefinition, UnitOfWorkDep, create_app
-from regua_platform.auth import PrincipalDep, mint_token
+from regua_platform.auth import PrincipalDep, mint_token, public, require_scope
 from regua_platform.handlers import EventMeta, Lane
+from regua_platform.problems import Problem
 from regua_platform.settings import (
     AuthSettings,
     DatabaseSettings,
@@ -42,7 +44,8 @@ from .events import issued
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 SECRET = "a-test-secret-that-is-long-enough-for-hs256-0123456789"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-METRICS_TOKEN = "metrics-token-0123456789abcdef0123456789"  # noqa: S105 - a test value
+log = logging.getLogger("test.app")
+METRICS_TOKEN = "metrics-token-0123456789abcdef0123456789"
 
 
 class Settings(ServiceSettings):
@@ -58,6 +61,15 @@ def things_router() -> APIRouter:
         envelope = uow.publish(issued(uuid4(), 1), tenant_id=principal.tenant_id)
         await uow.commit()
         return {"event_id": envelope.id}
+
+    @router.get("/l/{token}", dependencies=[Depends(public("the link's signature"))])
+    async def open_link(token: str, email: str | None = None) -> dict[str, int]:
+        log.info("link.opened", extra={"token_chars": len(token), "note": f"for {email}"})
+        return {"chars": len(token)}
+
+    @router.get("/v1/things/{thing_id}", dependencies=[Depends(require_scope("things:read"))])
+    async def read_thing(thing_id: str) -> dict[str, str]:
+        raise Problem(404, "Not found", f"No thing {thing_id}.")
 
     return router
 
@@ -254,3 +266,49 @@ async def test_an_urgent_lane_runs_on_a_thread_of_its_own_with_the_same_guarante
     assert threads == ["app-test-main-lane"]
     assert threading.current_thread().name != threads[0]
     assert await store.effect_count(event_id) == 1
+
+
+async def test_spans_carry_no_token_and_no_personal_data(served: dict[str, Any]) -> None:
+    """The exporter (in memory, behind the same scrubbing every exporter gets)
+    sees no link token, query string, CPF, e-mail, phone or client address."""
+    client: httpx.AsyncClient = served["client"]
+    link_token = "AQAAAbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    secrets_in_requests = [link_token, "maria@example.com", "52998224725", "11912345678"]
+    opened = await client.get(f"/l/{link_token}", params={"email": "maria@example.com"})
+    assert opened.status_code == 200
+    missing = await client.get(
+        "/v1/things/52998224725",
+        params={"phone": "11912345678"},
+        headers={"Authorization": f"Bearer {token(scopes=['things:read'])}"},
+    )
+    assert missing.status_code == 404
+    exporter: InMemorySpanExporter = served["exporter"]
+
+    def server_spans() -> list[Any]:
+        return [s for s in exporter.get_finished_spans() if s.name.startswith("GET /")]
+
+    await wait_for(lambda: len(server_spans()) >= 2, timeout=10)
+    exported = " ".join(
+        f"{s.name} {dict(s.attributes or {})} {[dict(e.attributes or {}) for e in s.events]}"
+        for s in exporter.get_finished_spans()
+    )
+    for secret in secrets_in_requests:
+        assert secret not in exported
+    for span in server_spans():
+        attributes = dict(span.attributes or {})
+        assert attributes.get("net.peer.ip", "[redacted]") == "[redacted]"
+        assert attributes.get("client.address", "[redacted]") == "[redacted]"
+    # Still useful: the route templates are there.
+    assert "/l/{token}" in exported and "/v1/things/{thing_id}" in exported
+
+
+async def test_a_scope_declared_on_a_route_is_enforced_with_403(served: dict[str, Any]) -> None:
+    client: httpx.AsyncClient = served["client"]
+    forbidden = await client.get(
+        "/v1/things/x", headers={"Authorization": f"Bearer {token(scopes=['invoices:read'])}"}
+    )
+    assert forbidden.status_code == 403
+    assert forbidden.headers["content-type"] == "application/problem+json"
+    assert forbidden.json()["required_scope"] == "things:read"
+    admin = await client.get("/v1/things/x", headers={"Authorization": f"Bearer {token()}"})
+    assert admin.status_code == 404

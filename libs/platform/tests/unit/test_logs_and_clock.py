@@ -17,6 +17,15 @@ from regua_platform.logs import JsonFormatter, redact
         ("mail maria.silva+x@example.com.br bounced", "maria.silva+x@example.com.br"),
         ("sms to +55 11 91234-5678 failed", "91234-5678"),
         ("call (11) 91234-5678", "91234-5678"),
+        # Alphanumeric CNPJ (IN RFB 2.229/2024; the example of the Receita's FAQ), both layouts.
+        ("company 12.ABC.345/01DE-35 owes", "12.ABC.345/01DE-35"),
+        ("company 12ABC34501DE35 owes", "12ABC34501DE35"),
+        # Phones written with spaces, dots, an isolated 9, or E.164 without the plus.
+        ("whatsapp 11 91234 5678", "91234 5678"),
+        ("whatsapp +55 (11) 9 1234 5678", "1234 5678"),
+        ("sms 11.91234.5678", "91234.5678"),
+        ("to 5511912345678", "5511912345678"),
+        ("landline (11) 3456 7890", "3456 7890"),
     ],
 )
 def test_personal_data_is_masked(text: str, leak: str) -> None:
