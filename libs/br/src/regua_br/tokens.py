@@ -5,6 +5,9 @@ Binary rather than JSON keeps a link short enough for a WhatsApp line. All
 integers big-endian; ``mac = HMAC-SHA256(key, payload)``, 32 bytes, not
 truncated; ``token = base64url(payload || mac)`` without ``=`` padding::
 
+    link v3    = 0x03 || kid (u8) || tenant_id (16) || debtor_id (16) || invoice_id (16)
+                 || issued_at (u32) || expires_at (u32)
+    session v3 = 0x03 || kid (u8) || tenant_id (16) || debtor_id (16) || issued_at (u32) || expires_at (u32)
     link v2    = 0x02 || kid (u8) || tenant_id (16) || debtor_id (16) || invoice_id (16) || expires_at (u32)
     session v2 = 0x02 || kid (u8) || tenant_id (16) || debtor_id (16) || expires_at (u32)
     link v1    = 0x01 || tenant_id || debtor_id || invoice_id || expires_at   (no key id: key 0)
@@ -15,6 +18,10 @@ signed with the current key, and tokens signed with an older one verify as
 long as the keyring keeps it. Version 1 tokens (sent before key ids existed)
 verify with key 0. Links and sessions use different keyrings, so one is never
 accepted as the other.
+
+Claims with an ``issued_at`` are signed as version 3, so a verifier can void
+every token of a debtor issued before an instant (revocation); older versions
+verify with ``issued_at`` None (treat them as issued before any revocation).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import binascii
 import hashlib
 import hmac
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,9 +45,14 @@ SESSION_INFO = b"regua-portal-session"
 CSRF_INFO = b"regua-portal-csrf"
 MAX_TOKEN_CHARS = 200
 _MAC_SIZE = 32
-_LINK = {1: struct.Struct(">B16s16s16sI"), 2: struct.Struct(">BB16s16s16sI")}
-_SESSION = {1: struct.Struct(">B16s16sI"), 2: struct.Struct(">BB16s16sI")}
+_LINK = {
+    1: struct.Struct(">B16s16s16sI"),
+    2: struct.Struct(">BB16s16s16sI"),
+    3: struct.Struct(">BB16s16s16sII"),
+}
+_SESSION = {1: struct.Struct(">B16s16sI"), 2: struct.Struct(">BB16s16sI"), 3: struct.Struct(">BB16s16sII")}
 _CURRENT = 2
+_ISSUED = 3
 
 
 class InvalidToken(ValueError):
@@ -57,6 +69,8 @@ class LinkClaims:
     debtor_id: UUID
     invoice_id: UUID
     expires_at: datetime
+    #: None for tokens of versions 1 and 2 (signed before issue times were carried).
+    issued_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +78,7 @@ class SessionClaims:
     tenant_id: UUID
     debtor_id: UUID
     expires_at: datetime
+    issued_at: datetime | None = None
 
 
 def derive_key(secret: str, info: bytes) -> bytes:
@@ -86,6 +101,29 @@ class Keyring:
     def derived(cls, secret: str, info: bytes) -> Keyring:
         """One key, id 0, derived from ``secret`` for ``info``."""
         return cls(current=0, keys={0: derive_key(secret, info)})
+
+    @classmethod
+    def from_secrets(cls, secrets: Sequence[str], info: bytes) -> Keyring:
+        """A key per secret, derived for ``info``; the first signs, all verify.
+
+        A key's id is taken from its own hash, not its place in the list, so
+        adding a new secret in front (rotation) leaves older tokens verifiable;
+        two secrets whose ids collide are refused (generate another)."""
+        if not secrets:
+            raise ValueError("at least one secret is needed")
+        keys: dict[int, bytes] = {}
+        for secret in secrets:
+            key = derive_key(secret, info)
+            kid = hashlib.sha256(b"regua-kid" + key).digest()[0]
+            if kid in keys and keys[kid] != key:
+                raise ValueError("two secrets share a key id: replace the newer one")
+            keys.setdefault(kid, key)
+        first = derive_key(secrets[0], info)
+        return cls(current=hashlib.sha256(b"regua-kid" + first).digest()[0], keys=keys)
+
+    def all_keys(self) -> list[bytes]:
+        """Every key, the current one first."""
+        return [self.keys[self.current], *(k for kid, k in self.keys.items() if kid != self.current)]
 
     def key(self, kid: int) -> bytes:
         try:
@@ -116,6 +154,8 @@ def _open(keyring: Keyring, token: str, formats: Mapping[int, struct.Struct]) ->
     payload, mac = raw[: layout.size], raw[layout.size :]
     fields = layout.unpack(payload)
     kid, rest = (0, fields[1:]) if version == 1 else (fields[1], fields[2:])
+    if version != _ISSUED:
+        rest = (*rest, None)  # no issue time: the caller treats it as long ago
     if not hmac.compare_digest(mac, hmac.new(keyring.key(kid), payload, hashlib.sha256).digest()):
         raise InvalidToken("bad signature")
     return rest
@@ -128,14 +168,29 @@ def _expiry(expires: int, now: datetime) -> datetime:
     return expires_at
 
 
+def _times(issued_at: datetime | None, expires_at: datetime) -> tuple[int, tuple[int, ...]]:
+    """The version and the time fields of a token with these claims."""
+    if issued_at is None:
+        return _CURRENT, (int(expires_at.timestamp()),)
+    return _ISSUED, (int(issued_at.timestamp()), int(expires_at.timestamp()))
+
+
+def _issued(first: int, second: int | None) -> tuple[datetime | None, int]:
+    """``(issued_at, expires)`` from the unpacked time fields (one or two)."""
+    if second is None:
+        return None, first
+    return datetime.fromtimestamp(first, UTC), second
+
+
 def sign_link(keyring: Keyring, claims: LinkClaims) -> str:
-    payload = _LINK[_CURRENT].pack(
-        _CURRENT,
+    version, times = _times(claims.issued_at, claims.expires_at)
+    payload = _LINK[version].pack(
+        version,
         keyring.current,
         claims.tenant_id.bytes,
         claims.debtor_id.bytes,
         claims.invoice_id.bytes,
-        int(claims.expires_at.timestamp()),
+        *times,
     )
     return _seal(keyring.key(keyring.current), payload)
 
@@ -143,24 +198,25 @@ def sign_link(keyring: Keyring, claims: LinkClaims) -> str:
 def verify_link(keyring: Keyring, token: str, *, now: datetime) -> LinkClaims:
     """The claims of a valid, unexpired link (:class:`ExpiredToken` when only
     the expiry is wrong: the page says so and the debtor asks for a new one)."""
-    tenant, debtor, invoice, expires = _open(keyring, token, _LINK)
-    return LinkClaims(UUID(bytes=tenant), UUID(bytes=debtor), UUID(bytes=invoice), _expiry(expires, now))
+    tenant, debtor, invoice, first, second = _open(keyring, token, _LINK)
+    issued, expires = _issued(first, second)
+    return LinkClaims(
+        UUID(bytes=tenant), UUID(bytes=debtor), UUID(bytes=invoice), _expiry(expires, now), issued
+    )
 
 
 def sign_session(keyring: Keyring, claims: SessionClaims) -> str:
-    payload = _SESSION[_CURRENT].pack(
-        _CURRENT,
-        keyring.current,
-        claims.tenant_id.bytes,
-        claims.debtor_id.bytes,
-        int(claims.expires_at.timestamp()),
+    version, times = _times(claims.issued_at, claims.expires_at)
+    payload = _SESSION[version].pack(
+        version, keyring.current, claims.tenant_id.bytes, claims.debtor_id.bytes, *times
     )
     return _seal(keyring.key(keyring.current), payload)
 
 
 def verify_session(keyring: Keyring, token: str, *, now: datetime) -> SessionClaims:
-    tenant, debtor, expires = _open(keyring, token, _SESSION)
-    return SessionClaims(UUID(bytes=tenant), UUID(bytes=debtor), _expiry(expires, now))
+    tenant, debtor, first, second = _open(keyring, token, _SESSION)
+    issued, expires = _issued(first, second)
+    return SessionClaims(UUID(bytes=tenant), UUID(bytes=debtor), _expiry(expires, now), issued)
 
 
 def csrf_token(key: bytes, session_token: str) -> str:

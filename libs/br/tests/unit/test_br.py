@@ -118,6 +118,24 @@ def test_keys_rotate_new_links_carry_their_key_id() -> None:
         verify_link(after, V1_TOKEN, now=BEFORE)  # key 0 retired: old links die with it
 
 
+def test_issue_times_ride_in_version_3_and_keyrings_from_secrets_rotate() -> None:
+    issued = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+    claims = LinkClaims(
+        V1_CLAIMS.tenant_id, V1_CLAIMS.debtor_id, V1_CLAIMS.invoice_id, V1_CLAIMS.expires_at, issued
+    )
+    old = Keyring.from_secrets(["old-secret-0123456789"], LINK_INFO)
+    both = Keyring.from_secrets(["new-secret-0123456789", "old-secret-0123456789"], LINK_INFO)
+    token = sign_link(old, claims)
+    assert len(token) == 120  # 90 bytes: 58 of payload (issue time included) and the 32-byte MAC
+    assert verify_link(both, token, now=BEFORE) == claims  # the old key still verifies after rotation
+    assert both.current != old.current and sign_link(both, claims) != token
+    session = SessionClaims(claims.tenant_id, claims.debtor_id, claims.expires_at, issued)
+    sessions = Keyring.from_secrets(["old-secret-0123456789"], SESSION_INFO)
+    assert verify_session(sessions, sign_session(sessions, session), now=BEFORE) == session
+    with pytest.raises(ValueError, match="at least one"):
+        Keyring.from_secrets([], LINK_INFO)
+
+
 def test_tampered_garbage_and_cross_use_tokens_are_refused() -> None:
     links = Keyring.derived(V1_SECRET, LINK_INFO)
     sessions = Keyring.derived(V1_SECRET, SESSION_INFO)
