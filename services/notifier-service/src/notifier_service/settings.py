@@ -1,7 +1,7 @@
 """Settings of notifier-service: environment variables ``REGUA_NOTIFIER_*``
 (``__`` nests: ``REGUA_NOTIFIER_SMTP__HOST``, ``REGUA_NOTIFIER_RATE_LIMITS__SMS``)."""
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from regua_platform.settings import HttpSettings, ServiceSettings
@@ -114,4 +114,18 @@ class Settings(ServiceSettings):
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     sender: SenderSettings = Field(default_factory=SenderSettings)
     creditor: CreditorDefaults = Field(default_factory=CreditorDefaults)
-    portal_link_ttl_days: int = Field(default=30, ge=1, le=365)
+    #: Keys of the portal links (JSON list of random strings, ≥ 32 characters):
+    #: the first signs, all verify (rotation: put the new key first, drop the
+    #: old one once its links have expired). negotiation-service holds the same
+    #: list (``REGUA_NEGOTIATION_PORTAL_KEYS``). Never derived from the JWT secret.
+    portal_keys: list[SecretStr] = Field(min_length=1)
+    #: A portal link opens the portal this many days after it is sent (it can be
+    #: revoked sooner: ``POST /v1/debtors/{id}/portal-links/revoke`` at negotiation-service).
+    portal_link_ttl_days: int = Field(default=7, ge=1, le=14)
+
+    @field_validator("portal_keys")
+    @classmethod
+    def _strong_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        if any(len(k.get_secret_value()) < 32 for k in keys):
+            raise ValueError("each portal key needs at least 32 characters (generate random ones)")
+        return keys

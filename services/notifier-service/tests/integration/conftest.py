@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from regua_platform.clock import Clock, SystemClock
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
 SECRET = "notifier-test-secret-long-enough-for-hs256-0123456789"
+#: The portal link keys of this test run: random, never derived from SECRET.
+PORTAL_KEYS = [secrets.token_urlsafe(32)]
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +129,7 @@ async def running_notifier(
     async with running_sandbox(smtp_port=free_port(), http_port=free_port()) as sandbox:
         settings = Settings(
             auth=AuthSettings(jwt_secret=SECRET),
+            portal_keys=PORTAL_KEYS,
             database=DatabaseSettings(url=migrated),
             kafka=kafka_settings,
             smtp=SmtpSettings(port=sandbox.smtp_port),

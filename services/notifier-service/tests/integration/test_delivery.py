@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -11,13 +12,14 @@ import httpx
 import pytest
 
 from regua_br.brcode import build_dynamic_brcode
+from regua_br.tokens import LINK_INFO, Keyring, verify_link
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_contracts.dunning.v1 import StepDueV1
 from regua_contracts.invoice.v1 import InvoiceIssuedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1, PaymentReceivedV1
 from regua_devtools.testing import wait_for
 
-from .conftest import Notifier
+from .conftest import PORTAL_KEYS, Notifier
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -150,6 +152,12 @@ async def test_step_due_sends_one_email_with_amount_pix_and_boleto(notifier: Not
     assert "00190.50095 40144.816069 06809.350314 3 37370000000100" in body
     assert "/portal/l/" in body
     assert "11.222.333/0001-81" in body
+    # The link is signed with the portal keys (not the JWT secret) and opens the portal for 7 days.
+    token = re.search(r"/portal/l/([A-Za-z0-9_-]+)", body)
+    assert token
+    link = verify_link(Keyring.from_secrets(PORTAL_KEYS, LINK_INFO), token.group(1), now=datetime.now(UTC))
+    assert (link.debtor_id, link.invoice_id) == (debtor_id, invoice_id)
+    assert link.issued_at is not None and link.expires_at - link.issued_at == timedelta(days=7)
 
     delivery = await finished(notifier, invoice_id)
     assert delivery["status"] == "sent"

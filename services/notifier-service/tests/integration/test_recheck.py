@@ -30,7 +30,7 @@ from regua_platform.clock import SystemClock
 from regua_platform.db import create_engine, create_sessionmaker
 from regua_platform.settings import AuthSettings, DatabaseSettings
 
-from .conftest import SECRET
+from .conftest import PORTAL_KEYS, SECRET
 from .test_delivery import now, step, unique_email
 
 pytestmark = [pytest.mark.postgres]
@@ -42,6 +42,7 @@ class World:
     def __init__(self, url: str) -> None:
         self.settings = Settings(
             auth=AuthSettings(jwt_secret=SECRET),
+            portal_keys=PORTAL_KEYS,
             database=DatabaseSettings(url=url),
             sender={"charge_wait_seconds": 0},
         )

@@ -5,10 +5,10 @@ collection messages is personal data we need not copy around."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints, field_validator
 
 from notifier_service.domain.channels import Channel
 from regua_br.documents import is_valid_cnpj, normalise_document
@@ -26,7 +26,8 @@ class CreditorUpdate(BaseModel):
     #: The creditor's CNPJ, with or without punctuation.
     document: str = Field(min_length=14, max_length=18)
     address: str = Field(min_length=1, max_length=300)
-    portal_base_url: AnyHttpUrl
+    #: Where the portal links of this tenant's messages point (negotiation-service's portal).
+    portal_base_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=300)]
 
     @field_validator("document")
     @classmethod

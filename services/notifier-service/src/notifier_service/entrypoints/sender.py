@@ -35,9 +35,8 @@ NotifierRuntime = Runtime[Settings, NotifierUnitOfWork]
 
 
 def link_keys(settings: Settings) -> Keyring:
-    if settings.auth.jwt_secret is None:
-        raise RuntimeError("portal links need auth.jwt_secret (the link key is derived from it)")
-    return Keyring.derived(settings.auth.jwt_secret.get_secret_value(), LINK_INFO)
+    """The portal link keys: one per ``portal_keys`` secret, the first signs."""
+    return Keyring.from_secrets([k.get_secret_value() for k in settings.portal_keys], LINK_INFO)
 
 
 async def send_deliveries(runtime: NotifierRuntime, stop: asyncio.Event) -> None:

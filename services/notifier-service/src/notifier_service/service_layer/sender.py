@@ -398,6 +398,7 @@ class Sender:
                 debtor_id=delivery.debtor_id,
                 invoice_id=delivery.invoice_id,
                 expires_at=now + timedelta(days=self.settings.portal_link_ttl_days),
+                issued_at=now,  # the portal voids links issued before a revocation
             ),
         )
         # invoice.issued brings the reference, the amount and the due date together.

@@ -161,8 +161,9 @@ class ProjectionRepository:
             stmt.on_conflict_do_update(
                 index_elements=[debtors.c.debtor_id],
                 set_={k: stmt.excluded[k] for k in values if k not in ("debtor_id", "tenant_id")},
-                # An older update that arrives late must not undo a newer one (an opt-out, say).
-                where=debtors.c.updated_at <= stmt.excluded.updated_at,
+                # An older update that arrives late must not undo a newer one (an opt-out,
+                # say); another tenant's event naming this id changes nothing.
+                where=(debtors.c.tenant_id == tenant_id) & (debtors.c.updated_at <= stmt.excluded.updated_at),
             )
         )
 
@@ -205,6 +206,7 @@ class ProjectionRepository:
                     "monthly_interest_bps": stmt.excluded.monthly_interest_bps,
                     "status": sa.func.coalesce(invoices.c.status, "open"),
                 },
+                where=invoices.c.tenant_id == tenant_id,
             )
         )
 
@@ -268,6 +270,7 @@ class ProjectionRepository:
                         else_=invoices.c.amount_due_cents,
                     ),
                 },
+                where=invoices.c.tenant_id == tenant_id,
             )
         )
 
@@ -288,8 +291,11 @@ class ProjectionRepository:
                     "status_changed_at": stmt.excluded.status_changed_at,
                     "amount_due_cents": stmt.excluded.amount_due_cents,
                 },
-                where=invoices.c.status_changed_at.is_(None)
-                | (invoices.c.status_changed_at <= stmt.excluded.status_changed_at),
+                where=(invoices.c.tenant_id == tenant_id)
+                & (
+                    invoices.c.status_changed_at.is_(None)
+                    | (invoices.c.status_changed_at <= stmt.excluded.status_changed_at)
+                ),
             )
         )
 
@@ -305,6 +311,7 @@ class ProjectionRepository:
                         invoices.c.payment_seen_at, stmt.excluded.payment_seen_at
                     )
                 },
+                where=invoices.c.tenant_id == tenant_id,
             )
         )
 

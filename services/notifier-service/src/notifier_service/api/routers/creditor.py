@@ -4,15 +4,15 @@ from fastapi import APIRouter
 
 from notifier_service.api.deps import SettingsDep, UowDep
 from notifier_service.api.schemas import CreditorRead, CreditorUpdate
+from notifier_service.api.scopes import Admin
 from notifier_service.domain.model import Creditor
 from notifier_service.service_layer.creditor import creditor_of, set_creditor
-from regua_platform.auth import PrincipalDep
 
 router = APIRouter(prefix="/v1/settings/creditor", tags=["settings"])
 
 
 @router.get("", summary="The creditor named in every message (CDC art. 42-A)")
-async def get_creditor(principal: PrincipalDep, uow: UowDep, settings: SettingsDep) -> CreditorRead:
+async def get_creditor(principal: Admin, uow: UowDep, settings: SettingsDep) -> CreditorRead:
     c = await creditor_of(uow, principal.tenant_id, settings.creditor)
     return CreditorRead(
         name=c.name,
@@ -25,7 +25,7 @@ async def get_creditor(principal: PrincipalDep, uow: UowDep, settings: SettingsD
 
 @router.put("", summary="Set the tenant's creditor name, CNPJ, address and portal URL")
 async def put_creditor(
-    body: CreditorUpdate, principal: PrincipalDep, uow: UowDep, settings: SettingsDep
+    body: CreditorUpdate, principal: Admin, uow: UowDep, settings: SettingsDep
 ) -> CreditorRead:
     c = await set_creditor(
         uow,

@@ -8,19 +8,24 @@ from fastapi import APIRouter, Query
 
 from notifier_service.api.deps import UowDep
 from notifier_service.api.schemas import AttemptRead, MessageRead
-from regua_platform.auth import PrincipalDep
+from notifier_service.api.scopes import MessagesRead
+from regua_platform.openapi import problems
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 
-@router.get("", summary="Deliveries (one per dunning step), newest first, with status")
+@router.get(
+    "",
+    summary="Deliveries (one per dunning step), newest first, with status",
+    responses=problems(400, _400="The cursor is not one a previous page returned."),
+)
 async def list_messages(
-    principal: PrincipalDep,
+    principal: MessagesRead,
     uow: UowDep,
     invoice_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Page[MessageRead]:
     after = decode_cursor(cursor, datetime, UUID)
     found = await uow.deliveries.page(
