@@ -6,9 +6,10 @@ from fastapi import FastAPI
 
 from negotiation_service.adapters.db.tables import SCHEMA, messaging, metadata
 from negotiation_service.api.portal import endpoints as portal
-from negotiation_service.api.routers import agreements, offers, portal_settings
+from negotiation_service.api.routers import agreements, offers, portal_links, portal_settings
 from negotiation_service.consumers import HANDLERS
 from negotiation_service.entrypoints.workers import agreement_breaker
+from negotiation_service.service_layer.keys import PortalKeys
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from negotiation_service.settings import Settings
 from regua_platform.app import ServiceDefinition, create_app
@@ -23,8 +24,9 @@ DEFINITION = ServiceDefinition(
     migrations_dir=Path(__file__).parent / "migrations",
     settings_class=Settings,
     uow_class=NegotiationUnitOfWork,
-    routers=[offers.router, agreements.router, portal_settings.router, portal.router],
+    routers=[offers.router, agreements.router, portal_settings.router, portal_links.router, portal.router],
     handlers=HANDLERS,
+    dependencies=lambda settings: [PortalKeys.of(settings)],
     workers=[agreement_breaker],
 )
 

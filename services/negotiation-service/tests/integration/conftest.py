@@ -6,8 +6,10 @@ recording every agreement event the service publishes."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -28,6 +30,8 @@ from regua_platform.clock import FixedClock
 from regua_platform.settings import AuthSettings, DatabaseSettings, KafkaSettings
 
 SECRET = "negotiation-service-test-secret-0123456789-abcd"
+#: The portal keys of this test run: random, never derived from SECRET.
+PORTAL_KEYS = [secrets.token_urlsafe(32)]
 #: 12:00 in São Paulo on 2026-03-10.
 START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 
@@ -140,12 +144,23 @@ async def migrated(database_url: str) -> str:
 
 
 @pytest.fixture
-async def service(migrated: str, kafka_settings: KafkaSettings) -> AsyncIterator[Service]:
+def overrides() -> dict[str, Any]:
+    """Settings a test module changes (override the fixture)."""
+    return {}
+
+
+@pytest.fixture
+async def service(
+    migrated: str, kafka_settings: KafkaSettings, overrides: dict[str, Any]
+) -> AsyncIterator[Service]:
     settings = Settings(
         auth=AuthSettings(jwt_secret=SECRET),
+        portal_keys=PORTAL_KEYS,
+        portal_https=False,  # served over plain HTTP here
         database=DatabaseSettings(url=migrated),
         kafka=kafka_settings,
         breaker_interval_seconds=0.1,
+        **overrides,
     )
     async with service_harness(
         DEFINITION,

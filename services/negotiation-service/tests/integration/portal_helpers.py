@@ -7,24 +7,65 @@ import re
 from datetime import date, timedelta
 from uuid import UUID, uuid5
 
+import httpx
+
 from regua_br.brcode import build_dynamic_brcode
 from regua_br.tokens import LINK_INFO, Keyring, LinkClaims, sign_link
 from regua_contracts.debtor.v1 import DebtorUpdatedV1
 from regua_contracts.payment.v1 import ChargeCreatedV1, ChargeRemovedV1
+from regua_devtools.testing import wait_for
 
-from .conftest import SECRET, Service
+from .conftest import PORTAL_KEYS, Service
 
 LINE = "34191790010104351004791020150008291070026000"  # 44 digits (barcode)
 DIGITABLE = "34191790010104351004791020150008291070026000123"  # 47 digits
 
 
-def link(
-    service: Service, debtor: UUID, invoice: UUID, tenant: UUID | None = None, ttl_days: int = 30
-) -> str:
-    claims = LinkClaims(
-        tenant or service.tenant, debtor, invoice, service.clock.now() + timedelta(days=ttl_days)
-    )
-    return f"/portal/l/{sign_link(Keyring.derived(SECRET, LINK_INFO), claims)}"
+#: The first 3 digits of the CPF every test debtor has (52998224725).
+DIGITS = "529"
+
+
+def link(service: Service, debtor: UUID, invoice: UUID, tenant: UUID | None = None, ttl_days: int = 7) -> str:
+    """A link as notifier-service signs it (with the same portal keys), issued now."""
+    now = service.clock.now()
+    claims = LinkClaims(tenant or service.tenant, debtor, invoice, now + timedelta(days=ttl_days), now)
+    return f"/portal/l/{sign_link(Keyring.from_secrets(PORTAL_KEYS, LINK_INFO), claims)}"
+
+
+def challenge_csrf(html: str) -> str:
+    return field(html, "csrf")
+
+
+async def enter(
+    service: Service,
+    debtor: UUID,
+    invoice: UUID,
+    *,
+    client: httpx.AsyncClient | None = None,
+    introduce: bool = True,
+) -> httpx.Response:
+    """Open a link on ``client`` (the service's by default) as the debtor
+    would: on a device the portal does not know yet, answer the first-device
+    challenge. ``introduce``: publish the debtor first (its document is what
+    the challenge asks about); tests that publish it themselves pass False."""
+    http = client or service.client
+    if introduce:
+        await debtor_updated(service, debtor, "Cliente Teste")
+    url = link(service, debtor, invoice)
+    opened = await http.get(url)
+    if opened.status_code == 303:
+        return opened  # a device it knows
+    assert opened.status_code == 200 and "Confirme que é você" in opened.text, opened.text
+    csrf = challenge_csrf(opened.text)
+    answered: list[httpx.Response] = []
+
+    async def passed() -> bool:
+        r = await http.post(url, data={"csrf": csrf, "digitos": DIGITS})
+        answered.append(r)
+        return r.status_code == 303  # 503 until the debtor's event is consumed
+
+    await wait_for(passed)
+    return answered[-1]
 
 
 CREDITOR = {

@@ -119,11 +119,12 @@ async def test_invalid_invoices_are_refused(service: Service) -> None:
     r = await service.post(
         "/v1/offers:simulate", {"debtor_id": str(debtor), "invoice_ids": ids(mine, theirs)}
     )
-    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    # Another debtor's invoice, or another tenant's: not found (BOLA: nothing told of theirs).
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     r = await service.post(
         "/v1/offers:simulate", {"debtor_id": str(debtor), "invoice_ids": ids(mine)}, tenant=uuid4()
     )
-    assert r.status_code == 422
+    assert r.status_code == 404
     r = await service.post(
         "/v1/agreements", {"debtor_id": str(debtor), "invoice_ids": ids(mine), "offer_id": "nope"}
     )

@@ -15,7 +15,7 @@ from regua_br.brcode import build_brcode
 from regua_devtools.testing import wait_for
 
 from .conftest import Service
-from .portal_helpers import charge_removed, charges, debtor_updated, field, link, set_creditor
+from .portal_helpers import charge_removed, charges, debtor_updated, enter, field, set_creditor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
@@ -44,7 +44,7 @@ async def test_the_portal_prices_the_day_it_is_seen(service: Service) -> None:
     )
     await charges(service, debtor, invoice, 150_000, date(2026, 3, 2), pix=stale)
     await service.known(debtor, [invoice])
-    await service.client.get(link(service, debtor, invoice))
+    await enter(service, debtor, invoice)
 
     # Tue 10/03, 8 days late: 500,00 open (the fine falls on it only) + 2 % = 10,00
     # + 500 x 1 % x 8/30 = 1,33 -> R$ 511,33.
@@ -60,7 +60,7 @@ async def test_the_portal_prices_the_day_it_is_seen(service: Service) -> None:
 
     # Ten days later the same page says more: 500 x 1 % x 18/30 = 3,00 -> R$ 513,00.
     service.clock.set(datetime(2026, 3, 20, 15, 0, tzinfo=UTC))
-    await service.client.get(link(service, debtor, invoice))  # the session of 10/03 has ended
+    await enter(service, debtor, invoice, introduce=False)  # the session of 10/03 has ended
     assert await priced("Pagar R$ 513,00")
     r = await service.post("/v1/offers:simulate", {"debtor_id": str(debtor), "invoice_ids": ids(invoice)})
     base = r.json()["offers"][0]["base"]
@@ -125,7 +125,7 @@ async def test_offers_state_what_cdc_52_asks(service: Service) -> None:
     }
 
     # The portal says the same in pt-BR.
-    await service.client.get(link(service, debtor, invoice))
+    await enter(service, debtor, invoice)
     page = (await service.client.get("/portal/negociar/ofertas", params={"fatura": [str(invoice)]})).text
     offer = page[page.index('id="condicoes-installments_3"') :]
     for text in (
@@ -252,7 +252,7 @@ async def test_prepay_from_the_portal(service: Service) -> None:
         "/v1/agreements", {"debtor_id": str(debtor), "invoice_ids": ids(invoice), "kind": "installments_3"}
     )
     agreement_id = r.json()["agreement_id"]
-    await service.client.get(link(service, debtor, invoice))
+    await enter(service, debtor, invoice)
     page = (await service.client.get(f"/portal/acordos/{agreement_id}")).text
     # On 10/03, nothing paid: 521.50 x 1.0199**(-3/30) + 521.50 x 1.0199**(-34/30) + 521.51 x 1.0199**(-64/30)
     # = 520.4734 + 509.9830 + 500.0417 = 1.530,50: the debt back, all 34,01 of interest waived.
@@ -302,12 +302,12 @@ async def test_a_rule_with_a_segment(service: Service) -> None:
         "/v1/agreements", {"debtor_id": str(wholesale), "invoice_ids": ids(theirs), "kind": "cash"}
     )
     assert r.status_code == 422
-    await service.client.get(link(service, retail, mine))
+    await enter(service, retail, mine, introduce=False)
     page = (await service.client.get("/portal/negociar/ofertas", params={"fatura": [str(mine)]})).text
     assert re.search(r'id="oferta-installments_2"', page)
 
 
 async def _portal_name(service: Service, debtor: UUID, invoice: UUID) -> bool:
     """The debtor event arrived (the portal greets them): their segment is known."""
-    await service.client.get(link(service, debtor, invoice))
+    await enter(service, debtor, invoice, introduce=False)
     return "Olá, Bruno." in (await service.client.get("/portal")).text

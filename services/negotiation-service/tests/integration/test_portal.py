@@ -22,6 +22,7 @@ from .portal_helpers import (
     charges,
     creditor_shown,
     debtor_updated,
+    enter,
     field,
     link,
     set_creditor,
@@ -57,10 +58,12 @@ async def test_portal_lists_debts_and_pays_with_pix(service: Service) -> None:
     await service.known(debtor, [a, b])
     await service.known(stranger, [theirs])
 
-    r = await service.client.get(link(service, debtor, a))
+    r = await enter(service, debtor, a, introduce=False)
     assert r.status_code == 303 and r.headers["location"] == "/portal"
-    cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Path=/portal" in cookie
+    set = {c.split("=", 1)[0]: c for c in r.headers.get_list("set-cookie")}
+    for name in ("regua_portal", "regua_portal_device"):  # the session, and this device remembered
+        cookie = set[name]
+        assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Path=/portal" in cookie
 
     async def home_ready() -> bool:
         r = await service.client.get("/portal")
@@ -90,9 +93,13 @@ async def test_portal_lists_debts_and_pays_with_pix(service: Service) -> None:
     assert (await service.client.get(f"/portal/api/faturas/{theirs}/status")).status_code == 404
     assert (await service.client.get("/portal/faturas/zzz")).status_code == 404
     async with httpx.AsyncClient(base_url=str(service.client.base_url)) as other:
-        await other.get(link(service, debtor, a, tenant=uuid4()))
-        r = await other.get(f"/portal/faturas/{a}")
-        assert r.status_code == 404
+        # Another tenant's link with this debtor's id: the challenge, which no answer passes.
+        foreign = link(service, debtor, a, tenant=uuid4())
+        page = await other.get(foreign)
+        assert page.status_code == 200 and "Confirme que é você" in page.text and "R$" not in page.text
+        r = await other.post(foreign, data={"csrf": field(page.text, "csrf"), "digitos": "529"})
+        assert r.status_code == 503 and "set-cookie" not in r.headers
+        assert (await other.get(f"/portal/faturas/{a}")).status_code == 401
 
     await service.status_changed(debtor, a, "paid", previous="overdue", paid=123_456)
 
@@ -108,7 +115,7 @@ async def test_negotiate_accept_three_installments(service: Service) -> None:
     a = await service.issued(debtor, 60_000, date(2026, 2, 8))
     b = await service.issued(debtor, 40_000, date(2026, 3, 1))
     await service.known(debtor, [a, b])
-    await service.client.get(link(service, debtor, a))
+    await enter(service, debtor, a)
     page = await service.client.get("/portal/negociar")
     assert page.status_code == 200 and str(a) in page.text and str(b) in page.text
     r = await service.client.get("/portal/negociar/ofertas", params={"fatura": [str(a), str(b)]})
@@ -156,7 +163,7 @@ async def test_negotiate_accept_three_installments(service: Service) -> None:
     await wait_for(codes_shown)
     # Another debtor cannot see the agreement.
     async with httpx.AsyncClient(base_url=str(service.client.base_url)) as other:
-        await other.get(link(service, uuid4(), a))
+        await enter(service, uuid4(), a, client=other)
         assert (await other.get(location)).status_code == 404
 
 
@@ -174,7 +181,7 @@ async def test_opt_out_of_a_channel_is_announced(service: Service) -> None:
     await service.known(debtor, [a])
     topic = namespaced(INVOICE_EVENTS, service.kafka.topic_namespace)
     async with collect_events(service.kafka.bootstrap_servers, topic) as events:
-        await service.client.get(link(service, debtor, a))
+        await enter(service, debtor, a, introduce=False)
         page = await service.client.get("/portal/preferencias")
         assert page.status_code == 200 and 'id="canal-whatsapp" checked' in page.text
         csrf = field(page.text, "csrf")
@@ -238,7 +245,7 @@ async def test_every_page_says_who_is_collecting(service: Service) -> None:
     await debtor_updated(service, debtor, "Maria Souza")
     await service.known(debtor, [a])
     # A tenant that has not set its portal settings: a neutral notice, never another creditor.
-    await service.client.get(link(service, debtor, a))
+    await enter(service, debtor, a, introduce=False)
     home = (await service.client.get("/portal")).text
     assert "ainda não foram informados" in home and "Escola Aurora" not in home
 

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from regua_devtools.testing import wait_for
 
 from .conftest import Service
-from .portal_helpers import DIGITABLE, charges, debtor_updated, link, set_creditor
+from .portal_helpers import DIGITABLE, charges, debtor_updated, enter, link, set_creditor
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
@@ -75,8 +75,15 @@ async def test_debtor_pays_and_negotiates_in_the_browser(service: Service, brows
         has_touch=True,
     )
     page = await context.new_page()
+    await enter(
+        service, debtor, a, introduce=False
+    )  # the debtor's event is in: the challenge can be answered
     await page.goto(base + link(service, debtor, a))
-    assert page.url == f"{base}/portal"
+    # A device the portal does not know: the first 3 digits of the CPF first.
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Confirme que é você")
+    await page.get_by_label("3 primeiros números do CPF ou CNPJ").fill("529")
+    await page.get_by_role("button", name="Confirmar").click()
+    await page.wait_for_url(f"{base}/portal")
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Olá, Maria.", timeout=WAIT_MS)
     await expect(page.get_by_text("R$ 1.234,56")).to_be_visible()
     await expect(page.get_by_text("08/02/2026")).to_be_visible()

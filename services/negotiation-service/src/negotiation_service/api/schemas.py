@@ -327,3 +327,9 @@ class PortalSettingsRead(BaseModel):
             contact_email=settings.contact_email,
             contact_phone=settings.contact_phone,
         )
+
+
+class PortalLinksRevoked(BaseModel):
+    debtor_id: UUID
+    #: Links, sessions and devices issued up to this instant no longer open the portal.
+    revoked_before: datetime

@@ -3,6 +3,7 @@ collecting, the debtor, and the charges that say how to pay (pure)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,47 @@ class Debtor:
     consents: Mapping[str, bool]
     #: The tenant's segment for this debtor (offer rules per segment).
     segment: str | None = None
+    #: The keyed hash of the first-device challenge's answer (None: not known yet).
+    challenge_digest: str | None = None
+
+
+#: How many leading characters of the CPF/CNPJ the first-device challenge asks for.
+CHALLENGE_LENGTH = 3
+
+
+def _alphanumerics(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+
+
+def challenge_of_document(document: str) -> str | None:
+    """The answer the first-device challenge expects: the first 3 characters
+    of the CPF/CNPJ (digits, or letters of an alphanumeric CNPJ) without
+    punctuation; None for a document too short to be one."""
+    cleaned = _alphanumerics(document)
+    return cleaned[:CHALLENGE_LENGTH] if len(cleaned) >= 11 else None
+
+
+def challenge_answer(typed: str) -> str | None:
+    """What the debtor typed, read as :func:`challenge_of_document` reads the
+    document ("529", "529.", "12a"); None unless it is exactly 3 characters."""
+    cleaned = _alphanumerics(typed[:20])
+    return cleaned if len(cleaned) == CHALLENGE_LENGTH else None
+
+
+def link_id(tenant_id: UUID, debtor_id: UUID, invoice_id: UUID, expires_at: datetime) -> str:
+    """A link's identity (its wrong answers are counted under it): a digest of
+    its claims, so two encodings of one token count as one link."""
+    text = f"{tenant_id}:{debtor_id}:{invoice_id}:{int(expires_at.timestamp())}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def revoked(issued_at: datetime | None, revoked_before: datetime | None) -> bool:
+    """Whether a token issued at ``issued_at`` (None: an older token that does
+    not say) is void under a revocation up to ``revoked_before``: ties void it
+    (token times are whole seconds)."""
+    if revoked_before is None:
+        return False
+    return issued_at is None or issued_at <= revoked_before
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ async def _open_invoices(
     found = {r.id: r for r in rows}
     missing = [str(i) for i in ids if i not in found or found[i].debtor_id != debtor_id]
     if missing:
-        raise RuleViolated(f"Not invoices of this debtor: {', '.join(missing)}.")
+        raise NotFound(f"Not invoices of this debtor: {', '.join(missing)}.")
     closed = [f"{r.id} ({r.status})" for r in rows if r.status not in RENEGOTIABLE]
     # An installment of an agreement is not renegotiated on its own: a broken
     # agreement restores the original invoices, which can then be.

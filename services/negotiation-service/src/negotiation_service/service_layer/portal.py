@@ -8,12 +8,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
 from negotiation_service.domain.agreements import RENEGOTIABLE, Agreement, Payoff, PayoffRefused, payoff
 from negotiation_service.domain.invoices import AmountDue, DebtorInvoice, Invoice
-from negotiation_service.domain.portal import Debtor, PaymentCodes, PortalSettings, payable_codes
+from negotiation_service.domain.portal import (
+    Debtor,
+    PaymentCodes,
+    PortalSettings,
+    challenge_answer,
+    link_id,
+    payable_codes,
+    revoked,
+)
+from negotiation_service.service_layer.keys import PortalKeys
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
+from regua_br.tokens import LinkClaims
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1
 from regua_contracts.dunning.v1 import Channel
 
@@ -182,3 +193,78 @@ async def change_consents(
             extra={"debtor_id": str(debtor_id), "channel": channel, "consent": wanted[channel]},
         )
     return {c: wanted.get(c, current[c]) for c in PORTAL_CHANNELS}
+
+
+# Access: revocation, the first-device challenge.
+
+
+def _link_id(link: LinkClaims) -> str:
+    return link_id(link.tenant_id, link.debtor_id, link.invoice_id, link.expires_at)
+
+
+async def link_refusal(uow: NegotiationUnitOfWork, link: LinkClaims) -> Literal["revoked", "locked"] | None:
+    """Why a well-signed, unexpired link opens nothing: revoked, or locked
+    after too many wrong answers; None when it may be used."""
+    if revoked(link.issued_at, await uow.portal.revoked_before(link.tenant_id, link.debtor_id)):
+        return "revoked"
+    if await uow.portal.link_locked(_link_id(link)):
+        return "locked"
+    return None
+
+
+async def is_revoked(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, issued_at: datetime | None
+) -> bool:
+    """Whether a session or device of the debtor issued at ``issued_at`` is void."""
+    return revoked(issued_at, await uow.portal.revoked_before(tenant_id, debtor_id))
+
+
+async def revoke_links(
+    uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, now: datetime
+) -> datetime:
+    """Void every link, session and remembered device of the debtor issued up
+    to ``now``; the instant they are void up to."""
+    until = await uow.portal.revoke(tenant_id, debtor_id, now)
+    log.info("portal.links.revoked", extra={"tenant_id": str(tenant_id), "debtor_id": str(debtor_id)})
+    return until
+
+
+@dataclass(frozen=True, slots=True)
+class Challenged:
+    """The outcome of an answer to the first-device challenge."""
+
+    #: passed; wrong (counted); malformed (not 3 characters, not counted);
+    #: locked (the link is now locked); unavailable (the debtor's document is not known yet).
+    outcome: Literal["passed", "wrong", "malformed", "locked", "unavailable"]
+    #: Wrong answers left before the link locks.
+    remaining: int = 0
+
+
+async def answer_challenge(
+    uow: NegotiationUnitOfWork,
+    keys: PortalKeys,
+    link: LinkClaims,
+    typed: str,
+    *,
+    max_attempts: int,
+    now: datetime,
+) -> Challenged:
+    """Check the first 3 characters of the debtor's CPF/CNPJ against the keyed
+    hash kept of them; a wrong answer is counted against the link, which locks
+    after ``max_attempts``."""
+    debtor = await uow.portal.debtor(link.tenant_id, link.debtor_id)
+    if debtor is None or debtor.challenge_digest is None:
+        return Challenged("unavailable")
+    answer = challenge_answer(typed)
+    if answer is None:
+        return Challenged("malformed")
+    if keys.challenge_matches(link.tenant_id, link.debtor_id, answer, debtor.challenge_digest):
+        log.info("portal.challenge.passed", extra={"debtor_id": str(link.debtor_id)})
+        return Challenged("passed")
+    failures = await uow.portal.count_wrong_answer(
+        _link_id(link), link.tenant_id, link.debtor_id, lock_at=max_attempts, now=now
+    )
+    log.info("portal.challenge.failed", extra={"debtor_id": str(link.debtor_id), "failures": failures})
+    if failures >= max_attempts:
+        return Challenged("locked")
+    return Challenged("wrong", max_attempts - failures)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, exists, insert, not_, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,8 @@ from negotiation_service.adapters.db.tables import (
     installments,
     invoices,
     offer_rules,
+    portal_link_attempts,
+    portal_revocations,
     portal_settings,
 )
 from negotiation_service.domain.agreements import Agreement, AgreementInstallment
@@ -129,6 +131,7 @@ def _debtor(row: Any) -> Debtor:
         name=row.name,
         consents=dict(row.consents),
         segment=row.segment,
+        challenge_digest=row.challenge_digest,
     )
 
 
@@ -474,18 +477,80 @@ class PortalRepository:
         name: str,
         consents: dict[str, bool],
         segment: str | None,
+        challenge_digest: str | None,
         now: datetime,
     ) -> None:
-        stmt = pg_insert(debtors).values(
-            id=debtor_id, tenant_id=tenant_id, name=name, consents=consents, segment=segment, updated_at=now
-        )
+        """Another tenant's event naming this debtor's id changes nothing."""
+        values = {
+            "name": name,
+            "consents": consents,
+            "segment": segment,
+            "challenge_digest": challenge_digest,
+            "updated_at": now,
+        }
+        stmt = pg_insert(debtors).values(id=debtor_id, tenant_id=tenant_id, **values)
         await self.session.execute(
             stmt.on_conflict_do_update(
-                index_elements=[debtors.c.id],
-                set_={"name": name, "consents": consents, "segment": segment, "updated_at": now},
-                where=debtors.c.tenant_id == tenant_id,
+                index_elements=[debtors.c.id], set_=values, where=debtors.c.tenant_id == tenant_id
             )
         )
+
+    async def revoked_before(self, tenant_id: UUID, debtor_id: UUID) -> datetime | None:
+        query = select(portal_revocations.c.revoked_before).where(
+            portal_revocations.c.tenant_id == tenant_id, portal_revocations.c.debtor_id == debtor_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def revoke(self, tenant_id: UUID, debtor_id: UUID, at: datetime) -> datetime:
+        """Void what was issued up to ``at`` (never earlier than an earlier revocation said)."""
+        stmt = pg_insert(portal_revocations).values(
+            tenant_id=tenant_id, debtor_id=debtor_id, revoked_before=at
+        )
+        result = await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[portal_revocations.c.tenant_id, portal_revocations.c.debtor_id],
+                set_={
+                    "revoked_before": func.greatest(
+                        portal_revocations.c.revoked_before, stmt.excluded.revoked_before
+                    )
+                },
+            ).returning(portal_revocations.c.revoked_before)
+        )
+        revoked: datetime = result.scalar_one()
+        return revoked
+
+    async def link_locked(self, link_id: str) -> bool:
+        query = select(portal_link_attempts.c.locked_at).where(portal_link_attempts.c.link_id == link_id)
+        return (await self.session.execute(query)).scalar_one_or_none() is not None
+
+    async def count_wrong_answer(
+        self, link_id: str, tenant_id: UUID, debtor_id: UUID, *, lock_at: int, now: datetime
+    ) -> int:
+        """One more wrong answer to the link's challenge (atomic); the link is
+        locked when they reach ``lock_at``. The failures so far."""
+        stmt = pg_insert(portal_link_attempts).values(
+            link_id=link_id,
+            tenant_id=tenant_id,
+            debtor_id=debtor_id,
+            failures=1,
+            locked_at=now if lock_at <= 1 else None,
+            updated_at=now,
+        )
+        failures = portal_link_attempts.c.failures + 1
+        result = await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[portal_link_attempts.c.link_id],
+                set_={
+                    "failures": failures,
+                    "locked_at": func.coalesce(
+                        portal_link_attempts.c.locked_at, case((failures >= lock_at, now), else_=None)
+                    ),
+                    "updated_at": now,
+                },
+            ).returning(portal_link_attempts.c.failures)
+        )
+        counted: int = result.scalar_one()
+        return counted
 
     async def debtor(self, tenant_id: UUID, debtor_id: UUID) -> Debtor | None:
         query = select(debtors).where(debtors.c.id == debtor_id, debtors.c.tenant_id == tenant_id)

@@ -137,8 +137,9 @@ charges = Table(
     Index("charges_tenant_id_invoice_id_idx", "tenant_id", "invoice_id"),
 )
 
-#: Just enough of the debtor for the portal: a name to greet and the consents
-#: shown on the preferences page (no document, no contacts).
+#: Just enough of the debtor for the portal: a name to greet, the consents
+#: shown on the preferences page and the keyed hash of the first-device
+#: challenge's answer (no document, no contacts).
 debtors = Table(
     "debtors",
     metadata,
@@ -148,6 +149,29 @@ debtors = Table(
     Column("consents", JSONB, nullable=False),
     Column("segment", String(64)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    #: HMAC (a portal key) of the first 3 characters of the CPF/CNPJ, bound to the debtor.
+    Column("challenge_digest", String(64)),
+)
+
+#: Wrong answers to the first-device challenge, per link (a digest of its claims).
+portal_link_attempts = Table(
+    "portal_link_attempts",
+    metadata,
+    Column("link_id", String(64), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("debtor_id", UUID(as_uuid=True), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("locked_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Links, sessions and devices of the debtor issued up to ``revoked_before`` are void.
+portal_revocations = Table(
+    "portal_revocations",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("debtor_id", UUID(as_uuid=True), primary_key=True),
+    Column("revoked_before", DateTime(timezone=True), nullable=False),
 )
 
 #: Who is collecting (CDC art. 42-A), shown on every portal page of the tenant.

@@ -12,6 +12,7 @@ answers with it.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -21,26 +22,23 @@ from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from negotiation_service.api.deps import SettingsDep, UowDep
 from negotiation_service.api.portal import views
-from negotiation_service.service_layer.portal import PORTAL_CHANNELS, creditor_of
+from negotiation_service.service_layer.keys import PortalKeys
+from negotiation_service.service_layer.portal import PORTAL_CHANNELS, creditor_of, is_revoked
 from negotiation_service.settings import Settings
 from regua_br.rate_limit import RateLimiter
 from regua_br.tokens import (
-    CSRF_INFO,
-    LINK_INFO,
-    SESSION_INFO,
     ExpiredToken,
     InvalidToken,
-    Keyring,
     LinkClaims,
     SessionClaims,
     csrf_token,
     csrf_valid,
-    derive_key,
     sign_session,
     verify_link,
     verify_session,
@@ -48,8 +46,12 @@ from regua_br.tokens import (
 from regua_platform.app import ClockDep, runtime_of
 
 log = logging.getLogger("negotiation.portal")
-#: The session cookie, scoped to the portal's paths.
+#: The session cookie (``__Host-`` prefixed over HTTPS).
 COOKIE = "regua_portal"
+#: A device that answered the first-device challenge for a debtor.
+DEVICE_COOKIE = "regua_portal_device"
+#: The nonce the challenge form's CSRF token is bound to (no session yet).
+CHALLENGE_COOKIE = "regua_portal_challenge"
 MAX_FORM_BYTES = 20_000
 MAX_FORM_FIELDS = 200
 
@@ -63,48 +65,36 @@ class Answer(Exception):
 
 
 class PortalRoute(APIRoute):
-    """A route of the portal: an :class:`Answer` raised while solving its dependencies is its response."""
+    """A route of the portal: an :class:`Answer` raised while solving its
+    dependencies is its response, and every response carries the portal's
+    security headers (CSP, no framing, no caching of debt data ...)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
         async def answer(request: Request) -> Response:
             try:
-                return await handle(request)
+                response = await handle(request)
             except Answer as exc:
-                return exc.response
+                response = exc.response
+            except RequestValidationError:
+                response = views.not_found()
+            return views.secured(response, https=runtime_of(request).settings.portal_https)
 
         return answer
 
 
 # Made once per running service.
 
-
-@dataclass(frozen=True, slots=True)
-class Keys:
-    link: Keyring
-    session: Keyring
-    csrf: bytes
-
-    @classmethod
-    def of(cls, settings: Settings) -> Keys:
-        configured = settings.auth.jwt_secret
-        if configured is None:
-            # Link keys derive from the JWT secret, as the notifier's do.
-            raise RuntimeError("the portal needs auth.jwt_secret (link and session keys derive from it)")
-        secret = configured.get_secret_value()
-        return cls(
-            Keyring.derived(secret, LINK_INFO),
-            Keyring.derived(secret, SESSION_INFO),
-            derive_key(secret, CSRF_INFO),
-        )
+#: The portal's keys (from ``portal_keys``: never the JWT secret).
+Keys = PortalKeys
 
 
-async def _keys(request: Request, settings: SettingsDep) -> Keys:
+async def _keys(request: Request, settings: SettingsDep) -> PortalKeys:
     extras = runtime_of(request).extras
     keys = extras.get("portal_keys")
-    if not isinstance(keys, Keys):
-        keys = extras["portal_keys"] = Keys.of(settings)
+    if not isinstance(keys, PortalKeys):
+        keys = extras["portal_keys"] = PortalKeys.of(settings)
     return keys
 
 
@@ -123,7 +113,7 @@ async def _now(clock: ClockDep) -> datetime:
     return clock.now()
 
 
-KeysDep = Annotated[Keys, Depends(_keys)]
+KeysDep = Annotated[PortalKeys, Depends(_keys)]
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
 #: The instant of this request (one reading of the service's clock).
 NowDep = Annotated[datetime, Depends(_now)]
@@ -165,25 +155,104 @@ async def _link(token: str, keys: KeysDep, now: NowDep) -> LinkClaims:
 LinkDep = Annotated[LinkClaims, Depends(_link)]
 
 
-def open_session(link: LinkClaims, keys: Keys, settings: Settings, now: datetime) -> Response:
+@dataclass(frozen=True, slots=True)
+class Cookies:
+    """The portal's cookies: ``HttpOnly``, ``SameSite=Lax``; over HTTPS also
+    ``Secure`` with the ``__Host-`` prefix (which requires ``Path=/``)."""
+
+    https: bool
+
+    def name(self, base: str) -> str:
+        return f"__Host-{base}" if self.https else base
+
+    def read(self, request: Request, base: str) -> str | None:
+        return request.cookies.get(self.name(base))
+
+    def put(self, response: Response, base: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            self.name(base),
+            value,
+            max_age=max(0, max_age),
+            path="/" if self.https else "/portal",
+            httponly=True,
+            samesite="lax",
+            secure=self.https,
+        )
+
+    def drop(self, response: Response, base: str) -> None:
+        response.delete_cookie(
+            self.name(base),
+            path="/" if self.https else "/portal",
+            httponly=True,
+            samesite="lax",
+            secure=self.https,
+        )
+
+
+def cookies_of(settings: Settings) -> Cookies:
+    return Cookies(settings.portal_https)
+
+
+def open_session(link: LinkClaims, keys: PortalKeys, settings: Settings, now: datetime) -> Response:
     """Home, with the session cookie of this link: it lasts the configured
     minutes, never beyond the link itself."""
     minutes = settings.portal_session_minutes
     session = SessionClaims(
-        link.tenant_id, link.debtor_id, min(link.expires_at, now + timedelta(minutes=minutes))
+        link.tenant_id, link.debtor_id, min(link.expires_at, now + timedelta(minutes=minutes)), issued_at=now
     )
     response = views.redirect("/portal")
-    response.set_cookie(
-        COOKIE,
-        sign_session(keys.session, session),
-        max_age=int((session.expires_at - now).total_seconds()),
-        path="/portal",
-        httponly=True,
-        samesite="lax",
-        secure=settings.portal_secure_cookie,
+    cookies_of(settings).put(
+        response, COOKIE, sign_session(keys.session, session), int((session.expires_at - now).total_seconds())
     )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    cookies_of(settings).drop(response, CHALLENGE_COOKIE)
+    return response
+
+
+def remember_device(
+    response: Response, link: LinkClaims, keys: PortalKeys, settings: Settings, now: datetime
+) -> None:
+    """Mark this device as one the debtor proved theirs on (signed, for ``portal_device_days``)."""
+    days = settings.portal_device_days
+    device = SessionClaims(link.tenant_id, link.debtor_id, now + timedelta(days=days), issued_at=now)
+    cookies_of(settings).put(response, DEVICE_COOKIE, sign_session(keys.device, device), days * 86_400)
+
+
+async def known_device(
+    request: Request, link: LinkClaims, keys: PortalKeys, settings: Settings, uow: UowDep, now: datetime
+) -> bool:
+    """Whether this device answered the challenge for the link's debtor (and
+    was not revoked since)."""
+    cookie = cookies_of(settings).read(request, DEVICE_COOKIE)
+    if not cookie:
+        return False
+    try:
+        device = verify_session(keys.device, cookie, now=now)
+    except InvalidToken:
+        return False
+    if (device.tenant_id, device.debtor_id) != (link.tenant_id, link.debtor_id):
+        return False
+    return not await is_revoked(uow, device.tenant_id, device.debtor_id, device.issued_at)
+
+
+def challenge_nonce(request: Request, settings: Settings) -> str | None:
+    return cookies_of(settings).read(request, CHALLENGE_COOKIE)
+
+
+def challenge_csrf(keys: PortalKeys, nonce: str) -> str:
+    """The challenge form's CSRF token, bound to the nonce in its cookie."""
+    return csrf_token(keys.csrf, f"challenge:{nonce}")
+
+
+def challenge_csrf_valid(keys: PortalKeys, nonce: str | None, token: str) -> bool:
+    return bool(nonce) and csrf_valid(keys.csrf, f"challenge:{nonce}", token)
+
+
+def challenge_page(action: str, keys: PortalKeys, settings: Settings) -> Response:
+    """The challenge form, with a fresh nonce in the challenge cookie (10 minutes)
+    that its CSRF token is bound to."""
+    nonce = secrets.token_urlsafe(24)
+    response = views.challenge(action, challenge_csrf(keys, nonce))
+    cookies_of(settings).put(response, CHALLENGE_COOKIE, nonce, 600)
     return response
 
 
@@ -204,24 +273,31 @@ class Visit:
         return self.session.debtor_id
 
 
-async def _visit(request: Request, keys: KeysDep, limiter: LimiterDep, now: NowDep) -> Visit:
-    """The session of this request; rate limited per debtor (per client address without one)."""
-    cookie = request.cookies.get(COOKIE)
+async def _visit(
+    request: Request, keys: KeysDep, limiter: LimiterDep, now: NowDep, settings: SettingsDep, uow: UowDep
+) -> Visit:
+    """The session of this request (not revoked since it began); rate limited
+    per debtor (per client address without one)."""
+    cookie = cookies_of(settings).read(request, COOKIE)
     session = None
     if cookie:
         try:
             session = verify_session(keys.session, cookie, now=now)
         except InvalidToken:
             session = None
+    if session is not None and await is_revoked(uow, session.tenant_id, session.debtor_id, session.issued_at):
+        session = None
     _allow(limiter, f"debtor:{session.debtor_id}" if session else _client(request))
     if session is None or cookie is None:
         raise Answer(views.session_ended())
     return Visit(session, cookie, csrf_token(keys.csrf, cookie))
 
 
-async def _api_visit(request: Request, keys: KeysDep, limiter: LimiterDep, now: NowDep) -> Visit:
+async def _api_visit(
+    request: Request, keys: KeysDep, limiter: LimiterDep, now: NowDep, settings: SettingsDep, uow: UowDep
+) -> Visit:
     try:
-        return await _visit(request, keys, limiter, now)
+        return await _visit(request, keys, limiter, now, settings, uow)
     except Answer as refused:
         raise Answer(views.session_refused(refused.response)) from None
 
@@ -329,6 +405,21 @@ class PrepayForm(PortalForm):
     confirmed: Annotated[bool, BeforeValidator(_confirmed)] = Field(default=False, alias="confirmo")
 
 
+class LogoutForm(PortalForm):
+    refused_title = "Não foi possível sair"
+
+
+def _typed(value: object) -> str:
+    """The challenge answer as typed: a short text (longer input is cut)."""
+    return str(_first(value))[:20]
+
+
+class ChallengeForm(PortalForm):
+    """The first-device challenge: the first 3 characters of the CPF/CNPJ."""
+
+    digits: Annotated[str, BeforeValidator(_typed)] = Field(default="", alias="digitos")
+
+
 class PreferencesForm(PortalForm):
     refused_title = "Não foi possível salvar"
 
@@ -370,3 +461,12 @@ def csrf_checked(form: type[FormT]) -> Callable[..., Coroutine[Any, Any, FormT]]
 AcceptFormDep = Annotated[AcceptForm, Depends(csrf_checked(AcceptForm))]
 PrepayFormDep = Annotated[PrepayForm, Depends(csrf_checked(PrepayForm))]
 PreferencesFormDep = Annotated[PreferencesForm, Depends(csrf_checked(PreferencesForm))]
+LogoutFormDep = Annotated[LogoutForm, Depends(csrf_checked(LogoutForm))]
+
+
+async def challenge_form(request: Request) -> ChallengeForm:
+    """The posted challenge form (its CSRF token is checked by the endpoint)."""
+    return ChallengeForm.model_validate(await _posted(request))
+
+
+ChallengeFormDep = Annotated[ChallengeForm, Depends(challenge_form)]

@@ -92,15 +92,56 @@ def creditor_block(settings: PortalSettings | None) -> CreditorBlock | None:
     )
 
 
+#: Scripts and styles come only from the portal's own static files (no inline
+#: script or style), nothing may frame a page, forms post only to the portal.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # The link token is in the path: never sent on to another site.
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def secured(response: Response, *, https: bool) -> Response:
+    """Every portal response: the security headers; debt data never cached
+    (static files say otherwise themselves); HSTS over HTTPS."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    if "cache-control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    if https:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
 def page(template: str, frame: Frame | None, status: int = 200, **context: Any) -> HTMLResponse:
     """A page; ``frame`` None for the pages shown without a session (they show no data)."""
     html = TEMPLATES.get_template(template).render(frame=frame, csrf=frame.csrf if frame else None, **context)
     response = HTMLResponse(html, status_code=status)
     # Debt data: never cached by the browser or a proxy.
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+STATIC = Path(__file__).parent / "static"
+#: The portal's only script and stylesheet, read once.
+STATIC_FILES = {
+    "portal.css": ((STATIC / "portal.css").read_bytes(), "text/css; charset=utf-8"),
+    "pay.js": ((STATIC / "pay.js").read_bytes(), "text/javascript; charset=utf-8"),
+}
+
+
+def static(name: str) -> Response:
+    content, media_type = STATIC_FILES[name]
+    return Response(content, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
 
 
 def message(
@@ -164,6 +205,56 @@ def link_expired() -> HTMLResponse:
         "Este link expirou",
         "Por segurança, os links de acesso valem por um tempo limitado.",
         "Use o link da mensagem mais recente ou fale com a empresa para receber um novo.",
+    )
+
+
+def link_revoked() -> HTMLResponse:
+    return message(
+        410,
+        "Este link não vale mais",
+        "Por segurança, os links enviados antes foram cancelados.",
+        "Use o link de uma mensagem mais recente ou fale com a empresa para receber um novo.",
+    )
+
+
+def link_locked() -> HTMLResponse:
+    return message(
+        403,
+        "Link bloqueado",
+        "Por segurança, este link foi bloqueado depois de várias tentativas erradas.",
+        "Fale com a empresa para receber um novo link.",
+    )
+
+
+def challenge(
+    action: str, csrf: str, *, status: int = 200, error: str | None = None, remaining: int | None = None
+) -> HTMLResponse:
+    """The first-device challenge: the first 3 digits of the CPF/CNPJ."""
+    return page(
+        "challenge.html", None, status, action=action, challenge_csrf=csrf, error=error, remaining=remaining
+    )
+
+
+def challenge_unavailable() -> HTMLResponse:
+    return message(
+        503,
+        "Não foi possível confirmar agora",
+        "Ainda não recebemos os dados para confirmar que é você.",
+        "Tente de novo em alguns minutos.",
+    )
+
+
+def challenge_refused(action: str) -> HTMLResponse:
+    """A challenge form posted without its cookie's CSRF token (expired, or from another site)."""
+    return message(403, "Não foi possível confirmar", "Abra o link de novo e tente outra vez.", back=action)
+
+
+def logged_out() -> HTMLResponse:
+    return message(
+        200,
+        "Você saiu",
+        "Sua sessão foi encerrada neste aparelho.",
+        "Para voltar, abra o link da mensagem que recebeu.",
     )
 
 

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, status
 
 from negotiation_service.api.deps import UowDep
 from negotiation_service.api.schemas import AgreementCreate, AgreementRead, PayoffRead, PrepayRead
+from negotiation_service.api.scopes import AgreementsRead, AgreementsWrite
 from negotiation_service.domain.agreements import local_today
 from negotiation_service.service_layer import agreements as use_cases
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
-from regua_platform.auth import PrincipalDep
+from regua_platform.openapi import problems
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from regua_platform.problems import Problem
 
@@ -32,9 +33,14 @@ async def _read(uow: NegotiationUnitOfWork, tenant_id: UUID, agreement_id: UUID)
     "/agreements",
     status_code=status.HTTP_201_CREATED,
     summary="Accept an offer: the agreement and its installments (publishes agreement.created)",
-    responses={409: {"description": "invoices taken by another agreement, or the offer changed"}},
+    responses=problems(
+        404,
+        409,
+        _404="An invoice is not one of this debtor's (or unknown).",
+        _409="invoices taken by another agreement, closed, or the offer changed",
+    ),
 )
-async def create_agreement(body: AgreementCreate, principal: PrincipalDep, uow: UowDep) -> AgreementRead:
+async def create_agreement(body: AgreementCreate, principal: AgreementsWrite, uow: UowDep) -> AgreementRead:
     now = uow.clock.now()
     agreement_id = await use_cases.accept_offer(
         uow,
@@ -61,13 +67,16 @@ async def create_agreement(body: AgreementCreate, principal: PrincipalDep, uow: 
         "replaced installments and issues the payoff as an invoice; paid, it completes the "
         "agreement, unpaid beyond the tolerance it breaks it."
     ),
-    responses={
-        404: {"description": "no such agreement"},
-        409: {"description": "the agreement is not active, or an installment was paid meanwhile"},
-        422: {"description": "nothing left to pay early, a payoff pending, or an installment overdue"},
-    },
+    responses=problems(
+        404,
+        409,
+        422,
+        _404="no such agreement",
+        _409="the agreement is not active, or an installment was paid meanwhile",
+        _422="nothing left to pay early, a payoff pending, or an installment overdue",
+    ),
 )
-async def prepay_agreement(agreement_id: UUID, principal: PrincipalDep, uow: UowDep) -> PrepayRead:
+async def prepay_agreement(agreement_id: UUID, principal: AgreementsWrite, uow: UowDep) -> PrepayRead:
     now = uow.clock.now()
     payoff = await use_cases.prepay(uow, principal.tenant_id, agreement_id, today=local_today(now), now=now)
     read = await _read(uow, principal.tenant_id, agreement_id)
@@ -78,14 +87,17 @@ async def prepay_agreement(agreement_id: UUID, principal: PrincipalDep, uow: Uow
 @router.get(
     "/agreements/{agreement_id}/payoff",
     summary="What paying the rest early would cost on a day (today by default); nothing is stored",
-    responses={
-        404: {"description": "no such agreement"},
-        409: {"description": "the agreement is not active"},
-        422: {"description": "nothing left to pay early, a payoff pending, or an installment overdue"},
-    },
+    responses=problems(
+        404,
+        409,
+        422,
+        _404="no such agreement",
+        _409="the agreement is not active",
+        _422="nothing left to pay early, a payoff pending, or an installment overdue",
+    ),
 )
 async def quote_payoff(
-    agreement_id: UUID, principal: PrincipalDep, uow: UowDep, on: date | None = None
+    agreement_id: UUID, principal: AgreementsRead, uow: UowDep, on: date | None = None
 ) -> PayoffRead:
     day = on or local_today(uow.clock.now())
     return PayoffRead.of(
@@ -93,18 +105,26 @@ async def quote_payoff(
     )
 
 
-@router.get("/agreements/{agreement_id}", summary="An agreement with its installments and their status")
-async def get_agreement(agreement_id: UUID, principal: PrincipalDep, uow: UowDep) -> AgreementRead:
+@router.get(
+    "/agreements/{agreement_id}",
+    summary="An agreement with its installments and their status",
+    responses=problems(404),
+)
+async def get_agreement(agreement_id: UUID, principal: AgreementsRead, uow: UowDep) -> AgreementRead:
     return await _read(uow, principal.tenant_id, agreement_id)
 
 
-@router.get("/agreements", summary="Agreements (of one debtor), oldest first, cursor-paginated")
+@router.get(
+    "/agreements",
+    summary="Agreements (of one debtor), oldest first, cursor-paginated",
+    responses=problems(400, _400="The cursor is not one a previous page returned."),
+)
 async def list_agreements(
-    principal: PrincipalDep,
+    principal: AgreementsRead,
     uow: UowDep,
     debtor_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Page[AgreementRead]:
     after = decode_cursor(cursor, int)
     found = await use_cases.list_agreements(
