@@ -144,9 +144,9 @@ async def migrated(database_url: str) -> str:
 
 
 @pytest.fixture
-def overrides() -> dict[str, Any]:
-    """Settings a test module changes (override the fixture)."""
-    return {}
+def overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings a test changes (``parametrize("overrides", [...], indirect=True)``)."""
+    return dict(getattr(request, "param", {}))
 
 
 @pytest.fixture
