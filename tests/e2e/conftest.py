@@ -259,7 +259,9 @@ class Tenant:
             content=body,
             headers={
                 "Content-Type": "application/json",
-                "X-Regua-Signature": sign(self.webhook_secret, body, t),
+                "X-Regua-Signature": sign(
+                    self.webhook_secret, body, t, tenant_id=str(self.id), path=f"/v1/webhooks/pix/{self.id}"
+                ),
             },
         )
 

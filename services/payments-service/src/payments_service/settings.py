@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from datetime import date
+
+from cryptography.fernet import Fernet
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from regua_platform.settings import HttpSettings, ServiceSettings
@@ -39,10 +42,11 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGUA_PAYMENTS_", env_nested_delimiter="__")
 
     http: HttpSettings = Field(default_factory=lambda: HttpSettings(port=8005))
-    #: Key material for encrypting tenants' webhook and PSP/bank client secrets at rest (HKDF-SHA256 ->
-    #: Fernet). Falls back to ``auth.jwt_secret`` when unset; rotating it makes
-    #: stored secrets unreadable, so tenants must PUT them again.
-    encryption_key: SecretStr | None = None
+    #: Fernet keys (``Fernet.generate_key()``) encrypting tenants' webhook and
+    #: PSP/bank client secrets at rest; env ``REGUA_PAYMENTS_ENCRYPTION_KEYS``, a
+    #: JSON list. The first encrypts, all decrypt (MultiFernet): to rotate, put a
+    #: new key first, run ``payments-service rotate-keys``, then drop the old one.
+    encryption_keys: list[SecretStr] = Field(min_length=1, max_length=20)
     #: Rates for ``invoice.issued`` events older than the frozen rates
     #: (invoice-service's defaults; every current event carries the invoice's own).
     fallback_fine_bps: int = Field(default=200, ge=0, le=200)
@@ -54,15 +58,28 @@ class Settings(ServiceSettings):
     #: another process may still accept a secret after it was replaced (0: no cache).
     webhook_secret_ttl_seconds: float = Field(default=5.0, ge=0, le=300)
 
-    @model_validator(mode="after")
-    def _has_key_material(self) -> Settings:
-        if self.encryption_key is None and self.auth.jwt_secret is None:
-            raise ValueError("set encryption_key: without auth.jwt_secret there is no key to fall back to")
-        if self.encryption_key is not None and len(self.encryption_key.get_secret_value()) < 32:
-            raise ValueError("encryption_key must be a random string of at least 32 characters")
-        return self
+    #: Signatures of the old scheme (HMAC over ``t.body`` only, ``v1=``) are
+    #: accepted through this day (UTC), counted in
+    #: ``regua_webhooks_legacy_signatures_total``; refused after it.
+    webhook_legacy_signatures_until: date = date(2027, 3, 31)
+    #: Per client address on the webhook routes: a token bucket of ``burst``
+    #: requests refilled at ``per_second``; beyond it 429 with Retry-After.
+    webhook_rate_burst: int = Field(default=300, ge=1, le=100_000)
+    webhook_rate_per_second: float = Field(default=100.0, gt=0, le=100_000)
+    #: A Pix ``horario`` (or boleto/card time) may be at most this far in the
+    #: future (clock skew between the gateway and us); later is refused.
+    webhook_future_skew_seconds: int = Field(default=300, ge=0, le=86_400)
+    #: ...and at most this many days in the past; older is refused.
+    webhook_max_age_days: int = Field(default=400, ge=1, le=3650)
+    #: Rows of ``webhook_rejections`` older than this are deleted by the worker.
+    webhook_rejections_days: int = Field(default=30, ge=1, le=3650)
 
-    def key_material(self) -> bytes:
-        key = self.encryption_key or self.auth.jwt_secret
-        assert key is not None  # the validator guarantees one of them
-        return key.get_secret_value().encode()
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for key in keys:
+            try:
+                Fernet(key.get_secret_value().encode())
+            except (ValueError, TypeError):
+                raise ValueError("each encryption key must be a Fernet key (Fernet.generate_key())") from None
+        return keys

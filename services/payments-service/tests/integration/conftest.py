@@ -16,6 +16,8 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 
 from payments_service.entrypoints.workers import GatewaysFactory, charge_workers, http_gateways
 from payments_service.main import DEFINITION, MIGRATIONS_DIR
@@ -43,6 +45,8 @@ TABLES = (
 )
 SECRET = "a-test-secret-that-is-long-enough-for-hs256-0123456789"
 WEBHOOK_SECRET = "whsec_test_0123456789abcdefXYZ9"
+#: Generated per test session: the first encrypts, both decrypt.
+ENCRYPTION_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
 
 
 class SharedClock:
@@ -208,6 +212,7 @@ def current(items: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 def settings_for(migrated: str, kafka: KafkaSettings) -> Settings:
     return Settings(
         auth=AuthSettings(jwt_secret=SECRET),
+        encryption_keys=[SecretStr(k) for k in ENCRYPTION_KEYS],
         database=DatabaseSettings(url=migrated),
         kafka=kafka,
         gateways=GatewaySettings(

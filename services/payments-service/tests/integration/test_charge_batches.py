@@ -73,7 +73,7 @@ async def test_a_batch_stores_each_invoice_once_and_later_events_see_its_charges
 
     tenant, debtor = uuid4(), uuid4()
     policy = charge_policy(settings)
-    box = SecretBox(settings.key_material())
+    box = SecretBox(settings.encryption_keys)
     known, paid, plain = uuid4(), uuid4(), uuid4()
     async with uow() as u:
         await u.pix_settings.put(

@@ -492,7 +492,7 @@ async def test_a_worker_that_died_after_the_call_is_followed_by_one_that_reads_f
     sandboxes.psp.store.add_receiver(
         client_id="crash", client_secret="crash-secret", pix_key="k@crash.example"
     )
-    box = SecretBox(settings.key_material())
+    box = SecretBox(settings.encryption_keys)
     policy = sync_policy(settings)
     calls: list[str] = []
     gateways = DiesAfterCreating(http_gateways(settings), calls)

@@ -25,7 +25,7 @@ from payments_service.domain.gateways import (
     Debtor,
     GatewayError,
 )
-from payments_service.domain.signature import HEADER, verify
+from payments_service.domain.signature import HEADER, check_timestamp, parse_header, verify
 from regua_br.brcode import parse_dynamic_brcode
 from regua_devtools.sandboxes import pix_schemas as api
 from regua_devtools.sandboxes.bank import BankSandbox, running_bank_sandbox
@@ -174,7 +174,9 @@ async def test_webhook_registration_callback_and_received_pix_pages(
     assert len(received) == 5
     path, raw, signature = received[0]
     assert path == "/v1/webhooks/pix/tenant-a"
-    verify(signature, raw, SECRET, now=int(psp.store.clock.now().timestamp()))
+    signed = parse_header(signature)
+    check_timestamp(signed, now=int(psp.store.clock.now().timestamp()))
+    assert verify(signed, raw, SECRET, tenant_id="tenant-a", path=path, legacy_allowed=False) == "v2"
     body = api.WebhookPixBody.model_validate_json(raw)
     assert body.pix[0].txid == order(1).txid and body.pix[0].valor == "1500.00"
     assert json.loads(raw)["pix"][0]["endToEndId"].startswith("E99999999")

@@ -2,29 +2,59 @@ from __future__ import annotations
 
 import pytest
 
-from payments_service.domain.signature import SignatureError, sign, verify
+from payments_service.domain.signature import (
+    SignatureError,
+    check_timestamp,
+    parse_header,
+    sign,
+    sign_legacy,
+    verify,
+)
 from payments_service.domain.txid import is_valid_txid, txid_for
 from regua_br.pix_amount import InvalidAmountError, format_cents, parse_valor
 
 SECRET = "whsec_0123456789abcdef"
 BODY = b'{"pix":[]}'
 NOW = 1_800_000_000
+TENANT = "0b5e6c1e-8d1f-4c3a-9a57-3f1f6c0e2a11"
+OTHER = "7d2c1f3a-0000-4000-8000-000000000002"
+PATH = f"/v1/webhooks/pix/{TENANT}/pix"
+
+
+def check(
+    header: str | None,
+    body: bytes = BODY,
+    *,
+    now: int = NOW,
+    tenant: str = TENANT,
+    path: str = PATH,
+    legacy: bool = True,
+) -> str:
+    signed = parse_header(header)
+    check_timestamp(signed, now=now, tolerance=300)
+    return verify(signed, body, SECRET, tenant_id=tenant, path=path, legacy_allowed=legacy)
+
+
+def v2(secret: str = SECRET, body: bytes = BODY, t: int = NOW, tenant: str = TENANT, path: str = PATH) -> str:
+    return sign(secret, body, t, tenant_id=tenant, path=path)
 
 
 def test_sign_then_verify() -> None:
-    header = sign(SECRET, BODY, NOW)
-    assert header.startswith(f"t={NOW},v1=")
-    assert verify(header, BODY, SECRET, now=NOW + 299) == NOW
-    assert verify(header, BODY, SECRET, now=NOW - 299) == NOW
+    assert v2().startswith(f"t={NOW},v2=")
+    assert check(v2(), now=NOW + 300) == "v2"
+    assert check(v2(), now=NOW - 300) == "v2"
 
 
 def test_known_vector() -> None:
-    # HMAC-SHA256("1800000000.{\"pix\":[]}", "whsec_0123456789abcdef"), computed independently.
+    # HMAC-SHA256 over "1800000000.<tenant>.<path>.{\"pix\":[]}", computed independently.
     import hashlib
     import hmac
 
-    expected = hmac.new(SECRET.encode(), b"1800000000." + BODY, hashlib.sha256).hexdigest()
-    assert sign(SECRET, BODY, NOW) == f"t={NOW},v1={expected}"
+    message = f"1800000000.{TENANT}./v1/webhooks/pix/{TENANT}/pix.".encode() + BODY
+    expected = hmac.new(SECRET.encode(), message, hashlib.sha256).hexdigest()
+    assert v2() == f"t={NOW},v2={expected}"
+    legacy = hmac.new(SECRET.encode(), b"1800000000." + BODY, hashlib.sha256).hexdigest()
+    assert sign_legacy(SECRET, BODY, NOW) == f"t={NOW},v1={legacy}"
 
 
 @pytest.mark.parametrize(
@@ -34,28 +64,50 @@ def test_known_vector() -> None:
         ("", BODY, NOW, "missing"),
         ("garbage", BODY, NOW, "malformed"),
         (f"t={NOW}", BODY, NOW, "malformed"),
-        ("t=abc,v1=00", BODY, NOW, "malformed"),
-        (sign(SECRET, BODY, NOW), BODY, NOW + 301, "stale"),
-        (sign(SECRET, BODY, NOW), BODY, NOW - 301, "stale"),
-        (sign(SECRET, BODY, NOW), BODY + b" ", NOW, "mismatch"),
-        (sign("another-secret", BODY, NOW), BODY, NOW, "mismatch"),
-        (sign(SECRET, BODY, NOW).replace(f"t={NOW}", f"t={NOW + 1}"), BODY, NOW, "mismatch"),
+        ("t=abc,v2=" + "0" * 64, BODY, NOW, "malformed"),
+        ("t=" + "9" * 4300 + ",v2=" + "0" * 64, BODY, NOW, "malformed"),
+        ("t=" + "1" * 13 + ",v2=" + "0" * 64, BODY, NOW, "malformed"),
+        (f"t={NOW},v2=00", BODY, NOW, "malformed"),
+        (f"t={NOW}," + ",".join(["v2=" + "0" * 64] * 20), BODY, NOW, "malformed"),
+        (v2(), BODY, NOW + 301, "stale"),
+        (v2(), BODY, NOW - 301, "stale"),
+        (v2(), BODY + b" ", NOW, "mismatch"),
+        (v2("another-secret"), BODY, NOW, "mismatch"),
+        (v2().replace(f"t={NOW}", f"t={NOW + 1}"), BODY, NOW, "mismatch"),
     ],
 )
 def test_bad_signatures(header: str | None, body: bytes, now: int, reason: str) -> None:
     with pytest.raises(SignatureError) as caught:
-        verify(header, body, SECRET, now=now)
+        check(header, body, now=now)
     assert caught.value.reason == reason
 
 
+def test_a_signature_binds_the_tenant_and_the_path() -> None:
+    with pytest.raises(SignatureError, match="tenant"):
+        check(v2(), tenant=OTHER, path=PATH.replace(TENANT, OTHER))
+    with pytest.raises(SignatureError):
+        check(v2(), path=f"/v1/webhooks/boleto/{TENANT}")
+
+
+def test_legacy_signatures_only_inside_the_window() -> None:
+    legacy = sign_legacy(SECRET, BODY, NOW)
+    assert check(legacy, legacy=True) == "v1"
+    with pytest.raises(SignatureError) as caught:
+        check(legacy, legacy=False)
+    assert caught.value.reason == "legacy_expired"
+    # A v2 that fails is not rescued by a v1 after the window.
+    with pytest.raises(SignatureError):
+        check(f"{v2('x' * 20)},{legacy.split(',')[1]}", legacy=False)
+
+
 def test_rotation_accepts_any_listed_signature() -> None:
-    good = sign(SECRET, BODY, NOW).split(",")[1]
-    assert verify(f"t={NOW},v1=deadbeef,{good}", BODY, SECRET, now=NOW) == NOW
+    good = v2().split(",")[1]
+    assert check(f"t={NOW},v2={'d' * 64},{good}") == "v2"
 
 
 @pytest.mark.parametrize(
     ("valor", "cents"),
-    [("110.00", 11000), ("0.01", 1), ("1", 100), ("1.5", 150), ("99999999999.99", 9999999999999)],
+    [("110.00", 11000), ("0.01", 1), ("1", 100), ("1.5", 150), ("9999999999.99", 999999999999)],
 )
 def test_valor_parses_exactly(valor: str, cents: int) -> None:
     assert parse_valor(valor) == cents

@@ -60,9 +60,16 @@ async def test_a_secret_is_read_once_per_ttl_and_again_when_fresh_or_forgotten()
     assert store.reads == 4
 
 
-async def test_a_tenant_without_a_secret_is_read_every_time() -> None:
-    tenant, store = uuid4(), FakeStore()
-    secrets = cache(store, [0.0])
+async def test_a_tenant_without_a_secret_is_remembered_for_the_ttl_unless_forgotten() -> None:
+    tenant, store, clock = uuid4(), FakeStore(), [0.0]
+    secrets = cache(store, clock)
     assert await secrets.get(tenant) == (None, False)
+    assert await secrets.get(tenant) == (None, True)
+    assert store.reads == 1
+    store.secrets[tenant] = b"configured"
+    secrets.forget(tenant)  # the tenant's PUT in this process
+    assert await secrets.get(tenant) == ("configured", False)
+    del store.secrets[tenant]
+    clock[0] += 5.1
     assert await secrets.get(tenant) == (None, False)
-    assert store.reads == 2
+    assert store.reads == 3

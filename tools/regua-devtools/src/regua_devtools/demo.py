@@ -119,10 +119,12 @@ class Urls:
     negotiation: str
 
 
-def sign(secret: str, body: bytes, t: int) -> str:
-    """The gateway side of the webhook signature: ``t=<unix>,v1=<hmac-sha256 hex>``."""
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
+def sign(secret: str, body: bytes, t: int, *, tenant_id: str, path: str) -> str:
+    """The gateway side of payments-service's webhook signature:
+    ``t=<unix>,v2=<hex HMAC-SHA256 of "<t>.<tenant_id>.<path>.<body>">``."""
+    message = f"{t}.{tenant_id}.{path}.".encode() + body
+    mac = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return f"t={t},v2={mac}"
 
 
 def load(

@@ -4,20 +4,42 @@ gateways' webhook bodies."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from regua_br.documents import InvalidDocument, normalise_document
-from regua_br.pix_amount import InvalidAmountError, parse_valor
+from regua_br.pix_amount import parse_valor
 
 Cents = StrictInt
 
 
+#: Something printable besides spaces (what a BR Code name or city needs).
+_PRINTABLE = r"[!-~]"
+#: A Pix key: not blank.
+_PIX_KEY = r"\S"
+#: What :func:`_gateway_url` accepts, as a pattern (https, or plain http to this machine).
+GATEWAY_URL = r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
+
+
 class PixSettingsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # The model validator below, said in JSON Schema.
+            "if": {"properties": {"static_codes": {"const": True}}, "required": ["static_codes"]},
+            "then": {
+                "required": ["pix_key", "merchant_name", "merchant_city"],
+                "properties": {
+                    "pix_key": {"type": "string"},
+                    "merchant_name": {"type": "string"},
+                    "merchant_city": {"type": "string"},
+                },
+            },
+        },
+    )
 
     #: The HMAC key gateways (and the PSP) sign webhooks with; stored encrypted, never returned.
     webhook_secret: str = Field(min_length=16, max_length=200)
@@ -25,9 +47,9 @@ class PixSettingsUpdate(BaseModel):
     #: tenants without a PSP account (txid of at most 25 characters). Off by
     #: default: without a PSP account and without it, invoices get no Pix charge.
     static_codes: bool = False
-    pix_key: str | None = Field(default=None, min_length=1, max_length=77)
-    merchant_name: str | None = Field(default=None, min_length=1, max_length=100)
-    merchant_city: str | None = Field(default=None, min_length=1, max_length=100)
+    pix_key: str | None = Field(default=None, min_length=1, max_length=77, pattern=_PIX_KEY)
+    merchant_name: str | None = Field(default=None, min_length=1, max_length=100, pattern=_PRINTABLE)
+    merchant_city: str | None = Field(default=None, min_length=1, max_length=100, pattern=_PRINTABLE)
 
     @model_validator(mode="after")
     def _static_needs_an_account(self) -> PixSettingsUpdate:
@@ -67,14 +89,14 @@ class PspAccountUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str = Field(max_length=300)
+    base_url: str = Field(max_length=300, pattern=GATEWAY_URL)
     #: OAuth2 token endpoint; default ``{base_url}/oauth/token``.
-    token_url: str | None = Field(default=None, max_length=300)
+    token_url: str | None = Field(default=None, max_length=300, pattern=GATEWAY_URL)
     client_id: str = Field(min_length=1, max_length=200)
     #: Stored encrypted, never returned.
     client_secret: str = Field(min_length=8, max_length=500)
     #: The receiver's Pix key.
-    pix_key: str = Field(min_length=1, max_length=77)
+    pix_key: str = Field(min_length=1, max_length=77, pattern=_PIX_KEY)
     #: mTLS (production PSPs demand it): paths the service can read.
     client_cert_path: str | None = Field(default=None, min_length=1, max_length=500)
     client_key_path: str | None = Field(default=None, min_length=1, max_length=500)
@@ -111,7 +133,7 @@ class BankAccountUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str = Field(max_length=300)
+    base_url: str = Field(max_length=300, pattern=GATEWAY_URL)
     client_id: str = Field(min_length=1, max_length=200)
     client_secret: str = Field(min_length=8, max_length=500)
     #: COMPE code of the bank.
@@ -218,16 +240,14 @@ class ReversalRead(BaseModel):
     created: bool
 
 
-def _cents(value: Any) -> int:
-    if not isinstance(value, str):
-        raise ValueError("valor must be a string like '110.00'")
-    try:
-        cents = parse_valor(value)
-    except InvalidAmountError as exc:
-        raise ValueError(str(exc)) from None
-    if cents <= 0:
+#: The API Pix's ``valor``: up to 10 integer digits and exactly 2 decimals (``"110.00"``).
+PIX_VALOR = r"^[0-9]{1,10}\.[0-9]{2}$"
+
+
+def _positive_valor(value: str) -> str:
+    if parse_valor(value) <= 0:
         raise ValueError("valor must be positive")
-    return cents
+    return value
 
 
 class PixRefundHorario(BaseModel):
@@ -243,11 +263,11 @@ class PixRefundIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str = Field(pattern=r"^[a-zA-Z0-9]{1,35}$")
-    valor: int
+    valor: str = Field(pattern=PIX_VALOR, description="Decimal reais, 2 decimals, greater than zero")
     horario: PixRefundHorario
     status: str = Field(min_length=1, max_length=30)
 
-    _valor = field_validator("valor", mode="before")(_cents)
+    _valor = field_validator("valor")(_positive_valor)
 
 
 class PixIn(BaseModel):
@@ -258,11 +278,11 @@ class PixIn(BaseModel):
 
     endToEndId: str = Field(pattern=r"^[a-zA-Z0-9]{32}$")
     txid: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9]{1,35}$")
-    valor: int
+    valor: str = Field(pattern=PIX_VALOR, description="Decimal reais, 2 decimals, greater than zero")
     horario: AwareDatetime
     devolucoes: list[PixRefundIn] = Field(default_factory=list, max_length=100)
 
-    _valor = field_validator("valor", mode="before")(_cents)
+    _valor = field_validator("valor")(_positive_valor)
 
 
 class PixWebhook(BaseModel):

@@ -16,6 +16,7 @@ from payments_service.service_layer.unit_of_work import GATEWAY_CHANNEL, Payment
 from payments_service.settings import Settings
 from regua_platform.aio import batch_worker
 from regua_platform.app import Runtime, Worker
+from regua_platform.metrics import RETENTION_DELETED
 
 log = logging.getLogger("payments.workers")
 
@@ -27,7 +28,7 @@ GatewaysFactory = Callable[[Settings], Gateways]
 def http_gateways(settings: Settings) -> Gateways:
     from payments_service.adapters.gateway_clients import HttpGateways
 
-    return HttpGateways(SecretBox(settings.key_material()), timeout_s=settings.gateways.timeout_s)
+    return HttpGateways(SecretBox(settings.encryption_keys), timeout_s=settings.gateways.timeout_s)
 
 
 def sync_policy(settings: Settings) -> SyncPolicy:
@@ -91,7 +92,30 @@ def charge_workers(gateways: GatewaysFactory = http_gateways) -> list[Worker]:
         finally:
             await clients.close()
 
-    return [sync_charges, reconcile_pix]
+    async def prune_rejections(runtime: PaymentsRuntime, stop: asyncio.Event) -> None:
+        await batch_worker(
+            lambda: _prune_pass(runtime),
+            service=runtime.definition.name,
+            worker="webhook_rejections_retention",
+            stop=stop,
+            interval=runtime.settings.retention.interval_seconds,
+        )
+
+    return [sync_charges, reconcile_pix, prune_rejections]
+
+
+async def _prune_pass(runtime: PaymentsRuntime) -> bool:
+    """Delete one batch of webhook rejections older than ``webhook_rejections_days``;
+    True when the batch was full (go again at once)."""
+    batch = runtime.settings.retention.batch_size
+    older_than = runtime.clock.now() - timedelta(days=runtime.settings.webhook_rejections_days)
+    async with runtime.uow() as uow:
+        deleted = await uow.rejections.prune(older_than, batch)
+        await uow.commit()
+    if deleted:
+        RETENTION_DELETED.labels(runtime.definition.name, "webhook_rejections").inc(deleted)
+        log.info("payments.webhook_rejections.pruned", extra={"rows": deleted})
+    return deleted >= batch
 
 
 async def _sync_pass(

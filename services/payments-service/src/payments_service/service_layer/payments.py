@@ -55,8 +55,10 @@ async def record_rejection(
     body_sha256: str,
     reference: str | None = None,
     detail: str | None = None,
+    quiet: bool = False,
 ) -> None:
-    """Keep a refused or unmatched webhook item for reconciliation: ids and reasons only."""
+    """Keep a refused or unmatched webhook item for reconciliation: ids and
+    reasons only. ``quiet``: the caller logs it (at a bounded rate)."""
     await uow.rejections.add(
         WebhookRejection(
             tenant_id=tenant_id,
@@ -68,6 +70,8 @@ async def record_rejection(
             detail=detail[:300] if detail else None,
         )
     )
+    if quiet:
+        return
     event = "payments.webhook.unmatched" if reason.startswith("unknown_") else "payments.webhook.rejected"
     log.warning(
         event,

@@ -22,6 +22,7 @@ from payments_service.adapters.db.repositories import (
     PspAccountRepository,
     RejectionRepository,
     ReversalRepository,
+    StoredSecretRepository,
 )
 from regua_platform.uow import UnitOfWork
 
@@ -38,6 +39,7 @@ class PaymentsUnitOfWork(UnitOfWork):
     payments: PaymentRepository
     reversals: ReversalRepository
     rejections: RejectionRepository
+    stored_secrets: StoredSecretRepository
     #: What a use case looked up once in this transaction (a tenant's accounts
     #: for a batch of events); gone with it.
     memo: dict[Any, Any]
@@ -53,6 +55,7 @@ class PaymentsUnitOfWork(UnitOfWork):
         self.payments = PaymentRepository(self.session)
         self.reversals = ReversalRepository(self.session)
         self.rejections = RejectionRepository(self.session)
+        self.stored_secrets = StoredSecretRepository(self.session)
         self.memo = {}
         self._before_commit: dict[str, Callable[[PaymentsUnitOfWork], Awaitable[None]]] = {}
         return self

@@ -342,7 +342,9 @@ async def _notify(store: BankStore, agreement: str, notification: dict[str, Any]
     raw = json.dumps(notification, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json"}
     if target.secret:
-        headers["X-Regua-Signature"] = sign(target.secret, raw, int(store.clock.now().timestamp()))
+        headers["X-Regua-Signature"] = sign(
+            target.secret, raw, int(store.clock.now().timestamp()), url=target.url
+        )
     status: int | None
     try:
         async with httpx.AsyncClient(timeout=10) as client:

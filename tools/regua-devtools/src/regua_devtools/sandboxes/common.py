@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import uvicorn
@@ -47,11 +47,17 @@ class SandboxClock:
         return self.now().astimezone(TIMEZONE).date()
 
 
-def sign(secret: str, body: bytes, t: int) -> str:
-    """``X-Regua-Signature`` of payments-service's webhooks: ``t=<unix>,v1=<hex
-    HMAC-SHA256 of "<t>.<body>">``."""
-    mac = hmac.new(secret.encode(), str(t).encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
+def sign(secret: str, body: bytes, t: int, *, url: str) -> str:
+    """``X-Regua-Signature`` of payments-service's webhooks for ``body`` posted
+    to ``url``: ``t=<unix>,v2=<hex HMAC-SHA256 of "<t>.<tenant_id>.<path>.<body>">``,
+    ``path`` being the URL's path and ``tenant_id`` its segment after
+    ``/v1/webhooks/<provider>/``."""
+    path = urlsplit(url).path
+    parts = path.split("/")
+    tenant_id = parts[4] if len(parts) > 4 and parts[1:3] == ["v1", "webhooks"] else ""
+    message = f"{t}.{tenant_id}.{path}.".encode() + body
+    mac = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return f"t={t},v2={mac}"
 
 
 @dataclass

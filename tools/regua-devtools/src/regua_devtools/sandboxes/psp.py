@@ -776,9 +776,9 @@ async def _deliver(store: PspStore, client_id: str, chave: str, pix: list[dict[s
         return None
     raw = json.dumps({"pix": pix}, separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json"}
-    if hook.secret:
-        headers["X-Regua-Signature"] = sign(hook.secret, raw, int(store.clock.now().timestamp()))
     url = hook.url + "/pix"
+    if hook.secret:
+        headers["X-Regua-Signature"] = sign(hook.secret, raw, int(store.clock.now().timestamp()), url=url)
     status: int | None
     try:
         async with httpx.AsyncClient(timeout=10) as client:

@@ -9,7 +9,20 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import TextClause, Uuid, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import (
+    Column,
+    Table,
+    TextClause,
+    Uuid,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +44,7 @@ from payments_service.domain.debtors import DebtorRecord
 from payments_service.domain.invoices import Invoice
 from payments_service.domain.payments import Payment, Reversal
 from payments_service.domain.pix_settings import PixSettings
+from payments_service.domain.secrets import SecretKind, StoredSecret
 from payments_service.domain.webhooks import ChargeMatch, WebhookRejection
 from regua_br.amount_due import Payment as AmountPayment
 
@@ -625,7 +639,53 @@ class RejectionRepository:
         values = {k: v for k, v in asdict(rejection).items() if k != "id"}
         await self._s.execute(insert(webhook_rejections).values(**values))
 
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        """Delete at most ``limit`` rejections received before ``older_than``."""
+        victims = (
+            select(webhook_rejections.c.id)
+            .where(webhook_rejections.c.received_at < older_than)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self._s.execute(
+            delete(webhook_rejections).where(webhook_rejections.c.id.in_(victims.scalar_subquery()))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def of_tenant(self, tenant_id: UUID) -> list[WebhookRejection]:
         query = select(webhook_rejections).where(webhook_rejections.c.tenant_id == tenant_id)
         rows = (await self._s.execute(query.order_by(webhook_rejections.c.id))).mappings()
         return [WebhookRejection(**row) for row in rows]
+
+
+#: The columns holding secrets encrypted at rest, by kind: (table, key column, secret column).
+_SECRET_COLUMNS: dict[SecretKind, tuple[Table, Column[Any], Column[Any]]] = {
+    "webhook": (pix_settings, pix_settings.c.tenant_id, pix_settings.c.webhook_secret_encrypted),
+    "psp": (psp_accounts, psp_accounts.c.tenant_id, psp_accounts.c.client_secret_encrypted),
+    "bank": (bank_accounts, bank_accounts.c.id, bank_accounts.c.client_secret_encrypted),
+}
+
+
+class StoredSecretRepository:
+    """Every secret encrypted at rest, for key rotation."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def batch(self, after: StoredSecret | None, limit: int) -> list[StoredSecret]:
+        """Up to ``limit`` stored secrets after ``after`` (ordered by kind, then key), locked."""
+        found: list[StoredSecret] = []
+        for kind, (_, key, column) in sorted(_SECRET_COLUMNS.items()):
+            if after is not None and kind < after.kind:
+                continue
+            query = select(key, column).order_by(key).limit(limit - len(found)).with_for_update()
+            if after is not None and kind == after.kind:
+                query = query.where(key > after.key)
+            found += [StoredSecret(kind, row[0], row[1]) for row in await self._s.execute(query)]
+            if len(found) >= limit:
+                break
+        return found
+
+    async def replace(self, secret: StoredSecret, token: bytes) -> None:
+        table, key, column = _SECRET_COLUMNS[secret.kind]
+        await self._s.execute(update(table).where(key == secret.key).values({column.name: token}))

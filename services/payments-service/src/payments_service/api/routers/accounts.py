@@ -10,16 +10,17 @@ from fastapi import APIRouter, Response
 
 from payments_service.api.deps import SecretBoxDep, UowDep
 from payments_service.api.schemas import BankAccountRead, BankAccountUpdate, PspAccountRead, PspAccountUpdate
+from payments_service.api.scopes import Admin
 from payments_service.domain.accounts import BankAccount, PspAccount
-from regua_platform.auth import PrincipalDep
 from regua_platform.errors import Conflict, NotFound
+from regua_platform.openapi import problems
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 
 @router.put("/psp", summary="Set the tenant's PSP account: invoices get a cobv there from now on")
 async def put_psp_account(
-    body: PspAccountUpdate, principal: PrincipalDep, uow: UowDep, box: SecretBoxDep
+    body: PspAccountUpdate, principal: Admin, uow: UowDep, box: SecretBoxDep
 ) -> PspAccountRead:
     account = PspAccount(
         tenant_id=principal.tenant_id,
@@ -42,25 +43,38 @@ async def put_psp_account(
     return PspAccountRead.model_validate(stored, from_attributes=True)
 
 
-@router.get("/psp", summary="The tenant's PSP account (the client secret only as its last 4 characters)")
-async def get_psp_account(principal: PrincipalDep, uow: UowDep) -> PspAccountRead:
+@router.get(
+    "/psp",
+    responses=problems(404),
+    summary="The tenant's PSP account (the client secret only as its last 4 characters)",
+)
+async def get_psp_account(principal: Admin, uow: UowDep) -> PspAccountRead:
     account = await uow.psp_accounts.get(principal.tenant_id)
     if account is None:
         raise NotFound("This tenant has no PSP account: its invoices get no Pix cobv.")
     return PspAccountRead.model_validate(account, from_attributes=True)
 
 
-@router.delete("/psp", status_code=204, summary="Forget the PSP account: new invoices get no Pix cobv")
-async def delete_psp_account(principal: PrincipalDep, uow: UowDep) -> Response:
+@router.delete(
+    "/psp",
+    status_code=204,
+    responses=problems(404),
+    summary="Forget the PSP account: new invoices get no Pix cobv",
+)
+async def delete_psp_account(principal: Admin, uow: UowDep) -> Response:
     if not await uow.psp_accounts.delete(principal.tenant_id):
         raise NotFound("This tenant has no PSP account.")
     await uow.commit()
     return Response(status_code=204)
 
 
-@router.put("/bank", summary="Set the tenant's beneficiary account: invoices get a registered boleto")
+@router.put(
+    "/bank",
+    responses=problems(409),
+    summary="Set the tenant's beneficiary account: invoices get a registered boleto",
+)
 async def put_bank_account(
-    body: BankAccountUpdate, principal: PrincipalDep, uow: UowDep, box: SecretBoxDep
+    body: BankAccountUpdate, principal: Admin, uow: UowDep, box: SecretBoxDep
 ) -> BankAccountRead:
     account = await uow.bank_accounts.put(
         BankAccount(
@@ -88,9 +102,11 @@ async def put_bank_account(
 
 
 @router.get(
-    "/bank", summary="The tenant's beneficiary account (the client secret only as its last 4 characters)"
+    "/bank",
+    responses=problems(404),
+    summary="The tenant's beneficiary account (the client secret only as its last 4 characters)",
 )
-async def get_bank_account(principal: PrincipalDep, uow: UowDep) -> BankAccountRead:
+async def get_bank_account(principal: Admin, uow: UowDep) -> BankAccountRead:
     account = await uow.bank_accounts.current(principal.tenant_id)
     if account is None:
         raise NotFound("This tenant has no bank account: its invoices get no boleto.")

@@ -11,16 +11,21 @@ from fastapi import APIRouter, Query
 
 from payments_service.api.deps import UowDep
 from payments_service.api.schemas import ChargeDetailRead, ChargeRead
-from regua_platform.auth import PrincipalDep
+from payments_service.api.scopes import PaymentsRead
 from regua_platform.errors import NotFound
+from regua_platform.openapi import problems
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/charges", tags=["charges"])
 
 
-@router.get("", summary="List charges (filter by invoice), oldest first")
+@router.get(
+    "",
+    responses=problems(400, _400="The cursor was not made by this API."),
+    summary="List charges (filter by invoice), oldest first",
+)
 async def list_charges(
-    principal: PrincipalDep,
+    principal: PaymentsRead,
     uow: UowDep,
     invoice_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
@@ -36,8 +41,12 @@ async def list_charges(
     return Page[ChargeRead](items=items, next_cursor=next_cursor)
 
 
-@router.get("/{charge_id}", summary="One charge; Pix charges carry their QR code as a data URI")
-async def get_charge(charge_id: UUID, principal: PrincipalDep, uow: UowDep) -> ChargeDetailRead:
+@router.get(
+    "/{charge_id}",
+    responses=problems(404),
+    summary="One charge; Pix charges carry their QR code as a data URI",
+)
+async def get_charge(charge_id: UUID, principal: PaymentsRead, uow: UowDep) -> ChargeDetailRead:
     found = await uow.charges.get(principal.tenant_id, charge_id)
     if found is None:
         raise NotFound("No such charge.")

@@ -9,20 +9,21 @@ from fastapi import APIRouter, Header, Response
 
 from payments_service.api.deps import UowDep
 from payments_service.api.schemas import PaymentRead, RefundCreate, ReversalRead
+from payments_service.api.scopes import PaymentsRead, PaymentsWrite
 from payments_service.service_layer.payments import UnknownPaymentError, reverse_payment
-from regua_platform.auth import PrincipalDep
+from regua_platform.openapi import problems
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
 
 @router.get("", summary="Payments of an invoice")
-async def list_payments(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> list[PaymentRead]:
+async def list_payments(invoice_id: UUID, principal: PaymentsRead, uow: UowDep) -> list[PaymentRead]:
     found = await uow.payments.of_invoice(principal.tenant_id, invoice_id)
     return [PaymentRead.model_validate(p, from_attributes=True) for p in found]
 
 
-@router.get("/{payment_id}", summary="One payment")
-async def get_payment(payment_id: UUID, principal: PrincipalDep, uow: UowDep) -> PaymentRead:
+@router.get("/{payment_id}", responses=problems(404), summary="One payment")
+async def get_payment(payment_id: UUID, principal: PaymentsRead, uow: UowDep) -> PaymentRead:
     payment = await uow.payments.get(principal.tenant_id, payment_id)
     if payment is None:
         raise UnknownPaymentError
@@ -32,12 +33,21 @@ async def get_payment(payment_id: UUID, principal: PrincipalDep, uow: UowDep) ->
 @router.post(
     "/{payment_id}:refund",
     status_code=201,
+    responses={
+        200: {
+            "description": "This Idempotency-Key was used before: the refund it made.",
+            "model": ReversalRead,
+        },
+        **problems(
+            404, _422="Invalid body, or the refund exceeds what is left of the payment (`refundable_cents`)."
+        ),
+    },
     summary="Refund part or all of a payment (never more than was paid); publishes payment.reversed",
 )
 async def refund_payment(
     payment_id: UUID,
     body: RefundCreate,
-    principal: PrincipalDep,
+    principal: PaymentsWrite,
     uow: UowDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from payments_service.api.deps import SecretBoxDep, UowDep, WebhookSecretsDep
 from payments_service.api.schemas import PixSettingsRead, PixSettingsUpdate
+from payments_service.api.scopes import Admin
 from payments_service.domain.pix_settings import PixSettings
 from regua_br.brcode import MAX_CITY_BYTES, MAX_NAME_BYTES, BrCodeError, ascii_field
-from regua_platform.auth import PrincipalDep
 from regua_platform.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/settings", tags=["settings"])
 @router.put("/pix", summary="Set the tenant's webhook secret and, optionally, static codes on a plain key")
 async def put_pix_settings(
     body: PixSettingsUpdate,
-    principal: PrincipalDep,
+    principal: Admin,
     uow: UowDep,
     box: SecretBoxDep,
     secrets: WebhookSecretsDep,
@@ -46,7 +46,7 @@ async def put_pix_settings(
 
 
 @router.get("/pix", summary="The tenant's Pix settings (the webhook secret only as its last 4 characters)")
-async def get_pix_settings(principal: PrincipalDep, uow: UowDep) -> PixSettingsRead:
+async def get_pix_settings(principal: Admin, uow: UowDep) -> PixSettingsRead:
     pix = await uow.pix_settings.get(principal.tenant_id)
     if pix is None:
         return PixSettingsRead(

@@ -1,9 +1,18 @@
 """Gateway webhooks: no bearer token; each request is authenticated by the
-``X-Regua-Signature`` header, an HMAC-SHA256 keyed with the tenant's webhook
-secret over ``"<t>.<raw body>"``, at most ``webhook_tolerance_seconds`` old.
+``X-Regua-Signature`` header (see :mod:`payments_service.domain.signature`):
+``t=<unix>,v2=<hex>``, an HMAC-SHA256 keyed with the tenant's webhook secret
+over ``"<t>.<tenant_id>.<path>.<raw body>"``, at most
+``webhook_tolerance_seconds`` from now; the legacy ``v1`` (over
+``"<t>.<raw body>"``) until ``webhook_legacy_signatures_until``.
 
-Refusals (no secret, bad or stale signature, malformed body) answer 4xx
-problem+json, publish nothing and store nothing but a reconciliation row.
+Cheap checks come first and touch no database: a token bucket per client
+address (429), the header's shape and timestamp (401); then the tenant's secret
+(cached; a tenant without one: 403); only then is the body read (the platform
+caps it: 413) and its signature checked. Every refusal is counted in
+``regua_webhooks_refused_total{reason}`` and logged at most once per reason
+every 10 s; it is stored in ``webhook_rejections`` (for the tenant's
+reconciliation view) only when the tenant exists, in a transaction of its own:
+a request naming an unknown tenant writes nothing.
 
 A Pix callback may carry several Pix. Each item is applied on its own: every
 Pix we can match is recorded (once per endToEndId) and published, because that
@@ -13,13 +22,19 @@ not be matched (unknown txid) or was refused (a devolução above what was paid)
 the answer is 422 problem+json carrying the same ``results``: the matched items
 are already recorded, so a gateway that retries the whole callback changes
 nothing, and the unmatched ones wait in ``webhook_rejections``.
+
+Gateway times (``horario``, ``paid_at``, ``occurred_at``) more than
+``webhook_future_skew_seconds`` in the future or ``webhook_max_age_days`` in
+the past are refused (422): a payment dated in the future would otherwise
+stand as the latest word on an invoice for good.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Generic, Literal, NoReturn, TypeVar
 from uuid import UUID
 
@@ -28,7 +43,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from payments_service.adapters.crypto import SecretDecryptionError
-from payments_service.api.deps import UowDep, WebhookSecretsDep, WebhookToleranceDep
+from payments_service.api.deps import UowDep, webhook_secrets
 from payments_service.api.schemas import (
     BoletoWebhook,
     CardWebhook,
@@ -36,91 +51,156 @@ from payments_service.api.schemas import (
     PixWebhook,
     WebhookResultRead,
 )
-from payments_service.domain.signature import HEADER, SignatureError, verify
+from payments_service.api.webhook_guard import RefusalLog, SourceLimiter
+from payments_service.domain.signature import (
+    HEADER,
+    SignatureError,
+    SignatureHeader,
+    check_timestamp,
+    parse_header,
+    verify,
+)
 from payments_service.domain.webhooks import ItemResult, PixReceived, PixRefund, Provider
+from payments_service.metrics import WEBHOOKS_LEGACY_SIGNATURES
 from payments_service.service_layer.payments import (
     receive_boleto,
     receive_card,
     receive_pix,
     record_rejection,
 )
-from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 from payments_service.service_layer.webhook_secrets import WebhookSecrets
+from payments_service.settings import Settings
 from regua_br.boleto import BoletoError, parse_barcode, parse_digitable_line
+from regua_br.pix_amount import parse_valor
+from regua_platform.app import Runtime, runtime_of
+from regua_platform.auth import public
+from regua_platform.openapi import problems
 from regua_platform.problems import Problem, problem_response
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 B = TypeVar("B")
 M = TypeVar("M", bound=BaseModel)
 
-_SIGNED = {
-    "parameters": [
-        {
-            "name": HEADER,
-            "in": "header",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "t=<unix>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' keyed with the webhook secret>",
-        }
-    ]
-}
+
+@dataclass
+class _Guard:
+    """The per-process state of the webhook routes (``runtime.extras``)."""
+
+    settings: Settings
+    limiter: SourceLimiter
+    refusals: RefusalLog
+    secrets: WebhookSecrets
+    runtime: Runtime[Any, Any]
+
+
+def guard_of(runtime: Runtime[Any, Any]) -> _Guard:
+    guard: _Guard | None = runtime.extras.get("webhook_guard")
+    if guard is None:
+        settings: Settings = runtime.settings
+        guard = runtime.extras["webhook_guard"] = _Guard(
+            settings,
+            SourceLimiter(settings.webhook_rate_burst, settings.webhook_rate_per_second),
+            RefusalLog(),
+            webhook_secrets(runtime),
+            runtime,
+        )
+    return guard
+
+
+async def _rate_limited(request: Request) -> None:
+    """First of all: a token bucket per client address."""
+    guard = guard_of(runtime_of(request))
+    source = request.client.host if request.client else "unknown"
+    wait = guard.limiter.retry_after(source)
+    if wait:
+        guard.refusals.refused("rate_limited", path=request.url.path)
+        raise Problem(
+            429,
+            "Too many requests",
+            f"Too many webhook requests from this address; retry in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+router = APIRouter(
+    prefix="/v1/webhooks",
+    tags=["webhooks"],
+    dependencies=[
+        Depends(public("HMAC-SHA256 signature (X-Regua-Signature) over t.tenant_id.path.body")),
+        Depends(_rate_limited),
+    ],
+    responses=problems(
+        401,
+        403,
+        429,
+        _401="Missing, malformed, stale or wrong signature.",
+        _403="The tenant has no webhook secret configured.",
+        _422="The body is not a valid webhook, or some items were not applied (see `results`).",
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class _Webhook(Generic[B]):
     """One webhook request: for which tenant, from which provider, the SHA-256 of
-    its raw body (all a refusal keeps of it) and the body, raw bytes until parsed."""
+    its raw body (all a refusal keeps of it; empty before it was read) and the body."""
 
-    uow: PaymentsUnitOfWork
+    guard: _Guard
     tenant_id: UUID
     provider: Provider
+    path: str
+    known: bool
     body_sha256: str
     body: B
 
     async def refuse(
         self, *, reason: str, status: int, title: str, detail: str, **extensions: Any
     ) -> NoReturn:
-        """Record the refusal for reconciliation and answer it as a problem."""
-        # The request's transaction holds nothing else: commit just the reconciliation row.
-        await record_rejection(
-            self.uow,
-            tenant_id=self.tenant_id,
-            provider=self.provider,
-            reason=reason,
-            body_sha256=self.body_sha256,
-            detail=detail,
-        )
-        await self.uow.commit()
+        """Count, log (bounded) and, for a tenant that exists, store the refusal; answer it."""
+        self.guard.refusals.refused(reason, provider=self.provider)
+        if self.known:
+            # A transaction of its own: the request's, if any, is rolled back.
+            async with self.guard.runtime.uow() as uow:
+                await record_rejection(
+                    uow,
+                    tenant_id=self.tenant_id,
+                    provider=self.provider,
+                    reason=reason,
+                    body_sha256=self.body_sha256,
+                    detail=detail,
+                    quiet=True,
+                )
+                await uow.commit()
         raise Problem(status, title, detail, reason=reason, **extensions)
 
-    async def refuse_malformed(self, detail: str, **extensions: Any) -> NoReturn:
+    async def refuse_malformed(
+        self, detail: str, *, reason: str = "malformed", **extensions: Any
+    ) -> NoReturn:
         await self.refuse(
-            reason="malformed", status=422, title="Invalid webhook body", detail=detail, **extensions
+            reason=reason, status=422, title="Invalid webhook body", detail=detail, **extensions
         )
 
+    async def check_times(self, times: Iterable[datetime]) -> None:
+        """Refuse gateway times beyond the future skew or older than the maximum age."""
+        now = self.guard.runtime.clock.now()
+        settings = self.guard.settings
+        latest = now + timedelta(seconds=settings.webhook_future_skew_seconds)
+        earliest = now - timedelta(days=settings.webhook_max_age_days)
+        for at in times:
+            if at > latest:
+                await self.refuse_malformed(
+                    f"A time in the body is over {settings.webhook_future_skew_seconds} s in the future.",
+                    reason="time_in_future",
+                )
+            if at < earliest:
+                await self.refuse_malformed(
+                    f"A time in the body is more than {settings.webhook_max_age_days} days old.",
+                    reason="time_too_old",
+                )
 
-async def _authenticate(
-    hook: _Webhook[bytes], header: str | None, secrets: WebhookSecrets, tolerance: int
-) -> None:
-    now = int(hook.uow.clock.now().timestamp())
-    secret, cached = await _secret(hook, secrets, fresh=False)
-    try:
-        verify(header, hook.body, secret, now=now, tolerance=tolerance)
-        return
-    except SignatureError as exc:
-        if not (cached and exc.reason == "mismatch"):
-            await _refuse_signature(hook, exc)
-    # Signed with a secret newer than the one we cached: read it again.
-    secret, _ = await _secret(hook, secrets, fresh=True)
-    try:
-        verify(header, hook.body, secret, now=now, tolerance=tolerance)
-    except SignatureError as exc:
-        await _refuse_signature(hook, exc)
 
-
-async def _secret(hook: _Webhook[bytes], secrets: WebhookSecrets, *, fresh: bool) -> tuple[str, bool]:
+async def _secret(hook: _Webhook[None], *, fresh: bool) -> tuple[str | None, bool]:
     try:
-        secret, cached = await secrets.get(hook.tenant_id, fresh=fresh)
+        return await hook.guard.secrets.get(hook.tenant_id, fresh=fresh)
     except SecretDecryptionError:
         await hook.refuse(
             reason="secret_unreadable",
@@ -128,20 +208,64 @@ async def _secret(hook: _Webhook[bytes], secrets: WebhookSecrets, *, fresh: bool
             title="Webhooks not configured",
             detail="The stored webhook secret cannot be read: PUT /v1/settings/pix again.",
         )
+
+
+async def _refuse_signature(hook: _Webhook[Any], exc: SignatureError) -> NoReturn:
+    await hook.refuse(
+        reason=f"signature_{exc.reason}", status=401, title="Invalid signature", detail=str(exc)
+    )
+
+
+async def _authenticate(hook: _Webhook[None], request: Request) -> _Webhook[bytes]:
+    """Header, timestamp, tenant, then (only then) the body and its HMAC."""
+    settings = hook.guard.settings
+    now = hook.guard.runtime.clock.now()
+    header: SignatureHeader | None = None
+    failure: SignatureError | None = None
+    try:
+        header = parse_header(request.headers.get(HEADER))
+        check_timestamp(header, now=int(now.timestamp()), tolerance=settings.webhook_tolerance_seconds)
+    except SignatureError as exc:
+        failure = exc
+    secret, cached = await _secret(hook, fresh=False)
+    hook = _Webhook(hook.guard, hook.tenant_id, hook.provider, hook.path, secret is not None, "", None)
+    if failure is not None:
+        await _refuse_signature(hook, failure)
     if secret is None:
         await hook.refuse(
-            reason="no_webhook_secret",
+            reason="unknown_tenant",
             status=403,
             title="Webhooks not configured",
             detail="This tenant has no webhook secret: PUT /v1/settings/pix first.",
         )
-    return secret, cached
-
-
-async def _refuse_signature(hook: _Webhook[bytes], exc: SignatureError) -> NoReturn:
-    await hook.refuse(
-        reason=f"signature_{exc.reason}", status=401, title="Invalid signature", detail=str(exc)
+    assert header is not None
+    raw = await request.body()
+    signed = _Webhook(
+        hook.guard, hook.tenant_id, hook.provider, hook.path, True, hashlib.sha256(raw).hexdigest(), raw
     )
+    legacy_allowed = now < datetime.combine(
+        settings.webhook_legacy_signatures_until + timedelta(days=1), time(), UTC
+    )
+    try:
+        scheme = verify(
+            header, raw, secret, tenant_id=hook.tenant_id, path=hook.path, legacy_allowed=legacy_allowed
+        )
+    except SignatureError as exc:
+        if not (cached and exc.reason == "mismatch"):
+            await _refuse_signature(signed, exc)
+        # Signed with a secret newer than the one we cached: read it again.
+        secret, _ = await _secret(hook, fresh=True)
+        try:
+            if secret is None:
+                raise
+            scheme = verify(
+                header, raw, secret, tenant_id=hook.tenant_id, path=hook.path, legacy_allowed=legacy_allowed
+            )
+        except SignatureError as again:
+            await _refuse_signature(signed, again)
+    if scheme == "v1":
+        WEBHOOKS_LEGACY_SIGNATURES.labels(hook.provider).inc()
+    return signed
 
 
 async def _parse(hook: _Webhook[bytes], model: type[M]) -> M:
@@ -155,30 +279,83 @@ async def _parse(hook: _Webhook[bytes], model: type[M]) -> M:
         await hook.refuse_malformed(f"The body is not a valid {hook.provider} webhook.", errors=errors)
 
 
-def _signed(model: type[M], provider: Provider) -> Callable[..., Awaitable[_Webhook[M]]]:
-    """The dependency every webhook endpoint starts with: the request's signature
-    verified with the tenant's secret, then its body parsed as ``model``; a
-    refusal of either is recorded (``webhook_rejections``) and answered 4xx."""
+def _signed(
+    model: type[M], provider: Provider, times: Callable[[M], Iterable[datetime]]
+) -> Callable[..., Awaitable[_Webhook[M]]]:
+    """The dependency every webhook endpoint starts with: the request authenticated
+    (:func:`_authenticate`), its body parsed as ``model``, its gateway ``times`` bounded."""
 
-    async def signed_webhook(
-        tenant_id: UUID,
-        request: Request,
-        uow: UowDep,
-        secrets: WebhookSecretsDep,
-        tolerance: WebhookToleranceDep,
-    ) -> _Webhook[M]:
-        raw = await request.body()
-        hook = _Webhook(uow, tenant_id, provider, hashlib.sha256(raw).hexdigest(), raw)
-        await _authenticate(hook, request.headers.get(HEADER), secrets, tolerance)
+    async def signed_webhook(tenant_id: UUID, request: Request) -> _Webhook[M]:
+        guard = guard_of(runtime_of(request))
+        start = _Webhook(guard, tenant_id, provider, request.url.path, False, "", None)
+        hook = await _authenticate(start, request)
         body = await _parse(hook, model)
-        return _Webhook(uow, tenant_id, provider, hook.body_sha256, body)
+        await hook.check_times(times(body))
+        return _Webhook(guard, tenant_id, provider, hook.path, True, hook.body_sha256, body)
 
     return signed_webhook
 
 
-PixDelivery = Annotated[_Webhook[PixWebhook], Depends(_signed(PixWebhook, "pix"))]
-BoletoDelivery = Annotated[_Webhook[BoletoWebhook], Depends(_signed(BoletoWebhook, "boleto"))]
-CardDelivery = Annotated[_Webhook[CardWebhook], Depends(_signed(CardWebhook, "card"))]
+def _pix_times(body: PixWebhook) -> Iterable[datetime]:
+    for p in body.pix:
+        yield p.horario
+        for d in p.devolucoes:
+            yield d.horario.solicitacao
+            if d.horario.liquidacao is not None:
+                yield d.horario.liquidacao
+
+
+PixDelivery = Annotated[_Webhook[PixWebhook], Depends(_signed(PixWebhook, "pix", _pix_times))]
+BoletoDelivery = Annotated[
+    _Webhook[BoletoWebhook], Depends(_signed(BoletoWebhook, "boleto", lambda b: [b.paid_at]))
+]
+CardDelivery = Annotated[
+    _Webhook[CardWebhook], Depends(_signed(CardWebhook, "card", lambda b: [b.occurred_at]))
+]
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON Schema with its ``$defs`` inlined (an OpenAPI request body
+    given through ``openapi_extra`` cannot carry local definitions)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = walk(schema)
+    return inlined
+
+
+def _signed_body(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` of a webhook route: the signature header and the raw
+    JSON body (read as bytes, signed as sent, parsed only once authenticated)."""
+    return {
+        "parameters": [
+            {
+                "name": HEADER,
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 2000},
+                "description": (
+                    "t=<unix seconds>,v2=<hex HMAC-SHA256 keyed with the tenant's webhook secret "
+                    "of '<t>.<tenant_id>.<path>.<raw body>'>; legacy v1 (of '<t>.<raw body>') "
+                    "during the migration window"
+                ),
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "description": "The gateway's JSON, signed byte for byte.",
+            "content": {"application/json": {"schema": _inline(model.model_json_schema())}},
+        },
+    }
 
 
 def _read(result: ItemResult) -> ItemResultRead:
@@ -208,14 +385,14 @@ def _answer(results: list[ItemResult]) -> JSONResponse | WebhookResultRead:
 @router.post(
     "/pix/{tenant_id}",
     summary="API Pix callback: received Pix and their devoluções",
-    openapi_extra=_SIGNED,
+    openapi_extra=_signed_body(PixWebhook),
     response_model=WebhookResultRead,
 )
 @router.post(
     "/pix/{tenant_id}/pix",
     summary="The same callback where a PSP posts it: register webhookUrl = .../v1/webhooks/pix/{tenant_id}",
     description="The API Pix posts to ``{webhookUrl}/pix``.",
-    openapi_extra=_SIGNED,
+    openapi_extra=_signed_body(PixWebhook),
     response_model=WebhookResultRead,
 )
 async def pix_webhook(hook: PixDelivery, uow: UowDep) -> JSONResponse | WebhookResultRead:
@@ -223,10 +400,10 @@ async def pix_webhook(hook: PixDelivery, uow: UowDep) -> JSONResponse | WebhookR
         PixReceived(
             end_to_end_id=p.endToEndId,
             txid=p.txid,
-            amount_cents=p.valor,
+            amount_cents=parse_valor(p.valor),
             paid_at=p.horario,
             refunds=tuple(
-                PixRefund(d.id, d.valor, d.status, d.horario.liquidacao or d.horario.solicitacao)
+                PixRefund(d.id, parse_valor(d.valor), d.status, d.horario.liquidacao or d.horario.solicitacao)
                 for d in p.devolucoes
             ),
         )
@@ -240,7 +417,7 @@ async def pix_webhook(hook: PixDelivery, uow: UowDep) -> JSONResponse | WebhookR
 @router.post(
     "/boleto/{tenant_id}",
     summary="Boleto settlement",
-    openapi_extra=_SIGNED,
+    openapi_extra=_signed_body(BoletoWebhook),
     response_model=WebhookResultRead,
 )
 async def boleto_webhook(hook: BoletoDelivery, uow: UowDep) -> JSONResponse | WebhookResultRead:
@@ -271,7 +448,7 @@ async def boleto_webhook(hook: BoletoDelivery, uow: UowDep) -> JSONResponse | We
 @router.post(
     "/card/{tenant_id}",
     summary="Card capture, refund or chargeback",
-    openapi_extra=_SIGNED,
+    openapi_extra=_signed_body(CardWebhook),
     response_model=WebhookResultRead,
 )
 async def card_webhook(hook: CardDelivery, uow: UowDep) -> JSONResponse | WebhookResultRead:
