@@ -209,10 +209,11 @@ def current(items: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return [c for c in items if c["kind"] == kind][-1]
 
 
-def settings_for(migrated: str, kafka: KafkaSettings) -> Settings:
+def settings_for(migrated: str, kafka: KafkaSettings, **overrides: Any) -> Settings:
+    overrides.setdefault("encryption_keys", [SecretStr(k) for k in ENCRYPTION_KEYS])
     return Settings(
+        **overrides,
         auth=AuthSettings(jwt_secret=SECRET),
-        encryption_keys=[SecretStr(k) for k in ENCRYPTION_KEYS],
         database=DatabaseSettings(url=migrated),
         kafka=kafka,
         gateways=GatewaySettings(
@@ -229,14 +230,18 @@ def settings_for(migrated: str, kafka: KafkaSettings) -> Settings:
 
 @contextlib.asynccontextmanager
 async def start(
-    migrated: str, kafka: KafkaSettings, sandboxes: Sandboxes, gateways: GatewaysFactory = http_gateways
+    migrated: str,
+    kafka: KafkaSettings,
+    sandboxes: Sandboxes,
+    gateways: GatewaysFactory = http_gateways,
+    **overrides: Any,
 ) -> AsyncIterator[Harness]:
     definition = dataclasses.replace(DEFINITION, workers=charge_workers(gateways))
     # Accounts of earlier tests point at sandboxes that are gone: start clean.
     await truncate(migrated, "payments", *TABLES)
     async with service_harness(
         definition,
-        settings_for(migrated, kafka),
+        settings_for(migrated, kafka, **overrides),
         clock=sandboxes.clock,
         collect=PAYMENT_EVENTS,
         secret=SECRET,

@@ -21,7 +21,9 @@ _PRINTABLE = r"[!-~]"
 #: A Pix key: not blank.
 _PIX_KEY = r"\S"
 #: What :func:`_gateway_url` accepts, as a pattern (https, or plain http to this machine).
-GATEWAY_URL = r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
+GATEWAY_URL = (
+    r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
+)
 
 
 class PixSettingsUpdate(BaseModel):

@@ -475,8 +475,9 @@ _ADD_CHARGE = (
 )
 _SAVE_CHARGE = (
     update(charges)
-    .where(charges.c.id == bindparam("v_id"))
-    .values({c.name: bindparam(f"v_{c.name}") for c in charges.c if c.name != "id"})
+    # The tenant too: a charge is never moved to another tenant, whatever a caller passes.
+    .where(charges.c.id == bindparam("v_id"), charges.c.tenant_id == bindparam("v_tenant_id"))
+    .values({c.name: bindparam(f"v_{c.name}") for c in charges.c if c.name not in ("id", "tenant_id")})
 )
 
 
