@@ -4,16 +4,33 @@ gateways' webhook bodies."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from regua_br.documents import InvalidDocument, normalise_document
 from regua_br.pix_amount import parse_valor
 
-Cents = StrictInt
+
+def _integral(value: Any) -> Any:
+    """JSON Schema's integer includes ``1.0``: take it as 1; ``1.5``, ``"1"`` and booleans stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Cents = Annotated[StrictInt, BeforeValidator(_integral)]
 
 
 #: Something printable besides spaces (what a BR Code name or city needs).
@@ -89,7 +106,27 @@ def _gateway_url(value: str | None) -> str | None:
 class PspAccountUpdate(BaseModel):
     """The tenant's account at its PSP (Banco Central API Pix v2)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # The model validator below, said in JSON Schema: both paths or neither.
+            "anyOf": [
+                {
+                    "properties": {
+                        "client_cert_path": {"type": "null"},
+                        "client_key_path": {"type": "null"},
+                    }
+                },
+                {
+                    "required": ["client_cert_path", "client_key_path"],
+                    "properties": {
+                        "client_cert_path": {"type": "string"},
+                        "client_key_path": {"type": "string"},
+                    },
+                },
+            ]
+        },
+    )
 
     base_url: str = Field(max_length=300, pattern=GATEWAY_URL)
     #: OAuth2 token endpoint; default ``{base_url}/oauth/token``.
@@ -282,7 +319,7 @@ class PixIn(BaseModel):
     txid: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9]{1,35}$")
     valor: str = Field(pattern=PIX_VALOR, description="Decimal reais, 2 decimals, greater than zero")
     horario: AwareDatetime
-    devolucoes: list[PixRefundIn] = Field(default_factory=list, max_length=100)
+    devolucoes: list[PixRefundIn] = Field(default_factory=list, max_length=20)
 
     _valor = field_validator("valor")(_positive_valor)
 
@@ -292,7 +329,8 @@ class PixWebhook(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    pix: list[PixIn] = Field(min_length=1, max_length=1000)
+    #: At most 200 per callback: within the 1 MiB body cap whatever the items carry.
+    pix: list[PixIn] = Field(min_length=1, max_length=200)
 
 
 class BoletoWebhook(BaseModel):

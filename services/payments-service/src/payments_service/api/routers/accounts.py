@@ -18,7 +18,11 @@ from regua_platform.openapi import problems
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 
-@router.put("/psp", summary="Set the tenant's PSP account: invoices get a cobv there from now on")
+@router.put(
+    "/psp",
+    responses=problems(400),
+    summary="Set the tenant's PSP account: invoices get a cobv there from now on",
+)
 async def put_psp_account(
     body: PspAccountUpdate, principal: Admin, uow: UowDep, box: SecretBoxDep
 ) -> PspAccountRead:
@@ -70,7 +74,7 @@ async def delete_psp_account(principal: Admin, uow: UowDep) -> Response:
 
 @router.put(
     "/bank",
-    responses=problems(409),
+    responses=problems(400, 409),
     summary="Set the tenant's beneficiary account: invoices get a registered boleto",
 )
 async def put_bank_account(

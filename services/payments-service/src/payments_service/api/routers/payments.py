@@ -22,14 +22,6 @@ async def list_payments(invoice_id: UUID, principal: PaymentsRead, uow: UowDep) 
     return [PaymentRead.model_validate(p, from_attributes=True) for p in found]
 
 
-@router.get("/{payment_id}", responses=problems(404), summary="One payment")
-async def get_payment(payment_id: UUID, principal: PaymentsRead, uow: UowDep) -> PaymentRead:
-    payment = await uow.payments.get(principal.tenant_id, payment_id)
-    if payment is None:
-        raise UnknownPaymentError
-    return PaymentRead.model_validate(payment, from_attributes=True)
-
-
 @router.post(
     "/{payment_id}:refund",
     status_code=201,
@@ -39,7 +31,9 @@ async def get_payment(payment_id: UUID, principal: PaymentsRead, uow: UowDep) ->
             "model": ReversalRead,
         },
         **problems(
-            404, _422="Invalid body, or the refund exceeds what is left of the payment (`refundable_cents`)."
+            400,
+            404,
+            _422="Invalid body, or the refund exceeds what is left of the payment (`refundable_cents`).",
         ),
     },
     summary="Refund part or all of a payment (never more than was paid); publishes payment.reversed",
@@ -79,3 +73,13 @@ async def refund_payment(
         reversed_at=reversal.reversed_at,
         created=result.outcome == "recorded",
     )
+
+
+# After the refund route: "/{payment_id}" would also match ".../<id>:refund", and the
+# first route matching a path is the one whose methods a 405 lists in Allow.
+@router.get("/{payment_id}", responses=problems(404), summary="One payment")
+async def get_payment(payment_id: UUID, principal: PaymentsRead, uow: UowDep) -> PaymentRead:
+    payment = await uow.payments.get(principal.tenant_id, payment_id)
+    if payment is None:
+        raise UnknownPaymentError
+    return PaymentRead.model_validate(payment, from_attributes=True)

@@ -10,11 +10,16 @@ from payments_service.api.scopes import Admin
 from payments_service.domain.pix_settings import PixSettings
 from regua_br.brcode import MAX_CITY_BYTES, MAX_NAME_BYTES, BrCodeError, ascii_field
 from regua_platform.errors import InvalidInput
+from regua_platform.openapi import problems
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 
-@router.put("/pix", summary="Set the tenant's webhook secret and, optionally, static codes on a plain key")
+@router.put(
+    "/pix",
+    responses=problems(400),
+    summary="Set the tenant's webhook secret and, optionally, static codes on a plain key",
+)
 async def put_pix_settings(
     body: PixSettingsUpdate,
     principal: Admin,
