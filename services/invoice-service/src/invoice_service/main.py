@@ -6,10 +6,11 @@ from fastapi import FastAPI
 
 from invoice_service.adapters.db.tables import SCHEMA, messaging, metadata
 from invoice_service.api.routers import debtors, invoices, settings
+from invoice_service.api.routers.invoices import BATCH_PATH
 from invoice_service.consumers import HANDLERS
 from invoice_service.entrypoints.workers import overdue_scanner
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
-from invoice_service.settings import Settings
+from invoice_service.settings import BATCH_BODY_LIMIT, Settings
 from regua_platform.app import ServiceDefinition, create_app
 
 DEFINITION = ServiceDefinition(
@@ -25,6 +26,7 @@ DEFINITION = ServiceDefinition(
     routers=[settings.router, debtors.router, invoices.router],
     handlers=HANDLERS,
     workers=[overdue_scanner],
+    body_limits={BATCH_PATH: BATCH_BODY_LIMIT},
 )
 
 

@@ -90,7 +90,7 @@ async def test_amount_due_endpoint_refuses_bad_dates_and_other_tenants(service: 
     assert (today["as_of"], today["due_cents"]) == ("2026-03-10", 100_000)
     assert (await service.get(path, tenant=uuid4(), on="2026-03-20")).status_code == 404
     assert (await service.get(f"/v1/invoices/{uuid4()}/amount-due")).status_code == 404
-    schema = (await service.client.get("/openapi.json")).json()
+    schema = (await service.get("/openapi.json")).json()
     documented = schema["paths"]["/v1/invoices/{invoice_id}/amount-due"]["get"]
     assert [p["name"] for p in documented["parameters"] if p["in"] == "query"] == ["on"]
 

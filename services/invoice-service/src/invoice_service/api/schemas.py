@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
+from invoice_service.domain.consent import BasisKind, ConsentBasis, ConsentChange, ConsentSource
 from invoice_service.domain.contacts import normalise_document, normalise_email, normalise_phone
 from invoice_service.domain.invoices import InvoiceStatus
 from invoice_service.domain.models import Channel, Debtor, Invoice
@@ -22,14 +33,38 @@ from invoice_service.domain.money import (
 from regua_br.amount_due import Breakdown
 from regua_br.calendar import DEFAULT_TIMEZONE
 
-ExternalId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
-Document = Annotated[str, Field(min_length=11, max_length=18), AfterValidator(normalise_document)]
-Email = Annotated[str, Field(max_length=254), AfterValidator(normalise_email)]
-Phone = Annotated[str, Field(max_length=32), AfterValidator(normalise_phone)]
-Whatsapp = Annotated[
-    str, Field(max_length=32), AfterValidator(lambda v: normalise_phone(v, field="whatsapp"))
+#: Free text: anything but NUL (PostgreSQL text cannot hold it) and other C0 controls but tab and newlines.
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+#: No spaces at either end, no control characters inside.
+ExternalId = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+    ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: Digits, letters and the usual punctuation; the check digits are verified on top.
+Document = Annotated[
+    str,
+    Field(min_length=11, max_length=18, pattern=r"^[0-9A-Za-z./\- ]+$"),
+    AfterValidator(normalise_document),
+]
+#: What ``normalise_email`` accepts (it trims the ends and lower-cases the domain).
+Email = Annotated[
+    str,
+    Field(
+        max_length=254,
+        pattern=r"^\s*[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]{2,}\s*$",
+    ),
+    AfterValidator(normalise_email),
+]
+#: Digits with optional ``+``, spaces, dots, dashes and parentheses; national
+#: numbers are read as Brazilian, and the number must exist (libphonenumber).
+PHONE = r"^\+?[0-9 ().\-]{8,31}$"
+Phone = Annotated[str, Field(max_length=32, pattern=PHONE), AfterValidator(normalise_phone)]
+Whatsapp = Annotated[
+    str, Field(max_length=32, pattern=PHONE), AfterValidator(lambda v: normalise_phone(v, field="whatsapp"))
+]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT)]
 #: The tenant's own label for a debtor (offer rules and strategies per segment).
 Segment = Annotated[
     str,
@@ -44,19 +79,35 @@ Segment = Annotated[
 PositiveCents = Annotated[StrictInt, Field(gt=0, le=10**13)]
 
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A real calendar day of 2000-2099, YYYY-MM-DD (leap days included): due dates,
+#: holidays and the days amounts are asked for; farther dates are typos, and
+#: date arithmetic near year 9999 overflows.
+DATE_PATTERN = (
+    r"^20(?:[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|(?:[02468][048]|[13579][26])-02-29)$"
+)
+ISO_DATE = re.compile(DATE_PATTERN)
 
 
 def _iso_date(value: object) -> object:
-    """Only ``YYYY-MM-DD``: pydantic alone would also take a Unix timestamp."""
+    """Only ``YYYY-MM-DD`` within 2000-2099: pydantic alone would also take a Unix timestamp."""
     if isinstance(value, date):
-        return value
+        value = value.isoformat()
     if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise ValueError("must be a date of 2000-2099 written YYYY-MM-DD")
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+#: The IANA zones this machine knows.
+TIMEZONES: frozenset[str] = frozenset(available_timezones())
+TIMEZONE_NAMES: list[Any] = sorted(TIMEZONES)
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "pattern": DATE_PATTERN, "description": "YYYY-MM-DD, 2000-2099"}),
+]
 #: At most a few hundred: a tenant's own holidays over some years.
 MAX_HOLIDAYS = 500
 
@@ -75,7 +126,12 @@ class TenantSettingsBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    timezone: str = Field(default=DEFAULT_TIMEZONE, description="IANA time zone of due dates")
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE,
+        max_length=64,
+        json_schema_extra={"enum": TIMEZONE_NAMES},
+        description="IANA time zone of due dates",
+    )
     late_fine_bps: int = Field(
         default=DEFAULT_LATE_FINE_BPS,
         ge=0,
@@ -105,10 +161,9 @@ class TenantSettingsBody(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("timezone must be an IANA time zone such as America/Sao_Paulo") from None
+        # Only the zones listed: ZoneInfo would also try to open any relative path.
+        if value not in TIMEZONES:
+            raise ValueError("timezone must be an IANA time zone such as America/Sao_Paulo")
         return value
 
 
@@ -131,13 +186,65 @@ class DebtorUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    # Fields that cannot be cleared are not nullable (the route refuses a null with a 422).
+    name: Name | SkipJsonSchema[None] = None
     email: Email | None = None
     phone: Phone | None = None
     whatsapp: Whatsapp | None = None
-    preferred_channels: Channels | None = None
-    consents: dict[Channel, bool] | None = None
+    preferred_channels: Channels | SkipJsonSchema[None] = None
+    consents: dict[Channel, bool] | SkipJsonSchema[None] = None
     segment: Segment | None = None
+    consent_basis: ConsentBasisBody | None = Field(
+        default=None,
+        description=(
+            "The legal basis for turning back on a channel the debtor opted out of themselves "
+            "(in the portal); without it such a change is a 409. Recorded in the consent history."
+        ),
+    )
+
+
+class ConsentBasisBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: BasisKind = Field(
+        description=(
+            "debtor_request_recorded: the debtor asked for it through another channel (a call, a letter); "
+            "legal_obligation: a law or regulator requires the contact; credit_protection: LGPD art. 7, X"
+        )
+    )
+    reference: str = Field(
+        min_length=3,
+        max_length=500,
+        pattern=TEXT,
+        description="Where the evidence is: a protocol number, a call recording id, a document reference",
+    )
+
+    def basis(self) -> ConsentBasis:
+        return ConsentBasis(kind=self.kind, reference=self.reference)
+
+
+class ConsentChangeRead(BaseModel):
+    channel: Channel
+    consent: bool
+    source: ConsentSource = Field(description="debtor: the debtor in the portal; api: a tenant's token")
+    actor: str = Field(description="The token's subject for api; `debtor` for the portal")
+    basis: ConsentBasisBody | None
+    changed_at: datetime
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, change: ConsentChange) -> ConsentChangeRead:
+        return cls(
+            channel=change.channel,
+            consent=change.consent,
+            source=change.source,
+            actor=change.actor,
+            basis=ConsentBasisBody(kind=change.basis.kind, reference=change.basis.reference)
+            if change.basis
+            else None,
+            changed_at=change.changed_at,
+            recorded_at=change.recorded_at,
+        )
 
 
 class DebtorRead(BaseModel):
@@ -180,8 +287,8 @@ class InvoiceCreate(BaseModel):
     external_id: ExternalId
     debtor_id: UUID
     amount_cents: PositiveCents
-    due_date: date
-    description: str | None = Field(default=None, max_length=500)
+    due_date: IsoDate
+    description: str | None = Field(default=None, max_length=500, pattern=TEXT)
 
 
 class AppliedPaymentRead(BaseModel):

@@ -25,6 +25,8 @@ async def on_debtor_consent_changed_record(
             event.debtor_id,
             {"consents": {event.channel: event.consent}},
             now=event.changed_at,
+            actor="debtor",
+            source="debtor",
         )
     except NotFound:
         log.warning("invoice.consent.unknown_debtor", extra={"debtor_id": str(event.debtor_id)})

@@ -126,6 +126,7 @@ async def apply_agreement_created(uow: InvoiceUnitOfWork, meta: EventMeta, event
     settings = await uow.tenant_settings.get(tenant_id)
     for invoice in originals:
         await uow.invoices.update(
+            invoice.tenant_id,
             invoice.id,
             {"status": "renegotiated", "renegotiated_in": event.agreement_id, "updated_at": now},
         )
@@ -168,7 +169,9 @@ async def apply_agreement_broken(uow: InvoiceUnitOfWork, meta: EventMeta, event:
         if installment.status not in COLLECTABLE:
             continue
         await uow.invoices.update(
-            installment.id, {"status": "cancelled", "cancelled_at": now, "updated_at": now}
+            installment.tenant_id,
+            installment.id,
+            {"status": "cancelled", "cancelled_at": now, "updated_at": now},
         )
         await _announce(uow, installment, installment.status, REASON_AGREEMENT_BROKEN, now=now)
 
@@ -189,6 +192,7 @@ async def apply_agreement_broken(uow: InvoiceUnitOfWork, meta: EventMeta, event:
             current="open", settled=settled_on is not None, paid_cents=paid, flagged_overdue=since is not None
         )
         await uow.invoices.update(
+            invoice.tenant_id,
             invoice.id,
             {
                 "status": status,
@@ -236,6 +240,7 @@ async def apply_agreement_completed(
         )
         current = await get_invoice(uow, tenant_id, invoice.id)
         await uow.invoices.update(
+            invoice.tenant_id,
             invoice.id,
             {
                 "status": "paid",
@@ -282,7 +287,9 @@ async def apply_agreement_prepaid(uow: InvoiceUnitOfWork, meta: EventMeta, event
     for installment_id in dict.fromkeys(event.replaced_installment_ids):
         installment = by_id[installment_id]
         await uow.invoices.update(
-            installment.id, {"status": "cancelled", "cancelled_at": now, "updated_at": now}
+            installment.tenant_id,
+            installment.id,
+            {"status": "cancelled", "cancelled_at": now, "updated_at": now},
         )
         await _announce(uow, installment, installment.status, REASON_AGREEMENT_PREPAID, now=now)
     await create_invoice(

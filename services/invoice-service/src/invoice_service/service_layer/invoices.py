@@ -249,7 +249,9 @@ async def cancel_invoice(
     if invoice.status not in COLLECTABLE:
         raise Conflict(f"An invoice that is {invoice.status} cannot be cancelled.")
     settings = await uow.tenant_settings.get(tenant_id)
-    await uow.invoices.update(invoice.id, {"status": "cancelled", "cancelled_at": now, "updated_at": now})
+    await uow.invoices.update(
+        invoice.tenant_id, invoice.id, {"status": "cancelled", "cancelled_at": now, "updated_at": now}
+    )
     cancelled = await get_invoice(uow, tenant_id, invoice_id)
     publish_status_changed(uow, cancelled, invoice.status, REASON_CANCELLED, settings=settings, now=now)
     return cancelled
@@ -269,7 +271,9 @@ async def flag_overdue_invoices(
 async def _flag_overdue(uow: InvoiceUnitOfWork, invoice: Invoice, *, today: date, now: datetime) -> Invoice:
     since = overdue_since(invoice.effective_due_date)
     status: InvoiceStatus = "overdue" if invoice.status == "open" else invoice.status
-    await uow.invoices.update(invoice.id, {"overdue_since": since, "status": status, "updated_at": now})
+    await uow.invoices.update(
+        invoice.tenant_id, invoice.id, {"overdue_since": since, "status": status, "updated_at": now}
+    )
     _publish_overdue(uow, invoice, since=since, today=today)
     flagged = await uow.invoices.get(invoice.tenant_id, invoice.id)
     assert flagged is not None
@@ -299,6 +303,7 @@ async def reconcile_payments(
         flagged_overdue=current.overdue_since is not None,
     )
     await uow.invoices.update(
+        current.tenant_id,
         current.id,
         {"amount_paid_cents": paid_cents, "settled_on": settled_on, "status": status, "updated_at": now},
     )

@@ -83,7 +83,7 @@ async def apply_payment_reversed(
     )
     if not inserted or applied == 0:
         return
-    await uow.payments.add_reversed(reversal.payment_id, applied)
+    await uow.payments.add_reversed(tenant_id, reversal.payment_id, applied)
     settings = await uow.tenant_settings.get(tenant_id)
     await reconcile_payments(uow, invoice, settings=settings, reason=REASON_PAYMENT_REVERSED, now=now)
     log.info(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Self
 
 from invoice_service.adapters.db.repositories import (
+    ConsentRepository,
     DebtorRepository,
     InvoiceRepository,
     PaymentRepository,
@@ -19,6 +20,7 @@ class InvoiceUnitOfWork(UnitOfWork):
     debtors: DebtorRepository
     invoices: InvoiceRepository
     payments: PaymentRepository
+    consents: ConsentRepository
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -26,4 +28,5 @@ class InvoiceUnitOfWork(UnitOfWork):
         self.debtors = DebtorRepository(self.session)
         self.invoices = InvoiceRepository(self.session)
         self.payments = PaymentRepository(self.session)
+        self.consents = ConsentRepository(self.session)
         return self

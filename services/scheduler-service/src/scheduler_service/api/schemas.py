@@ -13,6 +13,8 @@ from regua_contracts.dunning.v1 import Channel, StepAction, Tone
 from scheduler_service.adapters.db.repositories import PolicyRecord, StepRecord
 from scheduler_service.domain.planning import StepStatus
 from scheduler_service.domain.policy import (
+    NAME_PATTERN,
+    TIMEZONE_NAMES,
     PolicyDefinition,
     StepDefinition,
     WindowDefinition,
@@ -22,11 +24,11 @@ from scheduler_service.service_layer.plans import Timeline
 
 
 class PolicyCreate(PolicyDefinition):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN)
     #: Becomes the tenant's default: applies to invoices issued from now on.
     default: bool = False
     #: IANA zone in which due dates and send windows are read.
-    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64, json_schema_extra={"enum": TIMEZONE_NAMES})
 
     @field_validator("timezone")
     @classmethod

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 _DURATION = re.compile(
     r"^(?P<sign>[+-])?P"
-    r"(?:(?P<weeks>\d+)W)?"
-    r"(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+    r"(?:(?P<weeks>[0-9]+)W)?"
+    r"(?:(?P<days>[0-9]+)D)?"
+    r"(?:T(?:(?P<hours>[0-9]+)H)?(?:(?P<minutes>[0-9]+)M)?(?:(?P<seconds>[0-9]+)S)?)?$"
 )
 #: A régua longer than this (either way) is a typo, not a plan.
 MAX_OFFSET = timedelta(days=3660)
@@ -59,10 +59,14 @@ def parse_offset(text: str) -> Offset:
         raise InvalidOffset(f"{text!r} has no amount: write P0D for the due date itself")
     sign = -1 if match.group("sign") == "-" else 1
     days = sign * (parts.get("weeks", 0) * 7 + parts.get("days", 0))
-    time = sign * timedelta(
-        hours=parts.get("hours", 0), minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0)
-    )
-    offset = Offset(text=text, days=days, time=time)
-    if abs(offset.approximate) > MAX_OFFSET:
+    try:
+        time = sign * timedelta(
+            hours=parts.get("hours", 0), minutes=parts.get("minutes", 0), seconds=parts.get("seconds", 0)
+        )
+        offset = Offset(text=text, days=days, time=time)
+        too_far = abs(offset.approximate) > MAX_OFFSET
+    except OverflowError:  # beyond what timedelta holds: far beyond MAX_OFFSET anyway
+        too_far = True
+    if too_far:
         raise InvalidOffset(f"{text!r} is more than {MAX_OFFSET.days} days from the due date")
     return offset

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_service.adapters.db.tables import (
+    consent_changes,
     debtors,
     invoices,
     payment_reversals,
@@ -35,8 +36,9 @@ from invoice_service.adapters.db.tables import (
     tenant_settings,
     unmatched_payment_events,
 )
+from invoice_service.domain.consent import ConsentBasis, ConsentChange
 from invoice_service.domain.invoices import InvoiceStatus
-from invoice_service.domain.models import AppliedPayment, Debtor, Invoice, TenantSettings
+from invoice_service.domain.models import AppliedPayment, Channel, Debtor, Invoice, TenantSettings
 from invoice_service.domain.money import Rates
 
 
@@ -134,8 +136,12 @@ class DebtorRepository:
         rows = (await self._session.execute(query)).mappings().all()
         return [(int(r["seq"]), _debtor(r)) for r in rows]
 
-    async def update(self, debtor_id: UUID, values: Mapping[str, Any]) -> None:
-        await self._session.execute(update(debtors).where(debtors.c.id == debtor_id).values(**values))
+    async def update(self, tenant_id: UUID, debtor_id: UUID, values: Mapping[str, Any]) -> None:
+        await self._session.execute(
+            update(debtors)
+            .where(debtors.c.tenant_id == tenant_id, debtors.c.id == debtor_id)
+            .values(**values)
+        )
 
 
 class InvoiceRepository:
@@ -272,8 +278,12 @@ class InvoiceRepository:
             pg_insert(rejected_agreement_events).values(**values).on_conflict_do_nothing()
         )
 
-    async def update(self, invoice_id: UUID, values: Mapping[str, Any]) -> None:
-        await self._session.execute(update(invoices).where(invoices.c.id == invoice_id).values(**values))
+    async def update(self, tenant_id: UUID, invoice_id: UUID, values: Mapping[str, Any]) -> None:
+        await self._session.execute(
+            update(invoices)
+            .where(invoices.c.tenant_id == tenant_id, invoices.c.id == invoice_id)
+            .values(**values)
+        )
 
     async def lock_newly_overdue(
         self, *, now: datetime, default_timezone: str, limit: int
@@ -333,12 +343,87 @@ class PaymentRepository:
         )
         return result.first() is not None
 
-    async def add_reversed(self, payment_id: UUID, cents: int) -> None:
+    async def add_reversed(self, tenant_id: UUID, payment_id: UUID, cents: int) -> None:
         await self._session.execute(
             update(payments)
-            .where(payments.c.payment_id == payment_id)
+            .where(payments.c.tenant_id == tenant_id, payments.c.payment_id == payment_id)
             .values(reversed_cents=payments.c.reversed_cents + cents)
         )
 
     async def record_unmatched(self, values: Mapping[str, Any]) -> None:
         await self._session.execute(insert(unmatched_payment_events).values(**values))
+
+
+def _consent_change(row: RowMapping) -> ConsentChange:
+    basis = (
+        ConsentBasis(kind=row["basis_kind"], reference=row["basis_reference"])
+        if row["basis_kind"] is not None
+        else None
+    )
+    return ConsentChange(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        debtor_id=row["debtor_id"],
+        channel=row["channel"],
+        consent=row["consent"],
+        source=row["source"],
+        actor=row["actor"],
+        basis=basis,
+        changed_at=row["changed_at"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+class ConsentRepository:
+    """The consent history of debtors (LGPD), append-only."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def latest(self, tenant_id: UUID, debtor_id: UUID) -> dict[Channel, ConsentChange]:
+        """The last change of each channel of the debtor."""
+        query = (
+            select(consent_changes)
+            .where(consent_changes.c.tenant_id == tenant_id, consent_changes.c.debtor_id == debtor_id)
+            .order_by(consent_changes.c.channel, consent_changes.c.seq.desc())
+            .distinct(consent_changes.c.channel)
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        return {row["channel"]: _consent_change(row) for row in rows}
+
+    async def add_many(self, changes: Sequence[ConsentChange]) -> None:
+        if not changes:
+            return
+        await self._session.execute(
+            insert(consent_changes),
+            [
+                {
+                    "id": c.id,
+                    "tenant_id": c.tenant_id,
+                    "debtor_id": c.debtor_id,
+                    "channel": c.channel,
+                    "consent": c.consent,
+                    "source": c.source,
+                    "actor": c.actor,
+                    "basis_kind": c.basis.kind if c.basis else None,
+                    "basis_reference": c.basis.reference if c.basis else None,
+                    "changed_at": c.changed_at,
+                    "recorded_at": c.recorded_at,
+                }
+                for c in changes
+            ],
+        )
+
+    async def page(
+        self, tenant_id: UUID, debtor_id: UUID, *, after_seq: int | None, limit: int
+    ) -> list[tuple[int, ConsentChange]]:
+        query = (
+            select(consent_changes)
+            .where(consent_changes.c.tenant_id == tenant_id, consent_changes.c.debtor_id == debtor_id)
+            .order_by(consent_changes.c.seq)
+            .limit(limit)
+        )
+        if after_seq is not None:
+            query = query.where(consent_changes.c.seq > after_seq)
+        rows = (await self._session.execute(query)).mappings().all()
+        return [(int(r["seq"]), _consent_change(r)) for r in rows]

@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -165,4 +166,33 @@ rejected_agreement_events = Table(
     Column("agreement_id", UUID(as_uuid=True), nullable=False),
     Column("reason", String(200), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Every change of a debtor's consent per channel (LGPD): who (the debtor in the
+#: portal, or the API token's subject), when, and the legal basis an API change
+#: cited to re-enable a channel the debtor had opted out of.
+consent_changes = Table(
+    "consent_changes",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("seq", BigInteger, Identity(always=True), nullable=False, unique=True),
+    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("debtor_id", UUID(as_uuid=True), ForeignKey("debtors.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("consent", Boolean, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("basis_kind", String(40)),
+    Column("basis_reference", String(500)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("source in ('debtor', 'api')", name="source"),
+    CheckConstraint("(basis_kind is null) = (basis_reference is null)", name="basis_complete"),
+)
+Index(
+    "consent_changes_debtor_idx",
+    consent_changes.c.tenant_id,
+    consent_changes.c.debtor_id,
+    consent_changes.c.channel,
+    consent_changes.c.seq,
 )

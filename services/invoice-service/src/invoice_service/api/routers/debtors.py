@@ -6,14 +6,15 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
-from invoice_service.api.deps import UowDep
-from invoice_service.api.schemas import DebtorCreate, DebtorRead, DebtorUpdate
+from invoice_service.api.deps import UowDep, seq_after
+from invoice_service.api.schemas import ConsentChangeRead, DebtorCreate, DebtorRead, DebtorUpdate
+from invoice_service.api.scopes import DebtorsRead, DebtorsWrite
 from invoice_service.service_layer import debtors as use_cases
 from invoice_service.service_layer.debtors import DebtorFields
-from regua_platform.auth import PrincipalDep
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
-from regua_platform.problems import Problem
+from regua_platform.openapi import problems
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, encode_cursor
 
 router = APIRouter(prefix="/v1/debtors", tags=["debtors"])
 
@@ -22,28 +23,32 @@ router = APIRouter(prefix="/v1/debtors", tags=["debtors"])
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a debtor (idempotent per external_id: 200 with the same body, 409 with another)",
-    responses={200: {"model": DebtorRead}, 409: {"description": "external_id taken with other data"}},
+    responses={
+        200: {"model": DebtorRead, "description": "The same debtor was posted before"},
+        **problems(400, 409, _400="The body is not JSON", _409="external_id taken with other data"),
+    },
 )
 async def create_debtor(
-    body: DebtorCreate, principal: PrincipalDep, uow: UowDep, response: Response
+    body: DebtorCreate, principal: DebtorsWrite, uow: UowDep, response: Response
 ) -> DebtorRead:
     fields = DebtorFields(**body.model_dump())
-    debtor, created = await use_cases.create_debtor(uow, principal.tenant_id, fields, now=uow.clock.now())
+    debtor, created = await use_cases.create_debtor(
+        uow, principal.tenant_id, fields, now=uow.clock.now(), actor=principal.subject
+    )
     await uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
     return DebtorRead.of(debtor)
 
 
-@router.get("", summary="List debtors, oldest first")
+@router.get("", summary="List debtors, oldest first", responses=problems(400, _400="A malformed cursor"))
 async def list_debtors(
-    principal: PrincipalDep,
+    principal: DebtorsRead,
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[DebtorRead]:
-    after = decode_cursor(cursor, int)
-    rows = await uow.debtors.page(principal.tenant_id, after_seq=after[0] if after else None, limit=limit + 1)
+    rows = await uow.debtors.page(principal.tenant_id, after_seq=seq_after(cursor), limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
@@ -52,19 +57,68 @@ async def list_debtors(
     )
 
 
-@router.get("/{debtor_id}", summary="One debtor")
-async def get_debtor(debtor_id: UUID, principal: PrincipalDep, uow: UowDep) -> DebtorRead:
+@router.get("/{debtor_id}", summary="One debtor", responses=problems(404))
+async def get_debtor(debtor_id: UUID, principal: DebtorsRead, uow: UowDep) -> DebtorRead:
     return DebtorRead.of(await use_cases.get_debtor(uow, principal.tenant_id, debtor_id))
 
 
-@router.patch("/{debtor_id}", summary="Change contacts, channel preferences, consents, name or segment")
+@router.patch(
+    "/{debtor_id}",
+    summary="Change contacts, channel preferences, consents, name or segment",
+    description=(
+        "Consents merge per channel and every change is recorded in the consent history "
+        "(`GET /v1/debtors/{id}/consents`). A channel the debtor opted out of themselves (in the "
+        "portal) is turned back on only with `consent_basis`, the legal basis for it; without one "
+        "the answer is 409 (`reason: consent_withdrawn_by_debtor`, `channels`) and nothing changes."
+    ),
+    responses=problems(
+        400,
+        404,
+        409,
+        _400="The body is not JSON",
+        _409="Turning on a channel the debtor opted out of, without consent_basis",
+    ),
+)
 async def update_debtor(
-    debtor_id: UUID, body: DebtorUpdate, principal: PrincipalDep, uow: UowDep
+    debtor_id: UUID, body: DebtorUpdate, principal: DebtorsWrite, uow: UowDep
 ) -> DebtorRead:
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.model_dump(exclude_unset=True, exclude={"consent_basis"})
     for required in ("name", "preferred_channels", "consents"):
         if required in changes and changes[required] is None:
-            raise Problem(422, "Invalid request", f"{required} cannot be null.")
-    debtor = await use_cases.update_debtor(uow, principal.tenant_id, debtor_id, changes, now=uow.clock.now())
+            raise RequestValidationError(
+                [{"loc": ("body", required), "msg": "cannot be null", "type": "value_error"}]
+            )
+    debtor = await use_cases.update_debtor(
+        uow,
+        principal.tenant_id,
+        debtor_id,
+        changes,
+        now=uow.clock.now(),
+        actor=principal.subject,
+        basis=body.consent_basis.basis() if body.consent_basis else None,
+    )
     await uow.commit()
     return DebtorRead.of(debtor)
+
+
+@router.get(
+    "/{debtor_id}/consents",
+    summary="The debtor's consent history, oldest first: who changed which channel, when, on what basis",
+    responses=problems(400, 404, _400="A malformed cursor"),
+)
+async def list_consent_changes(
+    debtor_id: UUID,
+    principal: DebtorsRead,
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[ConsentChangeRead]:
+    rows = await use_cases.consent_history(
+        uow, principal.tenant_id, debtor_id, after_seq=seq_after(cursor), limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=[ConsentChangeRead.of(c) for _, c in rows],
+        next_cursor=encode_cursor(rows[-1][0]) if more else None,
+    )

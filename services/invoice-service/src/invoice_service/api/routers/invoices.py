@@ -11,7 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import ValidationError
 
-from invoice_service.api.deps import SettingsDep, UowDep, UowFactoryDep
+from invoice_service.api.deps import SettingsDep, UowDep, UowFactoryDep, seq_after
 from invoice_service.api.schemas import (
     AmountDueRead,
     BatchItem,
@@ -21,18 +21,29 @@ from invoice_service.api.schemas import (
     InvoiceRead,
     IsoDate,
 )
-from invoice_service.domain.batch import BatchFormatError, ParsedBatch, parse_csv, parse_ndjson
+from invoice_service.api.scopes import InvoicesRead, InvoicesWrite
+from invoice_service.domain.batch import (
+    MAX_LINE_CHARS,
+    MAX_NUMBER_DIGITS,
+    BatchFormatError,
+    ParsedBatch,
+    parse_csv,
+    parse_ndjson,
+)
 from invoice_service.domain.invoices import InvoiceStatus
 from invoice_service.service_layer import invoices as use_cases
 from invoice_service.service_layer.invoices import InvoiceFields
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
+from invoice_service.settings import BATCH_BODY_LIMIT
 from regua_platform.app import ClockDep
-from regua_platform.auth import PrincipalDep
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from regua_platform.openapi import problems
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, encode_cursor
 from regua_platform.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
 
+BATCH_PATH = "/v1/invoices:batch"
+NO_NUL = "^[^\\x00]*$"
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/jsonlines"})
 CSV_TYPES = frozenset({"text/csv"})
 
@@ -45,10 +56,18 @@ async def _today(uow: InvoiceUnitOfWork, tenant_id: UUID) -> date:
     "/invoices",
     status_code=status.HTTP_201_CREATED,
     summary="Issue an invoice (idempotent per external_id: 200 with the same body, 409 with another)",
-    responses={200: {"model": InvoiceRead}, 409: {"description": "external_id taken with other data"}},
+    responses={
+        200: {"model": InvoiceRead, "description": "The same invoice was posted before"},
+        **problems(
+            400,
+            409,
+            _400="The body is not JSON",
+            _409="external_id taken with other data",
+        ),
+    },
 )
 async def create_invoice(
-    body: InvoiceCreate, principal: PrincipalDep, uow: UowDep, response: Response
+    body: InvoiceCreate, principal: InvoicesWrite, uow: UowDep, response: Response
 ) -> InvoiceRead:
     invoice, created = await use_cases.create_invoice(
         uow, principal.tenant_id, InvoiceFields(**body.model_dump()), now=uow.clock.now()
@@ -60,7 +79,7 @@ async def create_invoice(
 
 
 @router.post(
-    "/invoices:batch",
+    BATCH_PATH.removeprefix("/v1"),
     summary="Issue many invoices: JSON lines (application/x-ndjson) or CSV (text/csv, header row)",
     description=(
         "Valid rows are kept, invalid ones reported with their row number (1 = first data row; "
@@ -69,21 +88,60 @@ async def create_invoice(
         "is too large, not UTF-8 or has a bad CSV header is refused before anything is written); "
         "rows are then written in chunks, each chunk in its own transaction. A request that dies "
         "midway leaves the chunks already written: send the same file again and those rows come "
-        "back under `existing` (an external_id is issued once per tenant), the others are created."
+        "back under `existing` (an external_id is issued once per tenant), the others are created.\n\n"
+        f"At most {BATCH_BODY_LIMIT // 2**20} MiB and `batch_max_rows` rows (10,000 by default). A body "
+        "that cannot be read as rows at all is refused whole (422, nothing written): not UTF-8, a NUL "
+        f"character, a line over {MAX_LINE_CHARS} characters, JSON nested deeper than the parser "
+        f"allows, a number of more than {MAX_NUMBER_DIGITS} digits, a malformed CSV. Rows that are "
+        "read but are not valid invoices (not JSON, wrong types or values) are reported one by one."
     ),
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/x-ndjson": {"schema": {"type": "string"}},
-                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "string",
+                        "description": (
+                            "One JSON object per line, each a `POST /v1/invoices` body "
+                            "(external_id, debtor_id, amount_cents, due_date, description)"
+                        ),
+                        "pattern": NO_NUL,
+                    },
+                    "example": (
+                        '{"external_id":"inv-1","debtor_id":"6f1c2a8e-0000-4000-8000-000000000001",'
+                        '"amount_cents":15000,"due_date":"2026-04-10"}\n'
+                    ),
+                },
+                "text/csv": {
+                    "schema": {
+                        "type": "string",
+                        "description": (
+                            "A header row naming the columns external_id, debtor_id, amount_cents, "
+                            "due_date and (optionally) description, then one invoice per row"
+                        ),
+                        "pattern": NO_NUL,
+                    },
+                    "example": (
+                        "external_id,debtor_id,amount_cents,due_date,description\n"
+                        "inv-1,6f1c2a8e-0000-4000-8000-000000000001,15000,2026-04-10,Mensalidade\n"
+                    ),
+                },
             },
         }
     },
+    responses=problems(
+        413,
+        415,
+        422,
+        _413=f"The body is larger than {BATCH_BODY_LIMIT // 2**20} MiB",
+        _415="Not application/x-ndjson nor text/csv",
+        _422="The body cannot be read as rows (see above), too many rows, or a bad CSV header",
+    ),
 )
 async def create_invoices_batch(
     request: Request,
-    principal: PrincipalDep,
+    principal: InvoicesWrite,
     new_uow: UowFactoryDep,
     clock: ClockDep,
     settings: SettingsDep,
@@ -176,9 +234,13 @@ async def load_batch(
     )
 
 
-@router.get("/invoices", summary="List invoices, oldest first, with today's amounts")
+@router.get(
+    "/invoices",
+    summary="List invoices, oldest first, with today's amounts",
+    responses=problems(400, _400="A malformed cursor"),
+)
 async def list_invoices(
-    principal: PrincipalDep,
+    principal: InvoicesRead,
     uow: UowDep,
     status_: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
     debtor_id: UUID | None = None,
@@ -186,10 +248,10 @@ async def list_invoices(
         UUID | None, Query(description="Only the installment invoices of this agreement")
     ] = None,
     due_before: Annotated[
-        date | None, Query(description="Only invoices due strictly before this date")
+        IsoDate | None, Query(description="Only invoices due strictly before this date")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[InvoiceRead]:
     rows = await uow.invoices.page(
         principal.tenant_id,
@@ -197,7 +259,7 @@ async def list_invoices(
         debtor_id=debtor_id,
         agreement_id=agreement_id,
         due_before=due_before,
-        after_seq=after[0] if (after := decode_cursor(cursor, int)) else None,
+        after_seq=seq_after(cursor),
         limit=limit + 1,
     )
     more = len(rows) > limit
@@ -209,8 +271,12 @@ async def list_invoices(
     )
 
 
-@router.get("/invoices/{invoice_id}", summary="One invoice with its amount due today (tenant time zone)")
-async def get_invoice(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> InvoiceRead:
+@router.get(
+    "/invoices/{invoice_id}",
+    summary="One invoice with its amount due today (tenant time zone)",
+    responses=problems(404),
+)
+async def get_invoice(invoice_id: UUID, principal: InvoicesRead, uow: UowDep) -> InvoiceRead:
     invoice = await use_cases.get_invoice(uow, principal.tenant_id, invoice_id)
     return InvoiceRead.of(invoice, today=await _today(uow, principal.tenant_id))
 
@@ -225,11 +291,11 @@ async def get_invoice(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) ->
         "counted. A date that is not YYYY-MM-DD is a 422; a date before the day the invoice was issued "
         "is a 422 too (payments made before Régua held the invoice are unknown)."
     ),
-    responses={404: {"description": "No such invoice"}, 422: {"description": "Bad or too early date"}},
+    responses=problems(404, 422, _404="No such invoice", _422="Bad or too early date"),
 )
 async def get_amount_due(
     invoice_id: UUID,
-    principal: PrincipalDep,
+    principal: InvoicesRead,
     uow: UowDep,
     on: Annotated[IsoDate | None, Query(description="Tenant-local date, YYYY-MM-DD; default today")] = None,
 ) -> AmountDueRead:
@@ -242,8 +308,9 @@ async def get_amount_due(
 @router.post(
     "/invoices/{invoice_id}:cancel",
     summary="Cancel an invoice (no-op when already cancelled; 409 when paid)",
+    responses=problems(404, 409, _409="The invoice is paid, or not cancellable in its state"),
 )
-async def cancel_invoice(invoice_id: UUID, principal: PrincipalDep, uow: UowDep) -> InvoiceRead:
+async def cancel_invoice(invoice_id: UUID, principal: InvoicesWrite, uow: UowDep) -> InvoiceRead:
     invoice = await use_cases.cancel_invoice(uow, principal.tenant_id, invoice_id, now=uow.clock.now())
     await uow.commit()
     return InvoiceRead.of(invoice, today=await _today(uow, principal.tenant_id))

@@ -6,9 +6,10 @@ from fastapi import APIRouter
 
 from invoice_service.api.deps import UowDep
 from invoice_service.api.schemas import TenantSettingsBody
+from invoice_service.api.scopes import Admin
 from invoice_service.domain.models import TenantSettings
 from invoice_service.domain.money import Rates
-from regua_platform.auth import PrincipalDep
+from regua_platform.openapi import problems
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
@@ -23,12 +24,16 @@ def _read(value: TenantSettings) -> TenantSettingsBody:
 
 
 @router.get("", summary="The tenant's settings (defaults when never set)")
-async def get_settings(principal: PrincipalDep, uow: UowDep) -> TenantSettingsBody:
+async def get_settings(principal: Admin, uow: UowDep) -> TenantSettingsBody:
     return _read(await uow.tenant_settings.get(principal.tenant_id))
 
 
-@router.put("", summary="Replace the tenant's settings; they apply to invoices issued afterwards")
-async def put_settings(body: TenantSettingsBody, principal: PrincipalDep, uow: UowDep) -> TenantSettingsBody:
+@router.put(
+    "",
+    summary="Replace the tenant's settings; they apply to invoices issued afterwards",
+    responses=problems(400, _400="The body is not JSON"),
+)
+async def put_settings(body: TenantSettingsBody, principal: Admin, uow: UowDep) -> TenantSettingsBody:
     value = TenantSettings(
         timezone=body.timezone,
         rates=Rates(late_fine_bps=body.late_fine_bps, monthly_interest_bps=body.monthly_interest_bps),

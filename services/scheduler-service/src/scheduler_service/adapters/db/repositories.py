@@ -293,6 +293,7 @@ class PlanRepository:
         later_due = (
             exists()
             .where(
+                later.c.tenant_id == steps.c.tenant_id,
                 later.c.invoice_id == steps.c.invoice_id,
                 later.c.step_index > steps.c.step_index,
                 later.c.due_at <= now,
@@ -308,7 +309,11 @@ class PlanRepository:
                 cast_(invoice_plans.c.send_window, Text).label("send_window"),
                 later_due,
             )
-            .join(invoice_plans, invoice_plans.c.invoice_id == steps.c.invoice_id)
+            .join(
+                invoice_plans,
+                (invoice_plans.c.tenant_id == steps.c.tenant_id)
+                & (invoice_plans.c.invoice_id == steps.c.invoice_id),
+            )
             .where(steps.c.status == "scheduled", steps.c.due_at <= now)
             # Oldest first, by the partial index alone: a burst shares one due_at
             # (the window's opening), and a tie-break column would sort the whole
@@ -362,7 +367,7 @@ _INSERT_PLAN = text(
       (invoice_id, tenant_id, debtor_id, policy_id, due_date, timezone, send_window, created_at)
     values (:invoice_id, :tenant_id, :debtor_id, :policy_id, :due_date, :timezone,
             cast(cast(:send_window as text) as jsonb), :created_at)
-    on conflict (invoice_id) do nothing
+    on conflict (tenant_id, invoice_id) do nothing
     returning invoice_id
     """  # noqa: S608 (our own table name)
 )

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -53,8 +54,9 @@ Index(
 invoice_plans = Table(
     "invoice_plans",
     metadata,
+    # Keyed by tenant and invoice: an invoice id is only unique within its tenant's events.
     Column("invoice_id", UUID(as_uuid=True), primary_key=True),
-    Column("tenant_id", UUID(as_uuid=True), nullable=False),
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
     Column("debtor_id", UUID(as_uuid=True), nullable=False),
     Column("policy_id", UUID(as_uuid=True), ForeignKey(policies.c.id), nullable=False),
     Column("due_date", Date, nullable=False),
@@ -69,7 +71,7 @@ steps = Table(
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant_id", UUID(as_uuid=True), nullable=False),
-    Column("invoice_id", UUID(as_uuid=True), ForeignKey(invoice_plans.c.invoice_id), nullable=False),
+    Column("invoice_id", UUID(as_uuid=True), nullable=False),
     Column("debtor_id", UUID(as_uuid=True), nullable=False),
     Column("policy_id", UUID(as_uuid=True), nullable=False),
     Column("step_index", Integer, nullable=False),
@@ -84,7 +86,12 @@ steps = Table(
     Column("status", String(20), nullable=False),
     Column("reason", String(300), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("invoice_id", "step_index", name="steps_invoice_id_step_index_key"),
+    UniqueConstraint("tenant_id", "invoice_id", "step_index", name="steps_tenant_invoice_step_index_key"),
+    ForeignKeyConstraint(
+        ["tenant_id", "invoice_id"],
+        [invoice_plans.c.tenant_id, invoice_plans.c.invoice_id],
+        name="steps_plan_fkey",
+    ),
     CheckConstraint(STATUS_CHECK, name="status"),
 )
 # The timer's scan: only pending steps, by due time.

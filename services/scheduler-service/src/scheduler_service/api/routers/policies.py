@@ -8,18 +8,24 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from regua_platform.auth import PrincipalDep
+from regua_platform.openapi import problems
 from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
 from scheduler_service.api.deps import UowDep
 from scheduler_service.api.schemas import PolicyCreate, PolicyRead
+from scheduler_service.api.scopes import PoliciesRead, PoliciesWrite
 from scheduler_service.service_layer import policies
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a policy (régua)")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a policy (régua)",
+    responses=problems(400, _400="The body is not JSON"),
+)
 async def create_policy(
-    body: PolicyCreate, principal: PrincipalDep, uow: UowDep, response: Response
+    body: PolicyCreate, principal: PoliciesWrite, uow: UowDep, response: Response
 ) -> PolicyRead:
     record = await policies.create_policy(
         uow,
@@ -34,12 +40,16 @@ async def create_policy(
     return PolicyRead.of(record)
 
 
-@router.get("", summary="List the tenant's policies, oldest first")
+@router.get(
+    "",
+    summary="List the tenant's policies, oldest first",
+    responses=problems(400, _400="The cursor was not made by this API"),
+)
 async def list_policies(
-    principal: PrincipalDep,
+    principal: PoliciesRead,
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[PolicyRead]:
     after = decode_cursor(cursor, datetime, UUID)
     records = await policies.list_policies(uow, principal.tenant_id, after=after, limit=limit + 1)
@@ -50,6 +60,6 @@ async def list_policies(
     return Page[PolicyRead](items=[PolicyRead.of(r) for r in records], next_cursor=next_cursor)
 
 
-@router.get("/{policy_id}", summary="One policy")
-async def get_policy(policy_id: UUID, principal: PrincipalDep, uow: UowDep) -> PolicyRead:
+@router.get("/{policy_id}", summary="One policy", responses=problems(404))
+async def get_policy(policy_id: UUID, principal: PoliciesRead, uow: UowDep) -> PolicyRead:
     return PolicyRead.of(await policies.get_policy(uow, principal.tenant_id, policy_id))
