@@ -67,6 +67,10 @@ def things_router() -> APIRouter:
         log.info("link.opened", extra={"token_chars": len(token), "note": f"for {email}"})
         return {"chars": len(token)}
 
+    @router.post("/v1/echo", dependencies=[Depends(public("a test route"))])
+    async def echo(body: dict[str, Any]) -> dict[str, int]:
+        return {"keys": len(body)}
+
     @router.get("/v1/things/{thing_id}", dependencies=[Depends(require_scope("things:read"))])
     async def read_thing(thing_id: str) -> dict[str, str]:
         raise Problem(404, "Not found", f"No thing {thing_id}.")
@@ -312,3 +316,51 @@ async def test_a_scope_declared_on_a_route_is_enforced_with_403(served: dict[str
     assert forbidden.json()["required_scope"] == "things:read"
     admin = await client.get("/v1/things/x", headers={"Authorization": f"Bearer {token()}"})
     assert admin.status_code == 404
+
+
+async def test_a_body_over_the_cap_is_413_before_it_is_read(served: dict[str, Any]) -> None:
+    """Declared too long: refused on the headers. Streamed (chunked, no length)
+    past the cap: refused as it crosses it. Both problem+json; the cap is 1 MiB."""
+    client: httpx.AsyncClient = served["client"]
+    big = b'{"k": "' + b"x" * (1024 * 1024) + b'"}'
+    declared = await client.post("/v1/echo", content=big, headers={"content-type": "application/json"})
+    assert declared.status_code == 413
+    assert declared.headers["content-type"] == "application/problem+json"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 65_536  # 2.5 MiB in all, no Content-Length
+
+    streamed = await client.post("/v1/echo", content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    assert streamed.headers["content-type"] == "application/problem+json"
+    small = await client.post("/v1/echo", json={"a": 1, "b": 2})
+    assert small.json() == {"keys": 2}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-huge": "y" * 9_000},  # one value over http.max_header_bytes (8 KiB)
+        {f"x-h{i}": "1" for i in range(120)},  # more than http.max_headers (100)
+    ],
+)
+async def test_oversized_headers_are_431(served: dict[str, Any], headers: dict[str, str]) -> None:
+    response = await served["client"].get("/healthz", headers=headers)
+    assert response.status_code == 431
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_openapi_document_needs_a_token_and_declares_problems(served: dict[str, Any]) -> None:
+    client: httpx.AsyncClient = served["client"]
+    assert (await client.get("/openapi.json")).status_code == 401
+    assert (await client.get("/docs")).status_code == 404  # http.public_docs is off
+    document = (await client.get("/openapi.json", headers={"Authorization": f"Bearer {token()}"})).json()
+    scoped = document["paths"]["/v1/things/{thing_id}"]["get"]["responses"]
+    assert {"401", "403", "422", "431"} <= set(scoped)
+    for status in ("401", "403", "422"):
+        assert scoped[status]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    assert "413" in document["paths"]["/v1/echo"]["post"]["responses"]
+    assert "HTTPValidationError" not in str(document)
