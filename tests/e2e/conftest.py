@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import re
 import secrets
 import signal
@@ -145,6 +146,30 @@ def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+#: The document of every debtor ``Tenant.debtor_with_invoice`` creates, and the
+#: answer to the portal's first-device challenge (its first 3 digits).
+DEBTOR_DOCUMENT = "529.982.247-25"
+CHALLENGE_ANSWER = DEBTOR_DOCUMENT[:3]
+
+
+async def open_portal_link(client: httpx.AsyncClient, link: str) -> httpx.Response:
+    """Open a portal link as a debtor on a new device would: the first page is
+    the challenge; answer it (the form's CSRF token and action from the page)
+    and return the page that follows. ``client`` must follow redirects."""
+    page = await client.get(link)
+    assert page.status_code == 200, page.text
+    assert "Confirme que é você" in page.text, "a new device was not challenged"
+    action = re.search(r'<form class="card challenge" method="post" action="([^"]+)"', page.text)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert action and csrf, page.text
+    answered = await client.post(
+        str(page.url.join(html.unescape(action.group(1)))),
+        data={"csrf": html.unescape(csrf.group(1)), "digitos": CHALLENGE_ANSWER},
+    )
+    assert answered.status_code == 200, answered.text
+    return answered
+
+
 async def timeline_of(http: httpx.AsyncClient, stack: Stack, invoice_id: str) -> list[dict[str, Any]]:
     r = await http.get(f"{stack.url('scheduler-service')}/v1/invoices/{invoice_id}/timeline")
     assert r.status_code == 200, r.text
@@ -195,7 +220,7 @@ class Tenant:
             json={
                 "external_id": f"d-{uuid4().hex[:8]}",
                 "name": name,
-                "document": "529.982.247-25",
+                "document": DEBTOR_DOCUMENT,
                 "email": email,
                 "preferred_channels": ["email"],
             },

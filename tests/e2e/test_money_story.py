@@ -40,6 +40,7 @@ from .conftest import (
     emails_to,
     invoice_of,
     new_tenant,
+    open_portal_link,
     step,
     timeline_of,
 )
@@ -114,8 +115,7 @@ async def test_partly_paid_then_overdue_every_figure_agrees_and_paying_it_settle
         link = LINK.search(message["body"])
         assert link, "no portal link in the message"
         async with httpx.AsyncClient(follow_redirects=True, timeout=15) as browser:
-            page = await browser.get(link.group(0))
-            assert page.status_code == 200, page.text
+            page = await open_portal_link(browser, link.group(0))
             assert brl(expected).replace(" ", "\xa0") in page.text or brl(expected) in page.text
             assert "Escola Aurora Ltda" in page.text and "11.222.333/0001-81" in page.text
 

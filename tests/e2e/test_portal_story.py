@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from regua_devtools.testing import wait_for
 
-from .conftest import TZ, Stack, business_day_before, emails_to, new_tenant, step
+from .conftest import CHALLENGE_ANSWER, TZ, Stack, business_day_before, emails_to, new_tenant, step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.postgres]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots" / "portal-e2e"
@@ -79,6 +79,13 @@ async def test_open_link_accept_installments_pay_the_first_by_pix(stack: Stack, 
         )
         page = await context.new_page()
         await page.goto(match.group(0))
+        # A new device: the portal asks for the first 3 digits of the CPF first.
+        await expect(page.get_by_role("heading", level=1)).to_contain_text(
+            "Confirme que é você", timeout=WAIT_MS
+        )
+        await shot(page, "00-confirme")
+        await page.get_by_label("3 primeiros números do CPF ou CNPJ").fill(CHALLENGE_ANSWER)
+        await page.get_by_role("button", name="Confirmar").click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text("Olá, Ana", timeout=WAIT_MS)
         await shot(page, "01-pendencias")
 

@@ -279,7 +279,9 @@ async def serve(app: Any, *, timeout: float = 60.0) -> AsyncIterator[httpx.Async
     bound to it once ``/readyz`` answers 200; shut the server down afterwards."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, access_log=False, proxy_headers=False
+        )
     )
     task = asyncio.create_task(server.serve())
     try:

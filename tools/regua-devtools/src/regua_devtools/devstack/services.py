@@ -86,6 +86,8 @@ def service_env(service: Service, infra: Infra, keys: StackSecrets, port: int) -
     }
     if service.name in ("notifier-service", "negotiation-service"):
         env[f"{prefix}PORTAL_KEYS"] = json.dumps([keys.portal_key])
+    if service.name == "negotiation-service":
+        env[f"{prefix}PORTAL_HTTPS"] = "false"  # plain HTTP on loopback: no Secure/__Host- cookies
     if service.name == "payments-service":
         env[f"{prefix}ENCRYPTION_KEYS"] = json.dumps([keys.encryption_key])
     return env
