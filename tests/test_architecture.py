@@ -32,22 +32,14 @@ def test_every_service_handles_only_events_another_service_publishes() -> None:
     """The wiring create_app does at start-up, for each service: every handler
     takes a payload class of the contracts registry (so its event has a type,
     a topic and a schema) whose declared producer is another Régua service."""
-    from cryptography.fernet import Fernet
-    from invoice_service.main import DEFINITION as invoice
-    from negotiation_service.main import DEFINITION as negotiation
-    from notifier_service.main import DEFINITION as notifier
-    from payments_service.main import DEFINITION as payments
     from regua_contracts.registry import EVENTS
-    from regua_platform.settings import AuthSettings
-    from scheduler_service.main import DEFINITION as scheduler
 
-    definitions = (invoice, scheduler, notifier, negotiation, payments)
-    names = {d.name for d in definitions}
+    from .offline import definitions, offline_settings
+
+    names = {d.name for d in definitions()}
     assert {spec.producer for spec in EVENTS} <= names
-    for definition in definitions:
-        secrets = {"portal_keys": ["k" * 44], "encryption_keys": [Fernet.generate_key().decode()]}
-        keys = {k: v for k, v in secrets.items() if k in definition.settings_class.model_fields}
-        settings = definition.settings_class(auth=AuthSettings(jwt_secret="x" * 40), **keys)
+    for definition in definitions():
+        settings = offline_settings(definition)
         subscriptions = definition.subscriptions(settings)
         assert subscriptions, f"{definition.name} handles no event"
         for spec in subscriptions.specs:

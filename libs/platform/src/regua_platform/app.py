@@ -29,7 +29,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from regua_platform import metrics
 from regua_platform.aio import Urgency, sleep_unless
-from regua_platform.auth import TokenVerifier, bearer_scheme, current_principal, public
+from regua_platform.auth import (
+    Access,
+    TokenVerifier,
+    api_routes,
+    bearer_scheme,
+    current_principal,
+    declared_access,
+    public,
+)
 from regua_platform.clock import Clock, OffsetClock, SystemClock
 from regua_platform.consumer import ConsumerRunner, lane_runners
 from regua_platform.db import create_engine, create_sessionmaker
@@ -202,6 +210,32 @@ def create_app(
         exclude_spans=["receive", "send"],
     )
     return app
+
+
+@dataclass(frozen=True, slots=True)
+class RouteAccess:
+    """One method of one route a service's API serves, and its declared access
+    (``None``: it declared none, which the route-table test refuses)."""
+
+    method: str
+    path: str
+    access: Access | None
+    documented: bool  # in the OpenAPI document
+
+
+def route_table(definition: ServiceDefinition[Any, Any], settings: ServiceSettings) -> list[RouteAccess]:
+    """Every route the service's API serves, with the access each declares:
+    what :func:`create_app` mounts, without its side effects (no logging,
+    tracing or middleware set up), for tests and docs to walk."""
+    app = FastAPI()
+    app.include_router(_ops_router(settings))
+    for router in definition.routers:
+        app.include_router(router)
+    return [
+        RouteAccess(method, route.path_format, declared_access(route), route.include_in_schema)
+        for route in api_routes(app)
+        for method in sorted(route.methods)
+    ]
 
 
 def _clock(settings: ServiceSettings) -> Clock:

@@ -37,6 +37,32 @@ from regua_platform.settings import AuthSettings
 TENANT_CLAIM = "tenant_id"
 ADMIN_SCOPE = "admin"
 
+#: Every scope a Régua route may require, and what it grants. One vocabulary
+#: for the five services (``invoices:read`` reads invoices on invoice-service
+#: and their timelines on scheduler-service); ``admin`` grants all of them and
+#: alone the tenant's settings (Pix/PSP and bank accounts, creditor, webhooks).
+SCOPES: dict[str, str] = {
+    ADMIN_SCOPE: (
+        "every scope, and the tenant's settings: time zone and late rates, "
+        "Pix/PSP and bank accounts, creditor, portal"
+    ),
+    "invoices:read": "read invoices, their amount due on a day, and their dunning timelines",
+    "invoices:write": "issue, import (batch) and cancel invoices",
+    "debtors:read": "read debtors and their consent history",
+    "debtors:write": (
+        "create and change debtors (channels, opt-outs with their legal basis), revoke portal links"
+    ),
+    "policies:read": "read dunning policies",
+    "policies:write": "create dunning policies",
+    "messages:read": "read sent messages and the message templates",
+    "offers:read": "read renegotiation offer rules and simulate offers",
+    "offers:write": "set renegotiation offer rules",
+    "agreements:read": "read renegotiation agreements",
+    "agreements:write": "create renegotiation agreements and pay them off early",
+    "payments:read": "read payments and charges (Pix, boleto, card)",
+    "payments:write": "refund payments",
+}
+
 log = logging.getLogger("regua.auth")
 
 

@@ -39,15 +39,20 @@ def token(
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant id (UUID).")],
     scopes: Annotated[
         list[str] | None,
-        typer.Option("--scopes", help="Scopes to grant (repeat or space-separate); default: admin."),
+        typer.Option(
+            "--scopes",
+            help="Scopes to grant (repeat or space-separate; the README lists them); default: admin.",
+        ),
     ] = None,
-    ttl_hours: Annotated[int, typer.Option(min=1, max=24 * 365)] = 24,
+    ttl_hours: Annotated[
+        int, typer.Option(min=1, max=24, help="Lifetime; services refuse tokens living over 24 h.")
+    ] = 24,
     issuer: Annotated[str, typer.Option(envvar="REGUA_JWT_ISSUER")] = "regua-dev",
     audience: Annotated[str, typer.Option(envvar="REGUA_JWT_AUDIENCE")] = "regua",
 ) -> None:
     """Mint a bearer token for TENANT, signed with REGUA_JWT_SECRET (or the dev
     stack's secret in .local/secrets.env)."""
-    from regua_platform.auth import mint_token
+    from regua_platform.auth import SCOPES, mint_token
 
     try:
         UUID(tenant)
@@ -59,6 +64,9 @@ def token(
         typer.echo("error: set REGUA_JWT_SECRET or start the dev stack (make run) first", err=True)
         raise typer.Exit(2)
     granted = [s for item in (scopes or ["admin"]) for s in item.split()]
+    if unknown := [s for s in granted if s not in SCOPES]:
+        typer.echo(f"error: unknown scope(s) {' '.join(unknown)}; known: {' '.join(SCOPES)}", err=True)
+        raise typer.Exit(2)
     typer.echo(
         mint_token(
             secret=secret,
