@@ -27,6 +27,7 @@ from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_br.tokens import LinkClaims
 from regua_contracts.debtor.v1 import DebtorConsentChangedV1
 from regua_contracts.dunning.v1 import Channel
+from regua_platform.errors import NotFound
 
 log = logging.getLogger("negotiation.portal")
 #: The channels a debtor can turn off in the portal.
@@ -223,7 +224,10 @@ async def revoke_links(
     uow: NegotiationUnitOfWork, tenant_id: UUID, debtor_id: UUID, now: datetime
 ) -> datetime:
     """Void every link, session and remembered device of the debtor issued up
-    to ``now``; the instant they are void up to."""
+    to ``now``; the instant they are void up to. :class:`NotFound` for a
+    debtor this tenant does not have (here: no ``debtor.updated`` seen yet)."""
+    if await uow.portal.debtor(tenant_id, debtor_id) is None:
+        raise NotFound("No such debtor.")
     until = await uow.portal.revoke(tenant_id, debtor_id, now)
     log.info("portal.links.revoked", extra={"tenant_id": str(tenant_id), "debtor_id": str(debtor_id)})
     return until

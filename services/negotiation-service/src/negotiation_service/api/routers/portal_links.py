@@ -10,6 +10,7 @@ from negotiation_service.api.deps import UowDep
 from negotiation_service.api.schemas import PortalLinksRevoked
 from negotiation_service.api.scopes import DebtorsWrite
 from negotiation_service.service_layer import portal as use_cases
+from regua_platform.openapi import problems
 
 router = APIRouter(prefix="/v1/debtors", tags=["portal"])
 
@@ -20,8 +21,10 @@ router = APIRouter(prefix="/v1/debtors", tags=["portal"])
     description=(
         "Links already sent stop opening the portal (the page says the link was cancelled), open "
         "sessions end at their next request, and every device must answer the first-device "
-        "challenge again. Links sent after this call work as usual. Idempotent."
+        "challenge again. Links sent after this call work as usual. Idempotent. 404 for a "
+        "debtor this service does not know for the tenant."
     ),
+    responses=problems(404),
 )
 async def revoke_portal_links(debtor_id: UUID, principal: DebtorsWrite, uow: UowDep) -> PortalLinksRevoked:
     until = await use_cases.revoke_links(uow, principal.tenant_id, debtor_id, uow.clock.now())
