@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -283,6 +284,7 @@ class RouteLike(Protocol):
     one inside an included router (with the router's dependencies merged in)."""
 
     path_format: str
+    path_regex: re.Pattern[str]
     methods: set[str]
     include_in_schema: bool
 

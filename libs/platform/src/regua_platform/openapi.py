@@ -124,12 +124,15 @@ def document_errors(app: FastAPI, schema: dict[str, Any]) -> None:
                 wanted += [401, 403]
             if takes_input:
                 wanted.append(422)
-            if operation.get("requestBody"):
+            body = operation.get("requestBody", {}).get("content", {})
+            if body:
                 wanted.append(413)
             for status in wanted:
                 key = str(status)
                 if key not in responses or "HTTPValidationError" in str(responses[key]):
                     responses[key] = problem_response(status)
+            if "application/json" in body and "400" not in responses:
+                responses["400"] = problem_response(400, "The body is not JSON.")
             for key, response in responses.items():
                 if key.startswith(("4", "5")) and "content" not in response:
                     response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -64,6 +65,23 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+_PARAM = re.compile(r"\{[^}]*\}")
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods ``path`` answers, for a 405's ``Allow``: of every route
+    whose template matches it, those of the most specific template (most
+    literal characters: ``/v1/x/{id}:cancel`` over ``/v1/x/{id}``). Starlette
+    would name only the first route that matched the path."""
+    from regua_platform.auth import api_routes  # auth raises our problems
+
+    matched = [(r.path_format, r.methods) for r in api_routes(app) if r.path_regex.match(path)]
+    if not matched:
+        return []
+    literal = max(len(_PARAM.sub("", template)) for template, _ in matched)
+    return sorted({m for template, ms in matched if len(_PARAM.sub("", template)) == literal for m in ms})
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -86,12 +104,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(
-            exc.status_code,
-            detail=detail,
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope["path"]))
+        return problem_response(exc.status_code, detail=detail, instance=request.url.path, headers=headers)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -71,7 +71,7 @@ async def test_a_large_file_keeps_every_valid_row_and_reports_each_bad_one(
             expected_errors[row] = 422
         elif row % 700 == 0:
             lines.append(_line(f"big-{row}", str(uuid4())))  # no such debtor
-            expected_errors[row] = 422
+            expected_errors[row] = 404
         elif row % 1_100 == 0:
             # The external id of row 1 (an earlier chunk) again, with another amount.
             lines.append(_line("big-1", debtors[1], amount=1))

@@ -44,11 +44,11 @@ async def test_issue_read_idempotency_and_isolation(service: Service) -> None:
         response = await service.post("/v1/invoices", {**body, "external_id": "nf-bad", **bad})
         assert response.status_code == 422, (bad, response.text)
     unknown = await service.post("/v1/invoices", {**body, "external_id": "nf-2", "debtor_id": str(uuid4())})
-    assert unknown.status_code == 422 and "debtor_id" in unknown.json()["detail"]
+    assert unknown.status_code == 404 and "debtor_id" in unknown.json()["detail"]
     # Another tenant can neither see the invoice nor bill the debtor.
     other = uuid4()
     assert (await service.get(f"/v1/invoices/{invoice['id']}", tenant=other)).status_code == 404
-    assert (await service.post("/v1/invoices", {**body, "external_id": "x"}, tenant=other)).status_code == 422
+    assert (await service.post("/v1/invoices", {**body, "external_id": "x"}, tenant=other)).status_code == 404
     assert (await service.post(f"/v1/invoices/{invoice['id']}:cancel", None, tenant=other)).status_code == 404
 
     fetched = (await service.get(f"/v1/invoices/{invoice['id']}")).json()
@@ -128,7 +128,7 @@ async def test_batch_keeps_valid_rows_and_reports_bad_ones(service: Service) -> 
     assert result["received"] == 7
     assert [(c["row"], c["external_id"]) for c in result["created"]] == [(1, "b-1"), (7, "b-4")]
     assert result["existing"] == [{"row": 4, "id": existing["id"], "external_id": "b-existing"}]
-    assert [(e["row"], e["status"]) for e in result["errors"]] == [(2, 422), (3, 422), (5, 422), (6, 409)]
+    assert [(e["row"], e["status"]) for e in result["errors"]] == [(2, 422), (3, 422), (5, 404), (6, 409)]
     assert "amount_cents" in result["errors"][0]["detail"]
 
     b4 = (await service.get(f"/v1/invoices/{result['created'][1]['id']}")).json()

@@ -457,4 +457,4 @@ async def test_templates_creditor_settings_and_tenant_scope(notifier: Notifier) 
     stranger = dataclasses.replace(notifier, tenant=uuid4())
     assert await stranger.messages(invoice_id) == []
     assert (await c.get("/v1/messages", headers={"Authorization": "Bearer nope"})).status_code == 401
-    assert (await c.get("/v1/messages", params={"cursor": "!!"}, headers=notifier.auth())).status_code == 400
+    assert (await c.get("/v1/messages", params={"cursor": "!!"}, headers=notifier.auth())).status_code == 422

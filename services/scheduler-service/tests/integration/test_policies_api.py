@@ -105,7 +105,7 @@ async def test_cursor_pagination(served: Served) -> None:
     assert names[2:] == ["p1", "p2", "p3", "p4"]
     assert pages == 3
     bad = await served.client.get("/v1/policies", params={"cursor": "garbage!"}, headers=served.auth())
-    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize(

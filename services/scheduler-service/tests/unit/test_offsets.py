@@ -1,9 +1,10 @@
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler_service.domain.offsets import InvalidOffset, parse_offset
+from scheduler_service.domain.offsets import OFFSET_PATTERN, InvalidOffset, parse_offset
 
 SP = ZoneInfo("America/Sao_Paulo")
 
@@ -80,3 +81,29 @@ def test_apply_across_a_dst_change_keeps_calendar_days() -> None:
     start = datetime(2027, 3, 13, tzinfo=ny)
     assert parse_offset("P1D").apply(start, ny) == datetime(2027, 3, 14, tzinfo=ny)
     assert parse_offset("P2D").apply(start, ny).hour == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "P0D",
+        "-P3D",
+        "+P10D",
+        "PT30S",
+        "P1DT2H",
+        "P2W",
+        "P1W3D",
+        "PT1H30M",
+        "-PT45M",
+        "P999DT9999H99999M999999S",
+    ],
+)
+def test_what_the_documented_pattern_admits_parses(text: str) -> None:
+    """The pattern in the OpenAPI document admits only offsets parse_offset takes."""
+    assert re.fullmatch(OFFSET_PATTERN, text)
+    parse_offset(text)
+
+
+@pytest.mark.parametrize("text", ["", "P", "PT", "P1DT", "P1M", "P1Y", "P9999D", "3D", "P1D2W", "p1d"])
+def test_the_documented_pattern_refuses(text: str) -> None:
+    assert not re.fullmatch(OFFSET_PATTERN, text)

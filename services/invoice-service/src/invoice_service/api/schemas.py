@@ -14,7 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictInt,
+    Strict,
     WithJsonSchema,
     field_validator,
 )
@@ -32,6 +32,8 @@ from invoice_service.domain.money import (
 )
 from regua_br.amount_due import Breakdown
 from regua_br.calendar import DEFAULT_TIMEZONE
+from regua_platform.json_types import CPF_CNPJ, JsonBool, JsonInt, integral
+from regua_platform.json_types import PHONE as PHONE_SCHEMA
 
 #: Free text: anything but NUL (PostgreSQL text cannot hold it) and other C0 controls but tab and newlines.
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -45,8 +47,13 @@ ExternalId = Annotated[
 #: Digits, letters and the usual punctuation; the check digits are verified on top.
 Document = Annotated[
     str,
-    Field(min_length=11, max_length=18, pattern=r"^[0-9A-Za-z./\- ]+$"),
+    Field(
+        min_length=11,
+        max_length=18,
+        pattern=r"^[0-9A-Za-z./\- ]+$",
+    ),
     AfterValidator(normalise_document),
+    CPF_CNPJ,
 ]
 #: What ``normalise_email`` accepts (it trims the ends and lower-cases the domain).
 Email = Annotated[
@@ -60,9 +67,11 @@ Email = Annotated[
 #: Digits with optional ``+``, spaces, dots, dashes and parentheses; national
 #: numbers are read as Brazilian, and the number must exist (libphonenumber).
 PHONE = r"^\+?[0-9 ().\-]{8,31}$"
-Phone = Annotated[str, Field(max_length=32, pattern=PHONE), AfterValidator(normalise_phone)]
+#: ``format: phone``: a number that exists (libphonenumber's rules), e.g. +55 11 91234-5678.
+PHONE_FIELD = Field(max_length=32, pattern=PHONE)
+Phone = Annotated[str, PHONE_FIELD, AfterValidator(normalise_phone), PHONE_SCHEMA]
 Whatsapp = Annotated[
-    str, Field(max_length=32, pattern=PHONE), AfterValidator(lambda v: normalise_phone(v, field="whatsapp"))
+    str, PHONE_FIELD, AfterValidator(lambda v: normalise_phone(v, field="whatsapp")), PHONE_SCHEMA
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT)]
 #: The tenant's own label for a debtor (offer rules and strategies per segment).
@@ -76,7 +85,8 @@ Segment = Annotated[
     ),
 ]
 #: Money in centavos: an integer; 10.5 and "1000" are refused.
-PositiveCents = Annotated[StrictInt, Field(gt=0, le=10**13)]
+# Flat (not Annotated[JsonInt, Field(...)]): nested, the bounds would leave the JSON Schema.
+PositiveCents = Annotated[int, Field(gt=0, le=10**13), Strict(), BeforeValidator(integral)]
 
 
 #: A real calendar day of 2000-2099, YYYY-MM-DD (leap days included): due dates,
@@ -118,7 +128,11 @@ def _unique_channels(value: list[Channel]) -> list[Channel]:
     return value
 
 
-Channels = Annotated[list[Channel], Field(max_length=4), AfterValidator(_unique_channels)]
+Channels = Annotated[
+    list[Channel],
+    Field(max_length=4, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(_unique_channels),
+]
 
 
 class TenantSettingsBody(BaseModel):
@@ -132,13 +146,13 @@ class TenantSettingsBody(BaseModel):
         json_schema_extra={"enum": TIMEZONE_NAMES},
         description="IANA time zone of due dates",
     )
-    late_fine_bps: int = Field(
+    late_fine_bps: JsonInt = Field(
         default=DEFAULT_LATE_FINE_BPS,
         ge=0,
         le=MAX_LATE_FINE_BPS,
         description="Late fine, basis points (200 = 2%)",
     )
-    monthly_interest_bps: int = Field(
+    monthly_interest_bps: JsonInt = Field(
         default=DEFAULT_MONTHLY_INTEREST_BPS,
         ge=0,
         le=MAX_MONTHLY_INTEREST_BPS,
@@ -177,7 +191,7 @@ class DebtorCreate(BaseModel):
     phone: Phone | None = None
     whatsapp: Whatsapp | None = None
     preferred_channels: Channels = Field(default_factory=list)
-    consents: dict[Channel, bool] = Field(default_factory=dict)
+    consents: dict[Channel, JsonBool] = Field(default_factory=dict)
     segment: Segment | None = None
 
 
@@ -192,7 +206,7 @@ class DebtorUpdate(BaseModel):
     phone: Phone | None = None
     whatsapp: Whatsapp | None = None
     preferred_channels: Channels | SkipJsonSchema[None] = None
-    consents: dict[Channel, bool] | SkipJsonSchema[None] = None
+    consents: dict[Channel, JsonBool] | SkipJsonSchema[None] = None
     segment: Segment | None = None
     consent_basis: ConsentBasisBody | None = Field(
         default=None,

@@ -128,7 +128,7 @@ async def create_invoice(
     if known_debtors is None:
         known_debtors = await uow.debtors.existing_ids(tenant_id, [fields.debtor_id])
     if fields.debtor_id not in known_debtors:
-        raise RuleViolated(UNKNOWN_DEBTOR)
+        raise NotFound(UNKNOWN_DEBTOR)
     if settings is None:
         settings = await uow.tenant_settings.get(tenant_id)
     inserted = await uow.invoices.add_if_absent(
@@ -184,7 +184,7 @@ async def create_invoices(
         if fields.debtor_id in known:
             accepted.append((row, fields))
         else:
-            outcome.errors.append((row, fields, RuleViolated(UNKNOWN_DEBTOR)))
+            outcome.errors.append((row, fields, NotFound(UNKNOWN_DEBTOR)))
     firsts: dict[str, InvoiceFields] = {}
     for _, fields in accepted:
         firsts.setdefault(fields.external_id, fields)

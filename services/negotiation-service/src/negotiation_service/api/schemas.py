@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import Strict as NoCoercion
+from pydantic.json_schema import SkipJsonSchema
 
 from negotiation_service.domain.agreements import Payoff
 from negotiation_service.domain.offers import DiscountTier, Eligibility, Offer, OfferRules
 from negotiation_service.domain.portal import PortalSettings
 from regua_br.documents import InvalidDocument, normalise_document
+from regua_platform.json_types import CNPJ, PHONE, TEXT, VISIBLE_TEXT, JsonBool, JsonInt, integral
 
-Cents = StrictInt
+Cents = JsonInt
 #: A mailbox as the portal shows it: one @, a dot in the domain, no spaces.
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+#: A contact e-mail as the schema states it and the validator checks it:
+#: printable ASCII but ``@`` (no spaces, no control characters) around one ``@``.
+EMAIL_PATTERN = r"^[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]+$"
 #: A Brazilian phone, punctuation removed: +55 optional, area code and 8 or 9
 #: digits; or a nationwide 0800/0300/0500/0900 or 4003-style number.
 PHONE_DIGITS = re.compile(r"^(?:(?:55)?[1-9][1-9][2-9][0-9]{7,8}|0[3589]00[0-9]{6,7}|[34]00[0-9]{5})$")
@@ -27,31 +32,33 @@ class Strict(BaseModel):
 
 
 class DiscountTierBody(Strict):
-    min_days_overdue: int = Field(ge=0)
-    max_discount_bps: int = Field(ge=0, le=10_000)
+    min_days_overdue: JsonInt = Field(ge=0)
+    max_discount_bps: JsonInt = Field(ge=0, le=10_000)
 
 
 class EligibilityBody(Strict):
     min_amount_cents: Cents = Field(default=0, ge=0)
-    max_amount_cents: Cents | None = Field(default=None, ge=0)
-    min_days_overdue: int = Field(default=0, ge=0)
-    max_days_overdue: int | None = Field(default=None, ge=0)
-    segment: str | None = Field(default=None, min_length=1, max_length=64)
+    max_amount_cents: Annotated[int, Field(ge=0), NoCoercion(), BeforeValidator(integral)] | None = None
+    min_days_overdue: JsonInt = Field(default=0, ge=0)
+    max_days_overdue: Annotated[int, Field(ge=0), NoCoercion(), BeforeValidator(integral)] | None = None
+    segment: str | None = Field(default=None, min_length=1, max_length=64, pattern=TEXT)
 
 
 class OfferRulesCreate(Strict):
     """Percentages are basis points (1000 = 10%); money is int centavos."""
 
-    cash_discount_bps: int = Field(default=1_000, ge=0, le=10_000)
+    cash_discount_bps: JsonInt = Field(default=1_000, ge=0, le=10_000)
     discount_tiers: list[DiscountTierBody] = Field(default_factory=list, max_length=20)
-    min_installments: int = Field(default=2, ge=2, le=120)
-    max_installments: int = Field(default=6, ge=2, le=120)
+    min_installments: JsonInt = Field(default=2, ge=2, le=120)
+    max_installments: JsonInt = Field(default=6, ge=2, le=120)
     min_installment_cents: Cents = Field(default=5_000, ge=1)
-    monthly_interest_bps: int = Field(default=199, ge=0, le=2_000)
-    down_payment_bps: int | None = Field(default=None, ge=1, le=9_999)
+    monthly_interest_bps: JsonInt = Field(default=199, ge=0, le=2_000)
+    down_payment_bps: (
+        Annotated[int, Field(ge=1, le=9_999), NoCoercion(), BeforeValidator(integral)] | None
+    ) = None
     eligibility: EligibilityBody = Field(default_factory=EligibilityBody)
-    tolerance_days: int = Field(default=5, ge=0, le=90)
-    first_due_in_days: int = Field(default=3, ge=0, le=30)
+    tolerance_days: JsonInt = Field(default=5, ge=0, le=90)
+    first_due_in_days: JsonInt = Field(default=3, ge=0, le=30)
 
     @model_validator(mode="after")
     def _ranges(self) -> Self:
@@ -70,7 +77,7 @@ class OfferRulesCreate(Strict):
 class OfferRulesRead(OfferRulesCreate):
     model_config = ConfigDict(extra="ignore")
     #: True when the tenant set no rules and these are the built-in defaults.
-    default: bool = False
+    default: JsonBool = False
 
 
 class SimulateRequest(Strict):
@@ -175,11 +182,24 @@ class SimulateResponse(BaseModel):
 
 
 class AgreementCreate(Strict):
+    """Exactly one of ``offer_id`` (from a simulation) or ``kind``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["offer_id"]}, {"required": ["kind"]}]}
+    )
+
     debtor_id: UUID
     invoice_ids: list[UUID] = Field(min_length=1, max_length=100)
     #: From a simulation (proves nothing changed since); or pass ``kind`` instead.
-    offer_id: str | None = Field(default=None, min_length=1, max_length=64)
-    kind: str | None = Field(default=None, pattern=r"^(cash|installments_\d{1,3})$")
+    offer_id: Annotated[str, Field(min_length=1, max_length=64, pattern=TEXT)] | SkipJsonSchema[None] = None
+    kind: Annotated[str, Field(pattern=r"^(cash|installments_\d{1,3})$")] | SkipJsonSchema[None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(data.get(k, "") is None for k in ("offer_id", "kind")):
+            raise ValueError("leave out offer_id or kind rather than sending null")
+        return data
 
     @model_validator(mode="after")
     def _one_choice(self) -> Self:
@@ -256,13 +276,24 @@ class PrepayRead(BaseModel):
 class PortalSettingsUpdate(Strict):
     """Who is collecting, shown on every page of the tenant's portal (CDC art. 42-A)."""
 
-    creditor_name: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(
+        json_schema_extra={
+            # _contact below, said in JSON Schema: a non-null e-mail or phone.
+            "anyOf": [
+                {"required": ["contact_email"], "properties": {"contact_email": {"type": "string"}}},
+                {"required": ["contact_phone"], "properties": {"contact_phone": {"type": "string"}}},
+            ]
+        }
+    )
+
+    creditor_name: str = Field(min_length=1, max_length=200, pattern=VISIBLE_TEXT)
     #: The creditor's CNPJ, with or without punctuation (alphanumeric CNPJs accepted).
-    creditor_document: str = Field(min_length=14, max_length=18)
-    creditor_address: str = Field(min_length=5, max_length=300)
+    creditor_document: Annotated[str, Field(min_length=14, max_length=18), CNPJ]
+    creditor_address: str = Field(min_length=5, max_length=300, pattern=VISIBLE_TEXT)
     #: At least one of them.
-    contact_email: str | None = Field(default=None, max_length=254)
-    contact_phone: str | None = Field(default=None, max_length=20)
+    contact_email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    #: A Brazilian number: area code and 8 or 9 digits (+55 optional), or 0800-style.
+    contact_phone: Annotated[str, Field(max_length=20), PHONE] | None = None
 
     @field_validator("creditor_name", "creditor_address")
     @classmethod
@@ -286,9 +317,9 @@ class PortalSettingsUpdate(Strict):
     @field_validator("contact_email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL.match(value.strip()):
+        if value is not None and not re.fullmatch(EMAIL_PATTERN, value):
             raise ValueError("not an e-mail address")
-        return value.strip() if value else None
+        return value or None
 
     @field_validator("contact_phone")
     @classmethod

@@ -12,6 +12,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints, field_validat
 
 from notifier_service.domain.channels import Channel
 from regua_br.documents import is_valid_cnpj, normalise_document
+from regua_platform.json_types import CNPJ, VISIBLE_TEXT
 
 
 class TemplateRead(BaseModel):
@@ -22,10 +23,10 @@ class TemplateRead(BaseModel):
 
 
 class CreditorUpdate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=VISIBLE_TEXT)
     #: The creditor's CNPJ, with or without punctuation.
-    document: str = Field(min_length=14, max_length=18)
-    address: str = Field(min_length=1, max_length=300)
+    document: Annotated[str, Field(min_length=14, max_length=18), CNPJ]
+    address: str = Field(min_length=1, max_length=300, pattern=VISIBLE_TEXT)
     #: Where the portal links of this tenant's messages point (negotiation-service's portal).
     portal_base_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=300)]
 

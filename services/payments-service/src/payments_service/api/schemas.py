@@ -4,39 +4,30 @@ gateways' webhook bodies."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    StrictInt,
     field_validator,
     model_validator,
 )
 
 from regua_br.documents import InvalidDocument, normalise_document
 from regua_br.pix_amount import parse_valor
+from regua_platform.json_types import CPF_CNPJ, TEXT, VISIBLE_TEXT, JsonBool, JsonInt
+
+Cents = JsonInt
 
 
-def _integral(value: Any) -> Any:
-    """JSON Schema's integer includes ``1.0``: take it as 1; ``1.5``, ``"1"`` and booleans stay refused."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-Cents = Annotated[StrictInt, BeforeValidator(_integral)]
-
-
-#: Something printable besides spaces (what a BR Code name or city needs).
-_PRINTABLE = r"[!-~]"
+#: Something printable besides spaces (what a BR Code name or city needs), no control character.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*[!-~][^\x00-\x1f\x7f]*$"
 #: A Pix key: not blank.
-_PIX_KEY = r"\S"
+_PIX_KEY = VISIBLE_TEXT
 #: What :func:`_gateway_url` accepts, as a pattern (https, or plain http to this machine).
 GATEWAY_URL = (
     r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
@@ -61,11 +52,11 @@ class PixSettingsUpdate(BaseModel):
     )
 
     #: The HMAC key gateways (and the PSP) sign webhooks with; stored encrypted, never returned.
-    webhook_secret: str = Field(min_length=16, max_length=200)
+    webhook_secret: str = Field(min_length=16, max_length=200, pattern=TEXT)
     #: The explicit static-code option: a static BR Code on this plain key for
     #: tenants without a PSP account (txid of at most 25 characters). Off by
     #: default: without a PSP account and without it, invoices get no Pix charge.
-    static_codes: bool = False
+    static_codes: JsonBool = False
     pix_key: str | None = Field(default=None, min_length=1, max_length=77, pattern=_PIX_KEY)
     merchant_name: str | None = Field(default=None, min_length=1, max_length=100, pattern=_PRINTABLE)
     merchant_city: str | None = Field(default=None, min_length=1, max_length=100, pattern=_PRINTABLE)
@@ -131,17 +122,17 @@ class PspAccountUpdate(BaseModel):
     base_url: str = Field(max_length=300, pattern=GATEWAY_URL)
     #: OAuth2 token endpoint; default ``{base_url}/oauth/token``.
     token_url: str | None = Field(default=None, max_length=300, pattern=GATEWAY_URL)
-    client_id: str = Field(min_length=1, max_length=200)
+    client_id: str = Field(min_length=1, max_length=200, pattern=TEXT)
     #: Stored encrypted, never returned.
-    client_secret: str = Field(min_length=8, max_length=500)
+    client_secret: str = Field(min_length=8, max_length=500, pattern=TEXT)
     #: The receiver's Pix key.
     pix_key: str = Field(min_length=1, max_length=77, pattern=_PIX_KEY)
     #: mTLS (production PSPs demand it): paths the service can read.
-    client_cert_path: str | None = Field(default=None, min_length=1, max_length=500)
-    client_key_path: str | None = Field(default=None, min_length=1, max_length=500)
-    ca_bundle_path: str | None = Field(default=None, min_length=1, max_length=500)
+    client_cert_path: str | None = Field(default=None, min_length=1, max_length=500, pattern=TEXT)
+    client_key_path: str | None = Field(default=None, min_length=1, max_length=500, pattern=TEXT)
+    ca_bundle_path: str | None = Field(default=None, min_length=1, max_length=500, pattern=TEXT)
     #: ``validadeAposVencimento``: days a cobv stays payable after its due date.
-    days_valid_after_due: int = Field(default=30, ge=0, le=365)
+    days_valid_after_due: JsonInt = Field(default=30, ge=0, le=365)
 
     _urls = field_validator("base_url", "token_url")(_gateway_url)
 
@@ -173,8 +164,8 @@ class BankAccountUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_url: str = Field(max_length=300, pattern=GATEWAY_URL)
-    client_id: str = Field(min_length=1, max_length=200)
-    client_secret: str = Field(min_length=8, max_length=500)
+    client_id: str = Field(min_length=1, max_length=200, pattern=TEXT)
+    client_secret: str = Field(min_length=8, max_length=500, pattern=TEXT)
     #: COMPE code of the bank.
     bank_code: str = Field(pattern=r"^[0-9]{3}$")
     agency: str = Field(pattern=r"^[0-9]{1,10}$")
@@ -183,9 +174,9 @@ class BankAccountUpdate(BaseModel):
     agreement: str = Field(pattern=r"^[0-9]{1,20}$")
     wallet: str = Field(pattern=r"^[0-9A-Za-z]{1,5}$")
     #: The tenant, as beneficiário: its name and CNPJ (or CPF).
-    beneficiary_name: str = Field(min_length=1, max_length=100)
-    beneficiary_document: str = Field(min_length=11, max_length=18)
-    days_valid_after_due: int = Field(default=30, ge=0, le=365)
+    beneficiary_name: str = Field(min_length=1, max_length=100, pattern=VISIBLE_TEXT)
+    beneficiary_document: Annotated[str, Field(min_length=11, max_length=18), CPF_CNPJ]
+    days_valid_after_due: JsonInt = Field(default=30, ge=0, le=365)
 
     _url = field_validator("base_url")(_gateway_url)
 
@@ -265,7 +256,7 @@ class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount_cents: Cents = Field(gt=0, le=10**13)
-    reason: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=200, pattern=TEXT)
 
 
 class ReversalRead(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from regua_br.calendar import DEFAULT_TIMEZONE
 from regua_contracts.dunning.v1 import Channel, StepAction, Tone
+from regua_platform.json_types import JsonBool
 from scheduler_service.adapters.db.repositories import PolicyRecord, StepRecord
 from scheduler_service.domain.planning import StepStatus
 from scheduler_service.domain.policy import (
@@ -26,7 +27,7 @@ from scheduler_service.service_layer.plans import Timeline
 class PolicyCreate(PolicyDefinition):
     name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN)
     #: Becomes the tenant's default: applies to invoices issued from now on.
-    default: bool = False
+    default: JsonBool = False
     #: IANA zone in which due dates and send windows are read.
     timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64, json_schema_extra={"enum": TIMEZONE_NAMES})
 

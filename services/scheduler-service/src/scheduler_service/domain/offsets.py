@@ -20,6 +20,13 @@ _DURATION = re.compile(
 )
 #: A régua longer than this (either way) is a typo, not a plan.
 MAX_OFFSET = timedelta(days=3660)
+#: The offsets the API takes, as the JSON Schema pattern its document shows:
+#: at least one part, and few enough digits per part that every match is
+#: within MAX_OFFSET (99 weeks + 999 days + 9999 h + 99999 min + 999999 s is
+#: under 2,200 days), so a request the schema admits is one we accept.
+_DATE = r"(?:[0-9]{1,2}W(?:[0-9]{1,3}D)?|[0-9]{1,3}D)"
+_TIME = r"T(?:[0-9]{1,4}H(?:[0-9]{1,5}M)?(?:[0-9]{1,6}S)?|[0-9]{1,5}M(?:[0-9]{1,6}S)?|[0-9]{1,6}S)"
+OFFSET_PATTERN = rf"^[+-]?P(?:{_DATE}(?:{_TIME})?|{_TIME})$"
 
 
 class InvalidOffset(ValueError):

@@ -8,14 +8,15 @@ built-in default all obey the same rules.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import time
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from regua_contracts.dunning.v1 import Channel, StepAction, Tone
-from scheduler_service.domain.offsets import Offset, parse_offset
+from scheduler_service.domain.offsets import OFFSET_PATTERN, Offset, parse_offset
 from scheduler_service.domain.windows import DEFAULT_WINDOW, WEEKDAYS, DayHours, SendWindow, Weekday
 
 MAX_STEPS = 30
@@ -33,18 +34,28 @@ class StepDefinition(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, pattern=NAME_PATTERN)
     #: Signed ISO 8601 duration from the due date at 00:00 in the tenant's zone.
-    offset: str = Field(examples=["-P3D", "P0D", "P10D", "PT30S"], max_length=40)
+    offset: str = Field(
+        examples=["-P3D", "P0D", "P10D", "PT30S"],
+        max_length=40,
+        # In the document; checked after parse_offset, whose messages say more.
+        json_schema_extra={"pattern": OFFSET_PATTERN},
+    )
     #: In order of preference; the notifier falls back along this list.
-    channels: list[Channel] = Field(min_length=1, max_length=4)
+    channels: list[Channel] = Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True})
     #: A notifier template name (built-in: reminder, due_today, overdue, final_notice).
     template: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_.-]+$")
     tone: Tone
-    action: StepAction = "message"
+    #: The contract names more actions; the document lists only those carried out today.
+    action: StepAction = Field(default="message", json_schema_extra={"enum": sorted(SUPPORTED_ACTIONS)})
 
     @field_validator("offset")
     @classmethod
     def _offset_parses(cls, value: str) -> str:
         parse_offset(value)
+        if not re.fullmatch(OFFSET_PATTERN, value):
+            raise ValueError(
+                f"{value!r}: at most 99 weeks, 999 days, 9999 hours, 99999 minutes, 999999 seconds"
+            )
         return value
 
     @field_validator("channels")
@@ -73,7 +84,7 @@ class WindowDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     weekdays: dict[Weekday, tuple[HourMinute, HourMinute]] = Field(min_length=1)
-    skip_holidays: bool = True
+    skip_holidays: StrictBool = True  # true or false, never "false"
 
     @model_validator(mode="after")
     def _valid_window(self) -> WindowDefinition:

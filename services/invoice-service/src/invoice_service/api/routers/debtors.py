@@ -14,7 +14,7 @@ from invoice_service.api.scopes import DebtorsRead, DebtorsWrite
 from invoice_service.service_layer import debtors as use_cases
 from invoice_service.service_layer.debtors import DebtorFields
 from regua_platform.openapi import problems
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, encode_cursor
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, SeqCursor, encode_cursor
 
 router = APIRouter(prefix="/v1/debtors", tags=["debtors"])
 
@@ -46,7 +46,7 @@ async def list_debtors(
     principal: DebtorsRead,
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: SeqCursor = None,
 ) -> Page[DebtorRead]:
     rows = await uow.debtors.page(principal.tenant_id, after_seq=seq_after(cursor), limit=limit + 1)
     more = len(rows) > limit
@@ -111,7 +111,7 @@ async def list_consent_changes(
     principal: DebtorsRead,
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: SeqCursor = None,
 ) -> Page[ConsentChangeRead]:
     rows = await use_cases.consent_history(
         uow, principal.tenant_id, debtor_id, after_seq=seq_after(cursor), limit=limit + 1

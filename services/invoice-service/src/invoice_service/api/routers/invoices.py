@@ -37,7 +37,7 @@ from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from invoice_service.settings import BATCH_BODY_LIMIT
 from regua_platform.app import ClockDep
 from regua_platform.openapi import problems
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, encode_cursor
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, SeqCursor, encode_cursor
 from regua_platform.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
@@ -60,8 +60,10 @@ async def _today(uow: InvoiceUnitOfWork, tenant_id: UUID) -> date:
         200: {"model": InvoiceRead, "description": "The same invoice was posted before"},
         **problems(
             400,
+            404,
             409,
             _400="The body is not JSON",
+            _404="debtor_id names no debtor of this tenant",
             _409="external_id taken with other data",
         ),
     },
@@ -104,28 +106,24 @@ async def create_invoice(
                         "type": "string",
                         "description": (
                             "One JSON object per line, each a `POST /v1/invoices` body "
-                            "(external_id, debtor_id, amount_cents, due_date, description)"
+                            "(external_id, debtor_id, amount_cents, due_date, description), e.g. "
+                            '`{"external_id":"inv-1","debtor_id":"6f1c2a8e-0000-4000-8000-000000000001",'
+                            '"amount_cents":15000,"due_date":"2026-04-10"}`'
                         ),
                         "pattern": NO_NUL,
                     },
-                    "example": (
-                        '{"external_id":"inv-1","debtor_id":"6f1c2a8e-0000-4000-8000-000000000001",'
-                        '"amount_cents":15000,"due_date":"2026-04-10"}\n'
-                    ),
                 },
                 "text/csv": {
                     "schema": {
                         "type": "string",
                         "description": (
                             "A header row naming the columns external_id, debtor_id, amount_cents, "
-                            "due_date and (optionally) description, then one invoice per row"
+                            "due_date and (optionally) description, then one invoice per row, e.g. "
+                            "`external_id,debtor_id,amount_cents,due_date,description` then "
+                            "`inv-1,6f1c2a8e-0000-4000-8000-000000000001,15000,2026-04-10,Mensalidade`"
                         ),
                         "pattern": NO_NUL,
                     },
-                    "example": (
-                        "external_id,debtor_id,amount_cents,due_date,description\n"
-                        "inv-1,6f1c2a8e-0000-4000-8000-000000000001,15000,2026-04-10,Mensalidade\n"
-                    ),
                 },
             },
         }
@@ -251,7 +249,7 @@ async def list_invoices(
         IsoDate | None, Query(description="Only invoices due strictly before this date")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: SeqCursor = None,
 ) -> Page[InvoiceRead]:
     rows = await uow.invoices.page(
         principal.tenant_id,
@@ -272,7 +270,7 @@ async def list_invoices(
 
 
 @router.get(
-    "/invoices/{invoice_id}",
+    "/invoices/{invoice_id:uuid}",  # only an id: "<id>:cancel" is another route
     summary="One invoice with its amount due today (tenant time zone)",
     responses=problems(404),
 )

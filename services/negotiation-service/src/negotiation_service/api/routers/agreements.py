@@ -16,7 +16,7 @@ from negotiation_service.domain.agreements import local_today
 from negotiation_service.service_layer import agreements as use_cases
 from negotiation_service.service_layer.unit_of_work import NegotiationUnitOfWork
 from regua_platform.openapi import problems
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, SeqCursor, decode_cursor, encode_cursor
 from regua_platform.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["agreements"])
@@ -106,7 +106,7 @@ async def quote_payoff(
 
 
 @router.get(
-    "/agreements/{agreement_id}",
+    "/agreements/{agreement_id:uuid}",  # only an id: "<id>:prepay" is another route
     summary="An agreement with its installments and their status",
     responses=problems(404),
 )
@@ -124,7 +124,7 @@ async def list_agreements(
     uow: UowDep,
     debtor_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: SeqCursor = None,
 ) -> Page[AgreementRead]:
     after = decode_cursor(cursor, int)
     found = await use_cases.list_agreements(

@@ -21,7 +21,14 @@ from regua_platform.openapi import problems
 router = APIRouter(prefix="/v1", tags=["offers"])
 
 
-@router.post("/offer-rules", summary="Set the tenant's offer rules (replaces them)")
+@router.post(
+    "/offer-rules",
+    summary="Set the tenant's offer rules (replaces them)",
+    description=(
+        "Besides what the schema says, `max_installments` must be at least `min_installments` "
+        "(a rule between two fields, which JSON Schema cannot state); otherwise 422."
+    ),
+)
 async def put_offer_rules(body: OfferRulesCreate, principal: OffersWrite, uow: UowDep) -> OfferRulesRead:
     await use_cases.put_rules(uow, principal.tenant_id, body.to_domain(), uow.clock.now())
     await uow.commit()

@@ -10,7 +10,14 @@ from notifier_service.api.deps import UowDep
 from notifier_service.api.schemas import AttemptRead, MessageRead
 from notifier_service.api.scopes import MessagesRead
 from regua_platform.openapi import problems
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from regua_platform.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    TimeIdCursor,
+    decode_cursor,
+    encode_cursor,
+)
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
@@ -25,7 +32,7 @@ async def list_messages(
     uow: UowDep,
     invoice_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: TimeIdCursor = None,
 ) -> Page[MessageRead]:
     after = decode_cursor(cursor, datetime, UUID)
     found = await uow.deliveries.page(

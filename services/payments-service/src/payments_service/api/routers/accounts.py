@@ -41,9 +41,11 @@ async def put_psp_account(
         updated_at=uow.clock.now(),
     )
     await uow.psp_accounts.put(account)
-    await uow.commit()
+    # Read back in the same transaction: a DELETE committed right after ours
+    # must not turn this answer into a 500.
     stored = await uow.psp_accounts.get(principal.tenant_id)
     assert stored is not None
+    await uow.commit()
     return PspAccountRead.model_validate(stored, from_attributes=True)
 
 

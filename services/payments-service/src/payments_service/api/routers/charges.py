@@ -14,7 +14,14 @@ from payments_service.api.schemas import ChargeDetailRead, ChargeRead
 from payments_service.api.scopes import PaymentsRead
 from regua_platform.errors import NotFound
 from regua_platform.openapi import problems
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from regua_platform.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    TimeIdCursor,
+    decode_cursor,
+    encode_cursor,
+)
 
 router = APIRouter(prefix="/v1/charges", tags=["charges"])
 
@@ -29,7 +36,7 @@ async def list_charges(
     uow: UowDep,
     invoice_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: str | None = None,
+    cursor: TimeIdCursor = None,
 ) -> Page[ChargeRead]:
     after = decode_cursor(cursor, datetime, UUID)
     found = await uow.charges.page(principal.tenant_id, invoice_id=invoice_id, after=after, limit=limit + 1)

@@ -75,9 +75,8 @@ async def refund_payment(
     )
 
 
-# After the refund route: "/{payment_id}" would also match ".../<id>:refund", and the
-# first route matching a path is the one whose methods a 405 lists in Allow.
-@router.get("/{payment_id}", responses=problems(404), summary="One payment")
+# ":uuid": only an id matches, never "<id>:refund" (a GET there is a 405, not a 422).
+@router.get("/{payment_id:uuid}", responses=problems(404), summary="One payment")
 async def get_payment(payment_id: UUID, principal: PaymentsRead, uow: UowDep) -> PaymentRead:
     payment = await uow.payments.get(principal.tenant_id, payment_id)
     if payment is None:

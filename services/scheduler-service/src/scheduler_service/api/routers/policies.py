@@ -9,7 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from regua_platform.openapi import problems
-from regua_platform.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from regua_platform.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    TimeIdCursor,
+    decode_cursor,
+    encode_cursor,
+)
 from scheduler_service.api.deps import UowDep
 from scheduler_service.api.schemas import PolicyCreate, PolicyRead
 from scheduler_service.api.scopes import PoliciesRead, PoliciesWrite
@@ -22,6 +29,11 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a policy (régua)",
+    description=(
+        "Besides what the schema says, a policy's steps must have unique names and strictly "
+        "increasing offsets (rules across the items of `steps`, which JSON Schema cannot state); "
+        "otherwise 422, naming the rule."
+    ),
     responses=problems(400, _400="The body is not JSON"),
 )
 async def create_policy(
@@ -49,7 +61,7 @@ async def list_policies(
     principal: PoliciesRead,
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: TimeIdCursor = None,
 ) -> Page[PolicyRead]:
     after = decode_cursor(cursor, datetime, UUID)
     records = await policies.list_policies(uow, principal.tenant_id, after=after, limit=limit + 1)
