@@ -291,7 +291,7 @@ def up(echo: Echo = print, *, timeout: float = READY_TIMEOUT) -> None:
     echo(f"  {'PSP sandbox':<20} http://127.0.0.1:{SANDBOX_PSP_PORT}/docs (API Pix v2 cobv)")
     echo(f"  {'bank sandbox':<20} http://127.0.0.1:{SANDBOX_BANK_PORT}/docs (boleto registration)")
     echo(f"Demo tenant: {tenant_id}")
-    echo(f"Token (admin, 30 days; also in .local/demo.env):\n{token}")
+    echo(f"Token (admin, 23 hours: mint another with `regua token`; also in .local/demo.env):\n{token}")
     echo("Logs: `make logs` (or `regua stack logs -f`); stop: `make down`.")
 
 
