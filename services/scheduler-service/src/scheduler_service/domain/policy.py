@@ -13,7 +13,7 @@ from datetime import time
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool, field_validator, model_validator
 
 from regua_contracts.dunning.v1 import Channel, StepAction, Tone
 from scheduler_service.domain.offsets import OFFSET_PATTERN, Offset, parse_offset
@@ -46,7 +46,9 @@ class StepDefinition(BaseModel):
     template: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9_.-]+$")
     tone: Tone
     #: The contract names more actions; the document lists only those carried out today.
-    action: StepAction = Field(default="message", json_schema_extra={"enum": sorted(SUPPORTED_ACTIONS)})
+    action: StepAction = Field(
+        default="message", json_schema_extra={"enum": list[JsonValue](sorted(SUPPORTED_ACTIONS))}
+    )
 
     @field_validator("offset")
     @classmethod
