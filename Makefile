@@ -57,7 +57,7 @@ lint: setup ## ruff, mypy --strict, import-linter, schema drift
 	$(BIN)/lint-imports
 	$(BIN)/regua schemas --check
 
-schemas: setup ## Regenerate the JSON Schemas of every event
+schemas: setup ## Regenerate the JSON Schemas of every event and the AsyncAPI document
 	$(BIN)/regua schemas
 
 BENCHES ?= http relay timer webhooks charges sender planning idle burst

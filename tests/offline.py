@@ -1,37 +1,14 @@
-"""The five services' definitions, and settings to build them with offline
-(no environment, no infrastructure): for tests that read what a service
-declares (its handlers, its route table) without running it."""
+"""Route tables and OpenAPI documents of the five services, built offline
+(see ``regua_devtools.offline``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cryptography.fernet import Fernet
+from regua_devtools.offline import definitions, offline_settings
+from regua_platform.app import RouteAccess, route_table
 
-from regua_platform.app import RouteAccess, ServiceDefinition, route_table
-from regua_platform.settings import AuthSettings, ServiceSettings
-
-
-def definitions() -> tuple[ServiceDefinition[Any, Any], ...]:
-    from invoice_service.main import DEFINITION as invoice
-    from negotiation_service.main import DEFINITION as negotiation
-    from notifier_service.main import DEFINITION as notifier
-    from payments_service.main import DEFINITION as payments
-    from scheduler_service.main import DEFINITION as scheduler
-
-    return (invoice, scheduler, notifier, negotiation, payments)
-
-
-def offline_settings(definition: ServiceDefinition[Any, Any]) -> ServiceSettings:
-    """Throw-away keys for the settings a service refuses to start without."""
-    secrets: dict[str, object] = {
-        "portal_keys": ["k" * 44],
-        "encryption_keys": [Fernet.generate_key().decode()],
-    }
-    fields = definition.settings_class.model_fields
-    keys = {name: value for name, value in secrets.items() if name in fields}
-    settings: ServiceSettings = definition.settings_class(auth=AuthSettings(jwt_secret="x" * 40), **keys)
-    return settings
+__all__ = ["definitions", "offline_settings", "openapi_documents", "route_tables"]
 
 
 def route_tables() -> dict[str, list[RouteAccess]]:

@@ -107,22 +107,30 @@ def schemas(
     ),
     check: Annotated[bool, typer.Option("--check", help="Fail if a file is missing or stale.")] = False,
 ) -> None:
-    """Write every event's JSON Schema (or, with --check, verify they are current)."""
+    """Write every event's JSON Schema and the AsyncAPI document beside them
+    (or, with --check, verify they are current)."""
+    from regua_contracts.asyncapi import document
     from regua_contracts.schemas import all_schemas, render
+    from regua_devtools.offline import receivers
 
     wanted = {name: render(schema) for name, schema in all_schemas().items()}
+    asyncapi = out.parent / "asyncapi.json"
+    asyncapi_body = render(document(receivers()))
     if check:
         stale = [n for n, body in wanted.items() if not (out / n).exists() or (out / n).read_bytes() != body]
         extra = sorted(p.name for p in out.glob("*.json") if p.name not in wanted)
+        if not asyncapi.exists() or asyncapi.read_bytes() != asyncapi_body:
+            stale.append(str(asyncapi))
         if stale or extra:
             typer.echo(f"schemas drifted: stale {stale}, unexpected {extra}; run `make schemas`", err=True)
             raise typer.Exit(1)
-        typer.echo(f"{len(wanted)} schemas up to date")
+        typer.echo(f"{len(wanted)} schemas and the AsyncAPI document up to date")
         return
     out.mkdir(parents=True, exist_ok=True)
     for name, body in wanted.items():
         (out / name).write_bytes(body)
-    typer.echo(f"wrote {len(wanted)} schemas to {out}")
+    asyncapi.write_bytes(asyncapi_body)
+    typer.echo(f"wrote {len(wanted)} schemas to {out} and {asyncapi}")
 
 
 @app.command()
