@@ -6,13 +6,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: prereqs prereqs-test setup run down logs status test test-repeat test-unit lint schemas bench clean
+.PHONY: prereqs prereqs-test kustomize setup run down logs status test test-repeat test-unit lint schemas k8s bench clean
 
 prereqs: ## Java, Maven, the PostgreSQL server (installed from Debian's packages as root)
 	@PYTHON=$(PYTHON) tools/prereqs.sh run
 
 prereqs-test: ## The same, plus Chromium for the portal's browser tests
 	@PYTHON=$(PYTHON) tools/prereqs.sh test
+
+kustomize: ## Kustomize for the manifest tests (on the PATH, or built once from the Go module proxy)
+	@tools/kustomize.sh >/dev/null
 
 $(STAMP): constraints.txt requirements-dev.txt $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,11 +38,11 @@ logs: ## Show the logs of the dev stack
 status:
 	$(BIN)/regua stack status
 
-test: prereqs-test setup ## Every test: unit, integration and end-to-end (starts Kafka and PostgreSQL itself)
+test: prereqs-test kustomize setup ## Every test: unit, integration and end-to-end (starts Kafka and PostgreSQL itself)
 	$(BIN)/pytest -q
 
 N ?= 5
-test-repeat: prereqs-test setup ## The whole suite N times in a row (default 5), stopping at the first failure
+test-repeat: prereqs-test kustomize setup ## The whole suite N times in a row (default 5), stopping at the first failure
 	@mkdir -p .local; for i in $$(seq 1 $(N)); do \
 	  began=$$(date +%s); \
 	  $(BIN)/pytest -q > .local/test-repeat-$$i.log 2>&1; rc=$$?; \
@@ -56,9 +59,13 @@ lint: setup ## ruff, mypy --strict, import-linter, schema drift
 	$(BIN)/mypy libs/contracts/src libs/platform/src libs/br/src tools/regua-devtools/src $(wildcard services/*/src)
 	$(BIN)/lint-imports
 	$(BIN)/regua schemas --check
+	$(BIN)/regua k8s --check
 
 schemas: setup ## Regenerate the JSON Schemas of every event and the AsyncAPI document
 	$(BIN)/regua schemas
+
+k8s: setup ## Regenerate deploy/k8s/base and deploy/k8s/optional from the service table and topics
+	$(BIN)/regua k8s
 
 BENCHES ?= http relay timer webhooks charges sender planning idle burst
 bench: setup ## Benchmarks (issue 10's proof, see docs/performance.md): figures and same-run ratios; output kept in .local/bench/

@@ -134,6 +134,30 @@ def schemas(
 
 
 @app.command()
+def k8s(
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if a generated manifest is missing or stale.")
+    ] = False,
+) -> None:
+    """Write the generated Kubernetes manifests (deploy/k8s/base, deploy/k8s/optional/strimzi)
+    from the service table and the topic catalogue (or, with --check, verify them)."""
+    from regua_devtools.k8s import generated
+
+    files = generated(Path.cwd())
+    if check:
+        stale = [str(p) for p, body in files.items() if not p.exists() or p.read_text() != body]
+        if stale:
+            typer.echo(f"manifests drifted: {stale}; run `make k8s`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{len(files)} manifests up to date")
+        return
+    for path, body in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body)
+    typer.echo(f"wrote {len(files)} manifests")
+
+
+@app.command()
 def sandbox(
     smtp_port: Annotated[int, typer.Option(min=1, max=65535, help="SMTP port.")] = 1025,
     http_port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port (SMS, WhatsApp, page).")] = 8025,

@@ -1,0 +1,433 @@
+"""The Kubernetes base of ``deploy/k8s``, generated from what the code says.
+
+One table of services (their ports, the settings they need, what they reach)
+and the topic catalogue of ``regua_contracts.topics`` become the base's
+manifests, so a new service, setting or topic cannot be forgotten in one of
+thirty hand-written files; ``regua k8s --check`` (and a test) fail when the
+committed files drift. The overlays (``overlays/dev``, ``overlays/prod``) are
+written by hand: they are what an SRE team edits.
+
+Every container runs as a non-root user on a read-only root file system with
+no capability; migrations run as an init container of every pod (PostgreSQL
+advisory lock: the first waits, the others find nothing to do), so no pod of a
+new version starts before its schema exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS, is_dlq
+
+PART_OF = "regua"
+IMAGE_REPO = "ghcr.io/regua/regua"
+IMAGE_TAG = "0.1.0"
+PORT = 8000
+#: uvicorn's graceful shutdown gets ``HTTP__SHUTDOWN_GRACE_SECONDS`` (20) + 5;
+#: the pod gets that plus the preStop pause, plus a margin.
+SHUTDOWN_GRACE_SECONDS = 20
+PRE_STOP_SECONDS = 5
+TERMINATION_GRACE_SECONDS = SHUTDOWN_GRACE_SECONDS + 5 + PRE_STOP_SECONDS + 5
+KAFKA_PARTITIONS = 12
+KAFKA_RETENTION_DAYS = 7
+DLQ_RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Egress:
+    """Where a service's pods may connect beyond Kafka, PostgreSQL and DNS."""
+
+    ports: tuple[int, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str  # e.g. "invoice"
+    env_prefix: str
+    public: bool  # reached from outside the cluster (through the ingress controller)
+    secrets: tuple[str, ...]
+    egress: tuple[Egress, ...] = ()
+    config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def service(self) -> str:
+        return f"{self.name}-service"
+
+
+#: Keys of every service's Secret (``<service>``), prefixed like its settings.
+COMMON_SECRETS = ("DATABASE__URL", "AUTH__JWKS_URL", "KAFKA__SASL_PASSWORD", "TELEMETRY__METRICS_TOKEN")
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload("invoice", "REGUA_INVOICE_", public=True, secrets=COMMON_SECRETS),
+    Workload("scheduler", "REGUA_SCHEDULER_", public=True, secrets=COMMON_SECRETS),
+    Workload(
+        "notifier",
+        "REGUA_NOTIFIER_",
+        public=True,
+        secrets=(
+            "DATABASE__URL",
+            "AUTH__JWKS_URL",
+            "PORTAL_KEYS",
+            "SMTP__PASSWORD",
+            "SMS__TOKEN",
+            "WHATSAPP__TOKEN",
+        ),
+        egress=(Egress((587, 465, 443), "SMTP submission and the SMS/WhatsApp providers' HTTPS APIs"),),
+    ),
+    Workload(
+        "negotiation",
+        "REGUA_NEGOTIATION_",
+        public=True,
+        secrets=(*COMMON_SECRETS, "PORTAL_KEYS"),
+        config={"PORTAL_HTTPS": "true"},
+    ),
+    Workload(
+        "payments",
+        "REGUA_PAYMENTS_",
+        public=True,
+        secrets=(*COMMON_SECRETS, "ENCRYPTION_KEYS"),
+        egress=(Egress((443,), "the tenants' PSPs and banks (HTTPS, mTLS)"),),
+    ),
+)
+
+
+def _labels(w: Workload, role: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": w.service,
+        "app.kubernetes.io/component": role,
+        "app.kubernetes.io/part-of": PART_OF,
+    }
+
+
+def _security_context() -> dict[str, Any]:
+    return {
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _container(w: Workload, role: str, resources: dict[str, Any]) -> dict[str, Any]:
+    probe = {"httpGet": {"path": "/healthz", "port": "http"}}
+    return {
+        "name": role,
+        "image": f"{IMAGE_REPO}:{IMAGE_TAG}",
+        "command": [w.service],  # the service's console script; the image holds all five
+        "args": [role],
+        "ports": [{"name": "http", "containerPort": PORT}],
+        "envFrom": [{"configMapRef": {"name": f"{w.service}"}}, {"secretRef": {"name": f"{w.service}"}}],
+        "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 60},
+        "livenessProbe": {**probe, "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3},
+        "readinessProbe": {
+            "httpGet": {"path": "/readyz", "port": "http"},
+            "periodSeconds": 5,
+            "timeoutSeconds": 3,
+            "failureThreshold": 2,
+        },
+        # Let the endpoints controller take the pod out of the Service before
+        # uvicorn stops accepting (it then drains for HTTP__SHUTDOWN_GRACE_SECONDS).
+        "lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}},
+        "resources": resources,
+        "securityContext": _security_context(),
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - the pod's own emptyDir, the only writable path
+            {"name": "kafka-ca", "mountPath": "/etc/regua/kafka-ca", "readOnly": True},
+        ],
+    }
+
+
+def _deployment(w: Workload, role: str) -> dict[str, Any]:
+    labels = _labels(w, role)
+    resources = {
+        "requests": {"cpu": "250m", "memory": "256Mi"},
+        "limits": {"memory": "512Mi"},
+    }
+    migrate = _container(
+        w, "migrate", {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}
+    )
+    for key in ("ports", "startupProbe", "livenessProbe", "readinessProbe", "lifecycle"):
+        migrate.pop(key)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": f"{w.service}-{role}", "labels": labels},
+        "spec": {
+            "replicas": 2,
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": labels},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": w.service,
+                    "automountServiceAccountToken": False,
+                    "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 10001,
+                        "runAsGroup": 10001,
+                        "fsGroup": 10001,
+                    },
+                    "initContainers": [migrate],
+                    "containers": [_container(w, role, resources)],
+                    "volumes": [
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                        # The CA that signed the brokers' certificates (Strimzi: <cluster>-cluster-ca-cert).
+                        {
+                            "name": "kafka-ca",
+                            "secret": {
+                                "secretName": "regua-cluster-ca-cert",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            },
+                        },
+                    ],
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 1,
+                            "topologyKey": key,
+                            "whenUnsatisfiable": "ScheduleAnyway",
+                            "labelSelector": {"matchLabels": labels},
+                        }
+                        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _service(w: Workload, role: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": f"{w.service}-{role}", "labels": _labels(w, role)},
+        "spec": {
+            "selector": _labels(w, role),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
+
+
+def _pdb(w: Workload, role: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": f"{w.service}-{role}", "labels": _labels(w, role)},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": _labels(w, role)}},
+    }
+
+
+def _hpa(w: Workload, role: str) -> dict[str, Any]:
+    if role == "api":
+        metric: dict[str, Any] = {
+            "type": "Resource",
+            "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+        }
+    else:
+        # Consumer lag from Prometheus through prometheus-adapter (an external
+        # metric): docs/runbooks/consumer-lag.md says how to expose it.
+        metric = {
+            "type": "External",
+            "external": {
+                "metric": {
+                    "name": "regua_consumer_lag",
+                    "selector": {"matchLabels": {"service": w.service}},
+                },
+                "target": {"type": "AverageValue", "averageValue": "1000"},
+            },
+        }
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": f"{w.service}-{role}", "labels": _labels(w, role)},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{w.service}-{role}"},
+            "minReplicas": 2,
+            "maxReplicas": 10 if role == "api" else KAFKA_PARTITIONS,
+            "metrics": [metric],
+        },
+    }
+
+
+def _network_policy(w: Workload) -> dict[str, Any]:
+    selector = {"matchLabels": {"app.kubernetes.io/name": w.service}}
+    ingress: list[dict[str, Any]] = [
+        {
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+            "ports": [{"port": PORT}],
+        }
+    ]
+    if w.public:
+        ingress.append(
+            {
+                "from": [
+                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+                ],
+                "ports": [{"port": PORT}],
+            }
+        )
+    egress: list[dict[str, Any]] = [
+        {"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
+        {"ports": [{"port": 5432}]},
+        {"ports": [{"port": 9092}, {"port": 9093}]},
+        {"ports": [{"port": 4318}]},  # OTLP/HTTP to the collector
+    ]
+    for rule in w.egress:
+        egress.append({"ports": [{"port": p} for p in rule.ports]})
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": w.service, "labels": _labels(w, "network")},
+        "spec": {
+            "podSelector": selector,
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": egress,
+        },
+    }
+
+
+def _config(w: Workload) -> dict[str, Any]:
+    p = w.env_prefix
+    data = {
+        f"{p}KAFKA__BOOTSTRAP_SERVERS": "regua-kafka-bootstrap:9093",
+        f"{p}KAFKA__SECURITY_PROTOCOL": "SASL_SSL",
+        f"{p}KAFKA__SASL_MECHANISM": "SCRAM-SHA-512",
+        f"{p}KAFKA__SASL_USERNAME": w.service,
+        f"{p}KAFKA__SSL_CAFILE": "/etc/regua/kafka-ca/ca.crt",
+        f"{p}HTTP__PORT": str(PORT),
+        f"{p}HTTP__SHUTDOWN_GRACE_SECONDS": str(SHUTDOWN_GRACE_SECONDS),
+        f"{p}HTTP__TRUSTED_PROXIES": '["10.0.0.0/8"]',
+        f"{p}TELEMETRY__OTLP_ENDPOINT": "http://otel-collector.monitoring:4318/v1/traces",
+        **{f"{p}{k}": v for k, v in w.config.items()},
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": w.service, "labels": _labels(w, "config")},
+        "data": dict(sorted(data.items())),
+    }
+
+
+def _service_account(w: Workload) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": w.service, "labels": _labels(w, "identity")},
+        "automountServiceAccountToken": False,
+    }
+
+
+def _default_deny() -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny", "labels": {"app.kubernetes.io/part-of": PART_OF}},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+
+
+def _service_monitor() -> dict[str, Any]:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": "regua", "labels": {"app.kubernetes.io/part-of": PART_OF}},
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/part-of": PART_OF}},
+            "endpoints": [
+                {
+                    "port": "http",
+                    "path": "/metrics",
+                    "interval": "30s",
+                    "bearerTokenSecret": {"name": "regua-metrics", "key": "token"},
+                }
+            ],
+        },
+    }
+
+
+def strimzi_topics() -> list[dict[str, Any]]:
+    """A Strimzi ``KafkaTopic`` per topic the code uses, with its partitions,
+    retention and compaction."""
+    out = []
+    for topic in ALL_TOPICS:
+        compacted = topic in COMPACTED_TOPICS
+        days = DLQ_RETENTION_DAYS if is_dlq(topic) else KAFKA_RETENTION_DAYS
+        config: dict[str, Any] = (
+            {"cleanup.policy": "compact"} if compacted else {"retention.ms": days * 86_400_000}
+        )
+        config["min.insync.replicas"] = 2
+        out.append(
+            {
+                "apiVersion": "kafka.strimzi.io/v1beta2",
+                "kind": "KafkaTopic",
+                "metadata": {"name": topic.replace(".", "-"), "labels": {"strimzi.io/cluster": "regua"}},
+                "spec": {
+                    "topicName": topic,
+                    "partitions": 1 if compacted else KAFKA_PARTITIONS,
+                    "replicas": 3,
+                    "config": config,
+                },
+            }
+        )
+    return out
+
+
+def _dump(objects: list[dict[str, Any]]) -> str:
+    return "".join("---\n" + yaml.safe_dump(o, sort_keys=False, width=110) for o in objects)
+
+
+HEADER = (
+    "# Generated by `regua k8s` from tools/regua-devtools/src/regua_devtools/k8s.py: edit that, not this.\n"
+)
+
+
+def base_files() -> dict[str, str]:
+    """``deploy/k8s/base`` file name → content."""
+    files: dict[str, str] = {}
+    resources = ["common.yaml"]
+    files["common.yaml"] = HEADER + _dump([_default_deny(), _service_monitor()])
+    for w in WORKLOADS:
+        objects = [_service_account(w), _config(w), _network_policy(w)]
+        for role in ("api", "worker"):
+            objects += [_deployment(w, role), _service(w, role), _pdb(w, role), _hpa(w, role)]
+        files[f"{w.service}.yaml"] = HEADER + _dump(objects)
+        resources.append(f"{w.service}.yaml")
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "labels": [{"pairs": {"app.kubernetes.io/part-of": PART_OF}, "includeSelectors": False}],
+        "resources": resources,
+    }
+    files["kustomization.yaml"] = HEADER + yaml.safe_dump(kustomization, sort_keys=False)
+    return files
+
+
+def optional_files() -> dict[str, str]:
+    """``deploy/k8s/optional/strimzi`` file name → content."""
+    return {
+        "topics.yaml": HEADER + _dump(strimzi_topics()),
+        "kustomization.yaml": HEADER
+        + yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": ["topics.yaml"],
+            },
+            sort_keys=False,
+        ),
+    }
+
+
+def generated(root: Path) -> dict[Path, str]:
+    """Every generated file under ``root`` (the repository), with its content."""
+    out = {root / "deploy/k8s/base" / name: body for name, body in base_files().items()}
+    out |= {root / "deploy/k8s/optional/strimzi" / name: body for name, body in optional_files().items()}
+    return out
