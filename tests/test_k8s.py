@@ -36,7 +36,9 @@ def kustomize() -> str:
 
 @cache
 def rendered(target: str) -> tuple[dict[str, Any], ...]:
-    out = subprocess.run([kustomize(), "build", str(K8S / target)], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [kustomize(), "build", str(K8S / target)], check=True, capture_output=True, text=True
+    )
     return tuple(o for o in yaml.safe_load_all(out.stdout) if o)
 
 
@@ -114,3 +116,36 @@ def test_topics_as_the_code_expects() -> None:
     for name, spec in topics.items():
         compacted = spec["config"].get("cleanup.policy") == "compact"
         assert compacted == (name in COMPACTED_TOPICS), name
+
+
+def exported_metrics() -> set[str]:
+    """Every sample name Régua's code registers with prometheus_client."""
+    from prometheus_client import REGISTRY
+
+    import payments_service.metrics  # noqa: F401 - registers payments' own
+    import regua_platform.metrics  # noqa: F401
+
+    names: set[str] = set()
+    for family in REGISTRY.collect():
+        names |= {family.name, *(f"{family.name}{s}" for s in ("_total", "_bucket", "_sum", "_count"))}
+    return names
+
+
+def test_alerts_use_metrics_the_code_exports_and_link_a_runbook() -> None:
+    import re
+
+    from regua_devtools.k8s import ALERTS
+
+    exported = exported_metrics()
+    for alert in ALERTS:
+        used = set(re.findall(r"\bregua_[a-z_]+", alert.expr))
+        assert used and used <= exported, (alert.name, used - exported)
+        runbook = ROOT / "docs" / "runbooks" / f"{alert.runbook}.md"
+        text = runbook.read_text()
+        assert text.startswith(f"# {alert.name}\n"), runbook
+        for section in ("## What it means", "## How to check", "## How to fix"):
+            assert section in text, (runbook, section)
+    dead_letters = (ROOT / "docs" / "runbooks" / "dead-letters.md").read_text()
+    assert "regua dlq redrive" in dead_letters
+    rules = next(o for o in rendered("overlays/prod") if o["kind"] == "PrometheusRule")
+    assert [r["alert"] for r in rules["spec"]["groups"][0]["rules"]] == [a.name for a in ALERTS]

@@ -353,6 +353,109 @@ def _service_monitor() -> dict[str, Any]:
     }
 
 
+RUNBOOKS = "https://github.com/regua/regua/blob/main/docs/runbooks"
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    expr: str
+    wait: str  # the rule's ``for``
+    severity: str
+    summary: str
+    runbook: str  # docs/runbooks/<runbook>.md
+
+
+ALERTS: tuple[Alert, ...] = (
+    Alert(
+        "ReguaDeadLetters",
+        "sum by (service, topic) (increase(regua_dlq_messages_total[15m])) > 0",
+        "0m",
+        "warning",
+        "{{ $labels.service }} sent events of {{ $labels.topic }} to its dead-letter topic",
+        "dead-letters",
+    ),
+    Alert(
+        "ReguaOutboxBacklog",
+        "max by (service) (regua_outbox_backlog) > 1000",
+        "10m",
+        "critical",
+        "{{ $labels.service }} has had over 1,000 unpublished events for 10 minutes",
+        "outbox-backlog",
+    ),
+    Alert(
+        "ReguaConsumerLag",
+        "sum by (service, topic) (regua_consumer_lag) > 10000",
+        "15m",
+        "warning",
+        "{{ $labels.service }} is over 10,000 records behind on {{ $labels.topic }}",
+        "consumer-lag",
+    ),
+    Alert(
+        "ReguaEventsLate",
+        "histogram_quantile(0.95, sum by (le, service, topic)"
+        " (rate(regua_event_age_seconds_bucket[10m]))) > 60",
+        "10m",
+        "warning",
+        "{{ $labels.service }} handles {{ $labels.topic }} events over a minute after they were published",
+        "events-late",
+    ),
+    Alert(
+        "ReguaWorkerStalled",
+        "sum by (service, worker) (rate(regua_worker_passes_total[10m])) == 0",
+        "10m",
+        "critical",
+        "The {{ $labels.worker }} loop of {{ $labels.service }} has not turned for 10 minutes",
+        "worker-stalled",
+    ),
+    Alert(
+        "ReguaWebhookSignatureFailures",
+        'sum(rate(regua_webhooks_refused_total{reason=~"signature_.*"}[5m])) > 1',
+        "5m",
+        "warning",
+        "payments-service refuses over one webhook a second for its signature",
+        "webhook-signatures",
+    ),
+    Alert(
+        "ReguaHttpErrors",
+        'sum by (service) (rate(regua_http_requests_total{status=~"5.."}[5m]))'
+        " / sum by (service) (rate(regua_http_requests_total[5m])) > 0.02",
+        "10m",
+        "critical",
+        "Over 2% of {{ $labels.service }}'s HTTP answers are 5xx",
+        "http-errors",
+    ),
+)
+
+
+def _prometheus_rule() -> dict[str, Any]:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "regua", "labels": {"app.kubernetes.io/part-of": PART_OF}},
+        "spec": {
+            "groups": [
+                {
+                    "name": "regua",
+                    "rules": [
+                        {
+                            "alert": a.name,
+                            "expr": a.expr,
+                            "for": a.wait,
+                            "labels": {"severity": a.severity},
+                            "annotations": {
+                                "summary": a.summary,
+                                "runbook_url": f"{RUNBOOKS}/{a.runbook}.md",
+                            },
+                        }
+                        for a in ALERTS
+                    ],
+                }
+            ]
+        },
+    }
+
+
 def strimzi_topics() -> list[dict[str, Any]]:
     """A Strimzi ``KafkaTopic`` per topic the code uses, with its partitions,
     retention and compaction."""
@@ -393,7 +496,7 @@ def base_files() -> dict[str, str]:
     """``deploy/k8s/base`` file name → content."""
     files: dict[str, str] = {}
     resources = ["common.yaml"]
-    files["common.yaml"] = HEADER + _dump([_default_deny(), _service_monitor()])
+    files["common.yaml"] = HEADER + _dump([_default_deny(), _service_monitor(), _prometheus_rule()])
     for w in WORKLOADS:
         objects = [_service_account(w), _config(w), _network_policy(w)]
         for role in ("api", "worker"):
