@@ -219,9 +219,8 @@ async def test_refused_webhooks_answer_4xx_and_publish_nothing(
         r = await post_signed(h, path, pix_body(pix["txid"]), secret="not-the-secret-at-all")
         expected = (401, "signature_mismatch")
     elif case == "old_timestamp":
-        r = await post_signed(
-            h, path, pix_body(pix["txid"]), t=now - 360
-        )  # a minute beyond the tolerance: the request may arrive seconds later
+        # A minute beyond the 300 s tolerance: the request may arrive seconds later.
+        r = await post_signed(h, path, pix_body(pix["txid"]), t=now - 360)
         expected = (401, "signature_stale")
     elif case == "future_timestamp":
         r = await post_signed(h, path, pix_body(pix["txid"]), t=now + 360)
