@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: prereqs prereqs-test kustomize setup run down logs status test test-repeat test-unit lint schemas k8s bench clean
+.PHONY: prereqs prereqs-test kustomize setup run down logs status test test-repeat test-unit lint schemas k8s images bench clean
 
 prereqs: ## Java, Maven, the PostgreSQL server (installed from Debian's packages as root)
 	@PYTHON=$(PYTHON) tools/prereqs.sh run
@@ -63,6 +63,9 @@ lint: setup ## ruff, mypy --strict, import-linter, schema drift
 
 schemas: setup ## Regenerate the JSON Schemas of every event and the AsyncAPI document
 	$(BIN)/regua schemas
+
+images: ## Build the Régua image (Dockerfile; starts dockerd as root, builds a Debian base where no registry answers)
+	@tools/images.sh
 
 k8s: setup ## Regenerate deploy/k8s/base and deploy/k8s/optional from the service table and topics
 	$(BIN)/regua k8s
