@@ -34,8 +34,12 @@ class GatewaySettings(BaseModel):
     reconcile_interval_seconds: float = Field(default=300.0, gt=0, le=86_400)
     reconcile_overlap_seconds: float = Field(default=600.0, ge=0, le=86_400)
     reconcile_first_window_hours: float = Field(default=48.0, gt=0, le=24 * 30)
-    #: Plain-HTTP gateway URLs are refused unless they point at this machine (the sandboxes).
-    allow_loopback_http: bool = True
+    #: Hosts a gateway URL may name over plain http: the dev sandboxes (this
+    #: machine; docker-compose.yml adds its ``sandbox`` container). Every other
+    #: PSP or bank URL must be https. Set ``[]`` in production.
+    plain_http_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"], max_length=20
+    )
 
 
 class Settings(ServiceSettings):

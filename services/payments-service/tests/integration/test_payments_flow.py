@@ -146,6 +146,18 @@ async def test_settings_never_return_the_secret_and_encrypt_it(harness: Harness,
     assert bank.json()["beneficiary_document"] == "11222333000181" and "bank-secret-123" not in bank.text
     refused = await h.put("/v1/settings/psp", {"base_url": "http://psp.example", "client_id": "x"}, tenant)
     assert refused.status_code == 422
+    # A complete body: plain http only to GATEWAYS__PLAIN_HTTP_HOSTS (loopback by default).
+    body = {
+        "base_url": "http://psp.example",
+        "client_id": "c",
+        "client_secret": "s" * 12,
+        "pix_key": "k@x.example",
+    }
+    plain = await h.put("/v1/settings/psp", body, tenant)
+    assert plain.status_code == 422, plain.text
+    assert plain.headers["content-type"] == "application/problem+json"
+    assert "plain http is allowed only to 127.0.0.1, localhost, ::1" in plain.json()["detail"]
+    assert (await h.get("/v1/settings/psp", tenant)).json()["base_url"] == h.sb.psp.url  # unchanged
 
 
 async def test_a_signed_pix_webhook_posted_twice_is_one_payment(harness: Harness) -> None:

@@ -80,6 +80,25 @@ def token(
     )
 
 
+@app.command()
+def topics(
+    bootstrap: Annotated[str, typer.Option(envvar="KAFKA_BOOTSTRAP_SERVERS")] = "127.0.0.1:9092",
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the broker.")] = 120,
+) -> None:
+    """Create Régua's topics on a broker (partitions and compaction as the code
+    expects); those that exist are left alone. What docker-compose.yml runs once."""
+    from regua_devtools.devstack.kafka import wait_ready
+    from regua_devtools.devstack.topics import ensure_platform_topics
+
+    try:
+        wait_ready(bootstrap, timeout=timeout)
+        asyncio.run(ensure_platform_topics(bootstrap))
+    except (TimeoutError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"topics ready on {bootstrap}")
+
+
 @dlq.command("redrive")
 def dlq_redrive(
     topic: Annotated[str, typer.Argument(help="Event topic, e.g. regua.invoice.events")],

@@ -47,6 +47,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
+    """The session's Kafka and PostgreSQL: by default the dev stack's own
+    processes (no Docker); with ``REGUA_TEST_INFRA=containers``, containers
+    from testcontainers (:mod:`regua_devtools.containers`)."""
+    choice = os.environ.get("REGUA_TEST_INFRA", "processes")
+    if choice == "containers":
+        from regua_devtools.containers import container_infra
+
+        with container_infra() as started:
+            yield started
+        return
+    if choice != "processes":
+        raise pytest.UsageError(f"REGUA_TEST_INFRA={choice!r}: use processes (default) or containers")
     started = ensure_infra()
     yield started
     started.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from invoice_service.metrics import INVOICES_OVERDUE, OVERDUE_OPEN_CENTS
 from invoice_service.service_layer.invoices import flag_overdue_invoices
 from invoice_service.service_layer.unit_of_work import InvoiceUnitOfWork
 from invoice_service.settings import Settings
@@ -30,7 +31,14 @@ async def overdue_scanner(runtime: Runtime[Settings, InvoiceUnitOfWork], stop: a
             await uow.commit()
         if flagged:
             log.info("invoice.overdue.flagged", extra={"count": flagged})
-        return flagged == batch  # a full batch: there may be more
+        if flagged == batch:
+            return True  # a full batch: there may be more
+        # Caught up: the business view's gauges (one aggregate per scan interval).
+        async with runtime.uow() as uow:
+            count, cents = await uow.invoices.overdue_totals()
+        INVOICES_OVERDUE.set(count)
+        OVERDUE_OPEN_CENTS.set(cents)
+        return False
 
     await batch_worker(
         one_pass, service=runtime.definition.name, worker="overdue_scanner", stop=stop, interval=interval

@@ -21,6 +21,7 @@ from typing import Any
 from notifier_service.adapters.providers.base import ProviderError, ProviderReceipt
 from notifier_service.adapters.providers.registry import RateLimitedProviders, build_providers
 from notifier_service.domain.channels import Channel
+from notifier_service.metrics import MESSAGES
 from notifier_service.service_layer.sender import DELIVERIES_READY, PreparedSend, Sender
 from notifier_service.service_layer.unit_of_work import NotifierUnitOfWork
 from notifier_service.settings import Settings
@@ -170,12 +171,15 @@ class ChannelLoop:
         try:
             done = await _send(runtime, self._sender, self._providers, prepared)
             if done is None:
+                MESSAGES.labels(prepared.message.channel, "suppressed").inc()
                 return
             send, outcome = done
             await runtime.urgency.calm()
             async with runtime.uow() as uow:
                 await self._sender.record(uow, send, outcome, runtime.clock.now())
                 await uow.commit()
+            sent = isinstance(outcome, ProviderReceipt)
+            MESSAGES.labels(send.message.channel, "sent" if sent else "provider_error").inc()
         except Exception:
             log.exception(
                 "notifier.send.crashed", extra={"step_id": str(prepared.step_id), "channel": self._channel}

@@ -28,10 +28,10 @@ Cents = JsonInt
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*[!-~][^\x00-\x1f\x7f]*$"
 #: A Pix key: not blank.
 _PIX_KEY = VISIBLE_TEXT
-#: What :func:`_gateway_url` accepts, as a pattern (https, or plain http to this machine).
-GATEWAY_URL = (
-    r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
-)
+#: What :func:`_gateway_url` accepts, as a pattern. Plain http is further
+#: limited to the hosts of the ``GATEWAYS__PLAIN_HTTP_HOSTS`` setting (the dev
+#: sandboxes; loopback by default), checked by the route: a 422 otherwise.
+GATEWAY_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
 
 
 class PixSettingsUpdate(BaseModel):
@@ -80,18 +80,27 @@ class PixSettingsRead(BaseModel):
 
 
 def _gateway_url(value: str | None) -> str | None:
-    """An https URL (http only to this machine: the dev sandboxes)."""
+    """An absolute http(s) URL; which hosts may take plain http is the route's
+    check (:func:`plain_http_refused`), a deployment setting."""
     if value is None:
         return None
     parsed = urlsplit(value)
-    loopback = parsed.hostname in ("127.0.0.1", "localhost", "::1")
     if parsed.scheme not in ("https", "http") or not parsed.hostname:
         raise ValueError("must be an absolute https URL")
-    if parsed.scheme == "http" and not loopback:
-        raise ValueError("must use https (plain http only to 127.0.0.1, for the sandboxes)")
     if parsed.username or parsed.password or parsed.query or parsed.fragment:
         raise ValueError("must carry no credentials, query or fragment")
     return value.rstrip("/")
+
+
+def plain_http_refused(url: str | None, allowed_hosts: list[str]) -> str | None:
+    """Why ``url`` may not be used, or None: plain http only to ``allowed_hosts``."""
+    if url is None:
+        return None
+    parsed = urlsplit(url)
+    if parsed.scheme == "http" and parsed.hostname not in allowed_hosts:
+        hosts = ", ".join(allowed_hosts) or "none"
+        return f"{url} must use https: plain http is allowed only to {hosts} (GATEWAYS__PLAIN_HTTP_HOSTS)"
+    return None
 
 
 class PspAccountUpdate(BaseModel):

@@ -49,6 +49,9 @@ class ItemResult:
     reversal_id: UUID | None = None
     detail: str | None = None
     children: list[ItemResult] = field(default_factory=list)
+    #: A payment recorded now: its method and amount (for the metrics).
+    method: str | None = None
+    amount_cents: int = 0
 
     @property
     def failed(self) -> bool:

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from payments_service.adapters.crypto import SecretBox
+from payments_service.domain.gateways import GatewayError
+from payments_service.metrics import GATEWAY_CALLS, observe_results
 from payments_service.service_layer import gateway_sync
 from payments_service.service_layer.gateway_sync import Gateways, SyncPolicy
 from payments_service.service_layer.reconcile import apply_sweep, sweep_window
@@ -141,6 +143,9 @@ async def _sync_pass(
         return next_due <= now  # claimed ones were all set aside: look again at once
     outcomes = await gateway_sync.call_all(clients, calls, limit or asyncio.Semaphore(policy.concurrency))
     results = list(zip(calls, outcomes, strict=True))
+    for call, outcome in results:
+        gateway = "psp" if call.charge.method == "pix" else "bank"
+        GATEWAY_CALLS.labels(gateway, "error" if isinstance(outcome, GatewayError) else "ok").inc()
     try:
         async with runtime.uow() as uow:
             await gateway_sync.record_all(uow, results, runtime.clock.now(), policy)
@@ -176,6 +181,7 @@ async def _sweep_pass(runtime: PaymentsRuntime, clients: Gateways) -> bool:
             )
             continue
         async with runtime.uow() as uow:
-            await apply_sweep(uow, account, received, end)
+            results = await apply_sweep(uow, account, received, end)
             await uow.commit()
+        observe_results("pix", results)
     return False

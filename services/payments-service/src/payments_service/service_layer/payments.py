@@ -129,7 +129,7 @@ async def record_payment(
         "payments.payment.received",
         extra={"payment_id": str(payment.id), "invoice_id": str(payment.invoice_id), "method": method},
     )
-    return ItemResult(reference, "recorded", payment_id=payment.id)
+    return ItemResult(reference, "recorded", payment_id=payment.id, method=method, amount_cents=amount_cents)
 
 
 async def reverse_payment(

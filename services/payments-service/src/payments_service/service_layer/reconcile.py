@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from payments_service.domain.accounts import PspAccount
 from payments_service.domain.gateways import ReceivedPix
-from payments_service.domain.webhooks import PixReceived
+from payments_service.domain.webhooks import ItemResult, PixReceived
 from payments_service.service_layer.payments import receive_pix
 from payments_service.service_layer.unit_of_work import PaymentsUnitOfWork
 
@@ -29,8 +29,8 @@ def sweep_window(
 
 async def apply_sweep(
     uow: PaymentsUnitOfWork, account: PspAccount, received: list[ReceivedPix], until: datetime
-) -> int:
-    """Record the Pix of one sweep not yet recorded; returns how many were new."""
+) -> list[ItemResult]:
+    """Record the Pix of one sweep not yet recorded; returns each item's fate."""
     items = [PixReceived(p.end_to_end_id, p.txid, p.amount_cents, p.paid_at) for p in received]
     digest = hashlib.sha256(f"sweep:{account.tenant_id}:{until.isoformat()}".encode()).hexdigest()
     results = await receive_pix(
@@ -43,4 +43,4 @@ async def apply_sweep(
             "payments.reconcile.recovered",
             extra={"tenant_id": str(account.tenant_id), "recovered": new, "listed": len(received)},
         )
-    return new
+    return results

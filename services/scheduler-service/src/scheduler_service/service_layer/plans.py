@@ -170,6 +170,9 @@ class TimerRound:
     fired: int = 0
     skipped: int = 0
     rescheduled: int = 0
+    #: Per fired step, seconds from when it could fire (its time, or when it
+    #: was written, if later: a plan made late) to this round.
+    lateness_seconds: tuple[float, ...] = ()
 
     @property
     def claimed(self) -> int:
@@ -222,7 +225,8 @@ async def fire_due_steps(uow: SchedulerUnitOfWork, *, limit: int) -> TimerRound:
             log.debug(
                 "scheduler.step.due", extra={"step_id": str(step.id), "invoice_id": str(step.invoice_id)}
             )
-    return TimerRound(fired=len(fired), skipped=skipped, rescheduled=rescheduled)
+    lateness = tuple(max((now - max(s.due_at, s.updated_at)).total_seconds(), 0.0) for s in fired)
+    return TimerRound(fired=len(fired), skipped=skipped, rescheduled=rescheduled, lateness_seconds=lateness)
 
 
 def _step_due(step: StepRecord) -> StepDueV1:

@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from regua_platform.aio import batch_worker
+from scheduler_service.metrics import TIMER_LATENESS
 from scheduler_service.service_layer.plans import fire_due_steps
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ async def run_timer(runtime: Runtime[Settings, SchedulerUnitOfWork], stop: async
         async with runtime.uow() as uow:
             result = await fire_due_steps(uow, limit=timer.batch_size)
             await uow.commit()
+        for seconds in result.lateness_seconds:
+            TIMER_LATENESS.observe(seconds)
         if result.claimed:
             log.info(
                 "scheduler.timer.round",

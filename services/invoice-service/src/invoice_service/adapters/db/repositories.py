@@ -285,6 +285,16 @@ class InvoiceRepository:
             .values(**values)
         )
 
+    async def overdue_totals(self) -> tuple[int, int]:
+        """Across tenants: how many invoices are overdue and unpaid, and the
+        principal still open on them (amount less what was paid), in centavos."""
+        query = select(
+            func.count(),
+            func.coalesce(func.sum(invoices.c.amount_cents - invoices.c.amount_paid_cents), 0),
+        ).where(invoices.c.overdue_since.is_not(None), invoices.c.status.in_(["open", "partially_paid"]))
+        count, cents = (await self._session.execute(query)).one()
+        return int(count), int(cents)
+
     async def lock_newly_overdue(
         self, *, now: datetime, default_timezone: str, limit: int
     ) -> list[tuple[Invoice, str]]:

@@ -8,24 +8,37 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Response
 
-from payments_service.api.deps import SecretBoxDep, UowDep
-from payments_service.api.schemas import BankAccountRead, BankAccountUpdate, PspAccountRead, PspAccountUpdate
+from payments_service.api.deps import SecretBoxDep, SettingsDep, UowDep
+from payments_service.api.schemas import (
+    BankAccountRead,
+    BankAccountUpdate,
+    PspAccountRead,
+    PspAccountUpdate,
+    plain_http_refused,
+)
 from payments_service.api.scopes import Admin
 from payments_service.domain.accounts import BankAccount, PspAccount
-from regua_platform.errors import Conflict, NotFound
+from regua_platform.errors import Conflict, NotFound, RuleViolated
 from regua_platform.openapi import problems
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 
+def _check_plain_http(settings: SettingsDep, *urls: str | None) -> None:
+    for url in urls:
+        if reason := plain_http_refused(url, settings.gateways.plain_http_hosts):
+            raise RuleViolated(reason)
+
+
 @router.put(
     "/psp",
-    responses=problems(400),
+    responses=problems(400, 422),
     summary="Set the tenant's PSP account: invoices get a cobv there from now on",
 )
 async def put_psp_account(
-    body: PspAccountUpdate, principal: Admin, uow: UowDep, box: SecretBoxDep
+    body: PspAccountUpdate, principal: Admin, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
 ) -> PspAccountRead:
+    _check_plain_http(settings, body.base_url, body.token_url)
     account = PspAccount(
         tenant_id=principal.tenant_id,
         base_url=body.base_url,
@@ -76,12 +89,13 @@ async def delete_psp_account(principal: Admin, uow: UowDep) -> Response:
 
 @router.put(
     "/bank",
-    responses=problems(400, 409),
+    responses=problems(400, 409, 422),
     summary="Set the tenant's beneficiary account: invoices get a registered boleto",
 )
 async def put_bank_account(
-    body: BankAccountUpdate, principal: Admin, uow: UowDep, box: SecretBoxDep
+    body: BankAccountUpdate, principal: Admin, uow: UowDep, box: SecretBoxDep, settings: SettingsDep
 ) -> BankAccountRead:
+    _check_plain_http(settings, body.base_url)
     account = await uow.bank_accounts.put(
         BankAccount(
             id=uuid4(),

@@ -61,7 +61,7 @@ from payments_service.domain.signature import (
     verify,
 )
 from payments_service.domain.webhooks import ItemResult, PixReceived, PixRefund, Provider
-from payments_service.metrics import WEBHOOKS_LEGACY_SIGNATURES
+from payments_service.metrics import WEBHOOKS_LEGACY_SIGNATURES, observe_results
 from payments_service.service_layer.payments import (
     receive_boleto,
     receive_card,
@@ -411,6 +411,7 @@ async def pix_webhook(hook: PixDelivery, uow: UowDep) -> JSONResponse | WebhookR
     ]
     results = await receive_pix(uow, tenant_id=hook.tenant_id, items=items, body_sha256=hook.body_sha256)
     await uow.commit()
+    observe_results("pix", results)
     return _answer(results)
 
 
@@ -442,6 +443,7 @@ async def boleto_webhook(hook: BoletoDelivery, uow: UowDep) -> JSONResponse | We
         body_sha256=hook.body_sha256,
     )
     await uow.commit()
+    observe_results("boleto", [result])
     return _answer([result])
 
 
@@ -468,4 +470,5 @@ async def card_webhook(hook: CardDelivery, uow: UowDep) -> JSONResponse | Webhoo
         body_sha256=hook.body_sha256,
     )
     await uow.commit()
+    observe_results("card", [result])
     return _answer([result])
