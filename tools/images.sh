@@ -8,9 +8,10 @@
 #   a Debian bookworm base with Python 3.11 is built locally with debootstrap
 #   and imported as regua-base:bookworm (about 80 s, once), carrying this
 #   host's CA bundle so pip and apt inside the builds trust the same registries.
-# - apache/kafka:4.1.1 and postgres:15-bookworm: pulled when a registry
-#   answers; otherwise the stand-ins of deploy/docker are built under those
-#   names (see deploy/docker/README.md). An image already present is kept.
+# - apache/kafka:4.1.1, postgres:15-bookworm and the OpenTelemetry Collector:
+#   pulled when a registry answers; otherwise the stand-ins of deploy/docker
+#   are built under those names (see deploy/docker/README.md). An image
+#   already present is kept.
 # - A Docker engine must answer: tools/dockerd.sh starts one as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ tag=${IMAGE:-regua:0.1.0}
 tools_tag=${TOOLS_IMAGE:-regua-tools:0.1.0}
 kafka_image=apache/kafka:4.1.1
 postgres_image=postgres:15-bookworm
+otel_image=otel/opentelemetry-collector-contrib:0.114.0
 base=${BASE_IMAGE:-python:3.11-slim-bookworm}
 tools/dockerd.sh
 
@@ -80,7 +82,11 @@ if ! present_or_pulled "$postgres_image"; then
   echo "no $postgres_image to pull: building the stand-in (deploy/docker/postgres)"
   build --build-arg BASE_IMAGE="$(local_base)" -t "$postgres_image" deploy/docker/postgres
 fi
-for image in "$tag" "$tools_tag" "$kafka_image" "$postgres_image"; do
+if ! present_or_pulled "$otel_image"; then
+  echo "no $otel_image to pull: building the stand-in (deploy/docker/otel-collector)"
+  build --build-arg REGUA_IMAGE="$tag" -t "$otel_image" deploy/docker/otel-collector
+fi
+for image in "$tag" "$tools_tag" "$kafka_image" "$postgres_image" "$otel_image"; do
   docker image inspect "$image" --format "  $image: {{.Size}} bytes, user {{.Config.User}}"
 done
 echo "images ready in $(( $(date +%s) - began )) s"
