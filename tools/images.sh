@@ -8,7 +8,7 @@
 #   a Debian bookworm base with Python 3.11 is built locally with debootstrap
 #   and imported as regua-base:bookworm (about 80 s, once), carrying this
 #   host's CA bundle so pip and apt inside the builds trust the same registries.
-# - apache/kafka:4.1.1, postgres:15-bookworm and the OpenTelemetry Collector:
+# - apache/kafka:4.1.1, postgres:15-bookworm, the OpenTelemetry Collector and Prometheus:
 #   pulled when a registry answers; otherwise the stand-ins of deploy/docker
 #   are built under those names (see deploy/docker/README.md). An image
 #   already present is kept.
@@ -20,6 +20,7 @@ tools_tag=${TOOLS_IMAGE:-regua-tools:0.1.0}
 kafka_image=apache/kafka:4.1.1
 postgres_image=postgres:15-bookworm
 otel_image=otel/opentelemetry-collector-contrib:0.114.0
+prometheus_image=prom/prometheus:v2.55.1
 base=${BASE_IMAGE:-python:3.11-slim-bookworm}
 tools/dockerd.sh
 
@@ -86,7 +87,11 @@ if ! present_or_pulled "$otel_image"; then
   echo "no $otel_image to pull: building the stand-in (deploy/docker/otel-collector)"
   build --build-arg REGUA_IMAGE="$tag" -t "$otel_image" deploy/docker/otel-collector
 fi
-for image in "$tag" "$tools_tag" "$kafka_image" "$postgres_image" "$otel_image"; do
+if ! present_or_pulled "$prometheus_image"; then
+  echo "no $prometheus_image to pull: building the stand-in (deploy/docker/prometheus)"
+  build --build-arg BASE_IMAGE="$(local_base)" -t "$prometheus_image" deploy/docker/prometheus
+fi
+for image in "$tag" "$tools_tag" "$kafka_image" "$postgres_image" "$otel_image" "$prometheus_image"; do
   docker image inspect "$image" --format "  $image: {{.Size}} bytes, user {{.Config.User}}"
 done
 echo "images ready in $(( $(date +%s) - began )) s"

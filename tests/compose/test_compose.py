@@ -14,7 +14,10 @@ kills one.
    The collector of the observability profile (its stand-in offline) got
    spans of at least three services under the trace id of the invoice's
    POST, and no personal data.
-2. ``notifier-worker`` scaled to 2 replicas, one SIGKILLed in the middle of
+2. Prometheus (observability profile) scrapes every api and worker
+   container, evaluates the generated alerts and answers every dashboard
+   query; the story's e-mail and Pix show in the business metrics.
+3. ``notifier-worker`` scaled to 2 replicas, one SIGKILLed in the middle of
    a run of 24 reminders: every invoice gets its reminder, one message each
    (one Idempotency-Key / Message-ID per address at the SMTP sandbox, one
    ``sent`` record at the notifier, one fired step at the scheduler).
@@ -177,12 +180,14 @@ def compose() -> Iterator[Compose]:
         # The services export their spans to the observability profile's collector.
         "REGUA_OTLP_ENDPOINT": "http://otel-collector:4318/v1/traces",
         "REGUA_PORT_OTLP": str(free_port()),
+        "REGUA_PORT_PROMETHEUS": str(ports.setdefault("PROMETHEUS", free_port())),
     }
     stack = Compose(f"regua-test-{os.getpid()}", env, ports, jwt_secret, DockerClient())
     began = time.monotonic()
     try:
-        # Only the collector of the observability profile: naming a service starts it.
-        stack.run("up", "-d", "otel-collector")
+        # The collector and Prometheus of the observability profile (naming a
+        # service starts it; Grafana's image has no offline stand-in).
+        stack.run("up", "-d", "otel-collector", "prometheus")
         stack.run("up", "-d")
         stack.wait_healthy()
         print(f"compose stack healthy in {time.monotonic() - began:.0f} s")
@@ -410,6 +415,56 @@ async def test_the_dunning_story_on_compose(compose: Compose, tenant: Tenant) ->
     print(f"trace {trace_id}: spans of {', '.join(sorted(services))}")
     for personal in (email, "52998224725", "Maria da Silva"):
         assert personal not in compose.last_export
+
+
+async def test_prometheus_scrapes_every_container_runs_the_alerts_and_the_dashboard(compose: Compose) -> None:
+    """The observability profile's Prometheus (Debian's 2.42 as the stand-in)
+    finds every api and worker container by DNS and scrapes it, loads the
+    generated alerts and evaluates them without error, and answers every
+    query of the Grafana dashboard; after the story, the business metrics
+    show the reminder sent and the Pix received."""
+    from regua_devtools import dashboard
+    from regua_devtools.k8s import ALERTS
+
+    roles = {c.labels["com.docker.compose.service"] for c in compose.containers()} & {
+        f"{s}-{r}"
+        for s in ("invoice", "scheduler", "notifier", "negotiation", "payments")
+        for r in ("api", "worker")
+    }
+    assert len(roles) == 10
+    async with httpx.AsyncClient(base_url=compose.url("PROMETHEUS"), timeout=20) as prom:
+
+        async def query(expr: str) -> list[dict[str, Any]]:
+            r = await prom.get("/api/v1/query", params={"query": expr})
+            assert r.status_code == 200 and r.json()["status"] == "success", (expr, r.text)
+            return list(r.json()["data"]["result"])
+
+        async def all_up() -> bool:
+            targets = (await prom.get("/api/v1/targets")).json()["data"]["activeTargets"]
+            up = {t["labels"]["container_role"] for t in targets if t["health"] == "up"}
+            return up >= roles
+
+        await wait_for(all_up, timeout=90, interval=1)
+
+        async def rules_evaluated() -> bool:
+            groups = (await prom.get("/api/v1/rules")).json()["data"]["groups"]
+            rules = [r for g in groups for r in g["rules"]]
+            return [r["name"] for r in rules] == [a.name for a in ALERTS] and all(
+                r["health"] == "ok" for r in rules
+            )
+
+        await wait_for(rules_evaluated, timeout=60, interval=1)
+        for expr in dashboard.expressions():
+            await query(expr)
+
+        async def business_seen() -> bool:
+            sent = await query('sum(regua_messages_total{channel="email", outcome="sent"})')
+            pix = await query('sum(regua_payments_received_cents_total{method="pix"})')
+            return (
+                bool(sent and pix) and float(sent[0]["value"][1]) >= 1 and float(pix[0]["value"][1]) >= 12345
+            )
+
+        await wait_for(business_seen, timeout=60, interval=1)
 
 
 async def test_a_worker_killed_mid_run_loses_and_repeats_no_step(compose: Compose, tenant: Tenant) -> None:
