@@ -8,6 +8,7 @@ Deployment, default-deny networking."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -201,3 +202,50 @@ def test_the_dashboard_queries_exported_metrics_and_is_provisioned_everywhere() 
     from regua_devtools.k8s import ALERTS
 
     assert [r["alert"] for r in compose_rules["groups"][0]["rules"]] == [a.name for a in ALERTS]
+
+
+@cache
+def crd_validator() -> Path:
+    """tests/crd's validator with its pinned npm packages (``npm ci`` once)."""
+    folder = ROOT / "tests" / "crd"
+    if not (folder / "node_modules" / "@kubernetes-models" / "prometheus-operator").is_dir():
+        subprocess.run(
+            ["npm", "ci", "--silent", "--no-audit", "--no-fund"],
+            cwd=folder,
+            check=True,
+            timeout=300,
+        )
+    return folder / "validate.mjs"
+
+
+def validate_crd_objects(objects: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["node", str(crd_validator())],
+        input=json.dumps(objects),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_monitoring_objects_validate_against_the_operator_crds(overlay: str) -> None:
+    """The ServiceMonitor and PrometheusRule, against the Prometheus Operator's
+    CRD schemas as published in @kubernetes-models/prometheus-operator 6.0.0
+    (generated from the upstream CRDs); a broken copy of each is refused."""
+    objects = [
+        o for o in rendered(f"overlays/{overlay}") if o["kind"] in ("ServiceMonitor", "PrometheusRule")
+    ]
+    assert sorted(o["kind"] for o in objects) == ["PrometheusRule", "ServiceMonitor"]
+    result = validate_crd_objects(objects)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok ") == 2
+    broken = json.loads(json.dumps(objects))
+    for o in broken:
+        if o["kind"] == "ServiceMonitor":
+            o["spec"]["endpoints"][0]["port"] = 8000  # a port name, not a number
+        else:
+            del o["spec"]["groups"][0]["rules"][0]["expr"]
+    refused = validate_crd_objects(broken)
+    assert refused.returncode == 1 and refused.stdout.count("invalid ") == 2, refused.stdout

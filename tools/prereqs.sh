@@ -22,6 +22,8 @@ have mvn || missing+=(maven)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ "$mode" = test ]; then
   have chromium || missing+=(chromium)
+  # tests/crd validates the monitoring manifests with an npm package.
+  { have node && have npm; } || missing+=(nodejs npm)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
