@@ -167,6 +167,16 @@ def test_the_dashboard_queries_exported_metrics_and_is_provisioned_everywhere() 
         assert used and used <= exported, (expr, used - exported)
     shipped = json.loads((ROOT / "deploy/grafana/regua.json").read_text())
     assert shipped["uid"] == dashboard.UID
+    # Oracle: Grafana's own dashboard model (Foundation SDK, generated from the
+    # schema of the Grafana that compose runs) reads every key back unchanged:
+    # a misspelt or unknown field would be dropped, and the round trip differ.
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+    from grafana_foundation_sdk.models.dashboard import Dashboard
+
+    assert json.loads(json.dumps(Dashboard.from_json(shipped), cls=JSONEncoder)) == shipped
+    misspelt = json.loads(json.dumps(shipped))
+    misspelt["panels"][1]["gridpos"] = misspelt["panels"][1].pop("gridPos")
+    assert json.loads(json.dumps(Dashboard.from_json(misspelt), cls=JSONEncoder)) != misspelt
     titles = {p["title"] for p in shipped["panels"]}
     # What the issue asks the dashboard to show, each a panel.
     for wanted in (
