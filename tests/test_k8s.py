@@ -14,18 +14,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
 
-from regua_devtools.k8s import PRE_STOP_SECONDS, SHUTDOWN_GRACE_SECONDS, generated
+from regua_devtools.k8s import PRE_STOP_SECONDS, SHUTDOWN_GRACE_SECONDS, WORKLOADS, generated
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.32"
 OVERLAYS = ("dev", "prod")
 #: Kinds of operators' CRDs, which the Kubernetes schemas do not know.
-CRD_KINDS = {"ServiceMonitor", "PrometheusRule", "KafkaTopic"}
+CRD_KINDS = {"ServiceMonitor", "PrometheusRule", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
 
 
 @cache
@@ -54,7 +55,7 @@ def test_every_object_validates_against_the_kubernetes_schemas(target: str) -> N
     assert objects
     for obj in objects:
         if obj["kind"] in CRD_KINDS:
-            assert obj["apiVersion"] in ("monitoring.coreos.com/v1", "kafka.strimzi.io/v1beta2"), obj["kind"]
+            assert obj["apiVersion"] in ("monitoring.coreos.com/v1", "kafka.strimzi.io/v1"), obj["kind"]
             continue
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
 
@@ -112,7 +113,9 @@ def test_policy(overlay: str) -> None:
 def test_topics_as_the_code_expects() -> None:
     from regua_contracts.topics import ALL_TOPICS, COMPACTED_TOPICS
 
-    topics = {o["spec"]["topicName"]: o["spec"] for o in rendered("optional/strimzi")}
+    topics = {
+        o["spec"]["topicName"]: o["spec"] for o in rendered("optional/strimzi") if o["kind"] == "KafkaTopic"
+    }
     assert set(topics) == set(ALL_TOPICS)
     for name, spec in topics.items():
         compacted = spec["config"].get("cleanup.policy") == "compact"
@@ -259,3 +262,100 @@ def test_the_monitoring_objects_validate_against_the_operator_crds(overlay: str)
             del o["spec"]["groups"][0]["rules"][0]["expr"]
     refused = validate_crd_objects(broken)
     assert refused.returncode == 1 and refused.stdout.count("invalid ") == 2, refused.stdout
+
+
+@cache
+def strimzi_schemas() -> dict[tuple[str, str], jsonschema.Draft4Validator]:
+    """(apiVersion, kind) → a validator of the CRD's schema, from the CRDs that
+    Strimzi's own generator wrote from Strimzi's own API model, release 1.2.0
+    (``tools/strimzi-crds.sh``, pinned in tests/crd/strimzi/pom.xml)."""
+    out = {}
+    for path in sorted((ROOT / "tests" / "crd" / "strimzi").glob("*.yaml")):
+        crd = yaml.safe_load(path.read_text())
+        for version in crd["spec"]["versions"]:
+            if version["served"]:
+                api_version = f"{crd['spec']['group']}/{version['name']}"
+                schema = _strict(version["schema"]["openAPIV3Schema"])
+                out[api_version, crd["spec"]["names"]["kind"]] = jsonschema.Draft4Validator(schema)
+    return out
+
+
+def _strict(schema: Any) -> Any:
+    """The schema as the API server's strict field validation applies it: a
+    field no ``properties`` names is refused (Kubernetes prunes it silently
+    otherwise) unless the schema keeps unknown fields. CEL rules
+    (``x-kubernetes-validations``) are not evaluated here."""
+    if isinstance(schema, list):
+        return [_strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {
+        k: _strict(v) if k != "properties" else {n: _strict(p) for n, p in v.items()}
+        for k, v in schema.items()
+    }
+    if "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = bool(out.get("x-kubernetes-preserve-unknown-fields"))
+    return out
+
+
+def strimzi_errors(obj: dict[str, Any]) -> list[str]:
+    validator = strimzi_schemas().get((obj["apiVersion"], obj["kind"]))
+    if validator is None:
+        return [f"no Strimzi CRD serves {obj['apiVersion']} {obj['kind']}"]
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]
+
+
+def test_the_strimzi_objects_validate_against_strimzi_crds() -> None:
+    """The optional Strimzi bundle (the KRaft cluster, a user per service, a
+    topic per topic) against the CRDs of Strimzi 1.2.0; a broken copy of each
+    kind is refused, so the oracle bites."""
+    objects = rendered("optional/strimzi")
+    assert {o["kind"] for o in objects} == {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
+    for obj in objects:
+        assert not strimzi_errors(obj), (obj["metadata"]["name"], strimzi_errors(obj))
+    first = {o["kind"]: json.loads(json.dumps(o)) for o in reversed(objects)}
+    first["Kafka"]["spec"]["kafka"].pop("listeners")  # required
+    first["KafkaNodePool"]["spec"]["roles"] = ["leader"]  # not a role
+    first["KafkaTopic"]["spec"]["partitons"] = first["KafkaTopic"]["spec"].pop("partitions")  # misspelt
+    first["KafkaUser"]["spec"]["authentication"]["type"] = "scram-sha-256"  # not offered
+    for kind, broken in first.items():
+        assert strimzi_errors(broken), f"a broken {kind} passed"
+    old = json.loads(json.dumps(objects[-1]))
+    old["apiVersion"] = "kafka.strimzi.io/v1beta2"  # no longer served by Strimzi 1.x
+    assert strimzi_errors(old)
+
+
+def test_the_strimzi_cluster_is_the_one_the_services_are_configured_for() -> None:
+    """Cluster name, bootstrap address and port, CA Secret, SASL mechanism and
+    users agree between the services' settings and the Strimzi bundle."""
+    strimzi = rendered("optional/strimzi")
+    (kafka,) = [o for o in strimzi if o["kind"] == "Kafka"]
+    cluster = kafka["metadata"]["name"]
+    assert all(o["metadata"]["labels"]["strimzi.io/cluster"] == cluster for o in strimzi if o is not kafka)
+    (listener,) = kafka["spec"]["kafka"]["listeners"]
+    assert listener["tls"] and listener["authentication"]["type"] == "scram-sha-512"
+    users = {o["metadata"]["name"]: o["spec"] for o in strimzi if o["kind"] == "KafkaUser"}
+    assert set(users) == {w.service for w in WORKLOADS}
+    prefix = kafka["spec"]["entityOperator"]["userOperator"]["secretPrefix"]
+    objects = rendered("overlays/prod")
+    for w in WORKLOADS:
+        (config,) = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == w.service]
+        env = {k.removeprefix(w.env_prefix): v for k, v in config["data"].items()}
+        assert env["KAFKA__BOOTSTRAP_SERVERS"] == f"{cluster}-kafka-bootstrap:{listener['port']}"
+        assert (
+            env["KAFKA__SECURITY_PROTOCOL"] == "SASL_SSL" and env["KAFKA__SASL_MECHANISM"] == "SCRAM-SHA-512"
+        )
+        assert users[env["KAFKA__SASL_USERNAME"]]["authentication"]["password"]["valueFrom"][
+            "secretKeyRef"
+        ] == {
+            "name": w.service,
+            "key": f"{w.env_prefix}KAFKA__SASL_PASSWORD",
+        }
+        assert f"{prefix}{w.service}" != w.service  # the User Operator's Secret never replaces the service's
+        pods = [o["spec"]["template"]["spec"] for o in objects if o["kind"] == "Deployment"]
+        assert all(
+            v["secret"]["secretName"] == f"{cluster}-cluster-ca-cert"
+            for pod in pods
+            for v in pod["volumes"]
+            if v["name"] == "kafka-ca"
+        )

@@ -34,6 +34,13 @@ SHUTDOWN_GRACE_SECONDS = 20
 PRE_STOP_SECONDS = 5
 TERMINATION_GRACE_SECONDS = SHUTDOWN_GRACE_SECONDS + 5 + PRE_STOP_SECONDS + 5
 KAFKA_PARTITIONS = 12
+#: The optional Strimzi cluster (``deploy/k8s/optional/strimzi``): its name makes
+#: the bootstrap Service (``<cluster>-kafka-bootstrap``) and the CA Secret
+#: (``<cluster>-cluster-ca-cert``) the services' settings point at.
+KAFKA_CLUSTER = "regua"
+KAFKA_TLS_PORT = 9093
+KAFKA_REPLICAS = 3
+KAFKA_MIN_INSYNC = 2
 KAFKA_RETENTION_DAYS = 7
 DLQ_RETENTION_DAYS = 30
 
@@ -184,7 +191,7 @@ def _deployment(w: Workload, role: str) -> dict[str, Any]:
                         {
                             "name": "kafka-ca",
                             "secret": {
-                                "secretName": "regua-cluster-ca-cert",
+                                "secretName": f"{KAFKA_CLUSTER}-cluster-ca-cert",
                                 "items": [{"key": "ca.crt", "path": "ca.crt"}],
                             },
                         },
@@ -298,7 +305,7 @@ def _network_policy(w: Workload) -> dict[str, Any]:
 def _config(w: Workload) -> dict[str, Any]:
     p = w.env_prefix
     data = {
-        f"{p}KAFKA__BOOTSTRAP_SERVERS": "regua-kafka-bootstrap:9093",
+        f"{p}KAFKA__BOOTSTRAP_SERVERS": f"{KAFKA_CLUSTER}-kafka-bootstrap:{KAFKA_TLS_PORT}",
         f"{p}KAFKA__SECURITY_PROTOCOL": "SASL_SSL",
         f"{p}KAFKA__SASL_MECHANISM": "SCRAM-SHA-512",
         f"{p}KAFKA__SASL_USERNAME": w.service,
@@ -495,6 +502,95 @@ def prometheus_rule_file() -> str:
     )
 
 
+STRIMZI_API = "kafka.strimzi.io/v1"
+_CLUSTER_LABEL = {"strimzi.io/cluster": KAFKA_CLUSTER}
+
+
+def strimzi_cluster() -> list[dict[str, Any]]:
+    """A KRaft Kafka cluster for Strimzi: one node pool of three nodes, each
+    controller and broker, and the TLS listener with SCRAM-SHA-512 the
+    services' settings expect. Replication matches what the topics ask for, so
+    an acknowledged write survives the loss of one node."""
+    node_pool = {
+        "apiVersion": STRIMZI_API,
+        "kind": "KafkaNodePool",
+        "metadata": {"name": "dual-role", "labels": _CLUSTER_LABEL},
+        "spec": {
+            "replicas": KAFKA_REPLICAS,
+            "roles": ["controller", "broker"],
+            "storage": {
+                "type": "jbod",
+                "volumes": [
+                    {
+                        "id": 0,
+                        "type": "persistent-claim",
+                        "size": "100Gi",
+                        "deleteClaim": False,
+                        "kraftMetadata": "shared",
+                    }
+                ],
+            },
+            "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
+        },
+    }
+    kafka = {
+        "apiVersion": STRIMZI_API,
+        "kind": "Kafka",
+        "metadata": {"name": KAFKA_CLUSTER},
+        "spec": {
+            "kafka": {
+                "listeners": [
+                    {
+                        "name": "tls",
+                        "port": KAFKA_TLS_PORT,
+                        "type": "internal",
+                        "tls": True,
+                        "authentication": {"type": "scram-sha-512"},
+                    }
+                ],
+                "config": {
+                    "auto.create.topics.enable": False,
+                    "default.replication.factor": KAFKA_REPLICAS,
+                    "min.insync.replicas": KAFKA_MIN_INSYNC,
+                    "offsets.topic.replication.factor": KAFKA_REPLICAS,
+                    "transaction.state.log.replication.factor": KAFKA_REPLICAS,
+                    "transaction.state.log.min.isr": KAFKA_MIN_INSYNC,
+                },
+            },
+            "entityOperator": {
+                "topicOperator": {},
+                # The User Operator writes each user's Secret; the prefix keeps it
+                # clear of the service's own Secret, which has the same name.
+                "userOperator": {"secretPrefix": "kafka-user-"},
+            },
+        },
+    }
+    return [node_pool, kafka]
+
+
+def strimzi_users() -> list[dict[str, Any]]:
+    """A SCRAM-SHA-512 ``KafkaUser`` per service, named as its SASL username,
+    with the password the service already reads from its own Secret."""
+    return [
+        {
+            "apiVersion": STRIMZI_API,
+            "kind": "KafkaUser",
+            "metadata": {"name": w.service, "labels": _CLUSTER_LABEL},
+            "spec": {
+                "authentication": {
+                    "type": "scram-sha-512",
+                    "password": {
+                        "valueFrom": {
+                            "secretKeyRef": {"name": w.service, "key": f"{w.env_prefix}KAFKA__SASL_PASSWORD"}
+                        }
+                    },
+                }
+            },
+        }
+        for w in WORKLOADS
+    ]
+
+
 def strimzi_topics() -> list[dict[str, Any]]:
     """A Strimzi ``KafkaTopic`` per topic the code uses, with its partitions,
     retention and compaction."""
@@ -505,16 +601,16 @@ def strimzi_topics() -> list[dict[str, Any]]:
         config: dict[str, Any] = (
             {"cleanup.policy": "compact"} if compacted else {"retention.ms": days * 86_400_000}
         )
-        config["min.insync.replicas"] = 2
+        config["min.insync.replicas"] = KAFKA_MIN_INSYNC
         out.append(
             {
-                "apiVersion": "kafka.strimzi.io/v1beta2",
+                "apiVersion": STRIMZI_API,
                 "kind": "KafkaTopic",
-                "metadata": {"name": topic.replace(".", "-"), "labels": {"strimzi.io/cluster": "regua"}},
+                "metadata": {"name": topic.replace(".", "-"), "labels": _CLUSTER_LABEL},
                 "spec": {
                     "topicName": topic,
                     "partitions": 1 if compacted else KAFKA_PARTITIONS,
-                    "replicas": 3,
+                    "replicas": KAFKA_REPLICAS,
                     "config": config,
                 },
             }
@@ -556,18 +652,15 @@ def base_files() -> dict[str, str]:
 
 def optional_files() -> dict[str, str]:
     """``deploy/k8s/optional/strimzi`` file name → content."""
-    return {
-        "topics.yaml": HEADER + _dump(strimzi_topics()),
-        "kustomization.yaml": HEADER
-        + yaml.safe_dump(
-            {
-                "apiVersion": "kustomize.config.k8s.io/v1beta1",
-                "kind": "Kustomization",
-                "resources": ["topics.yaml"],
-            },
-            sort_keys=False,
-        ),
+    parts = {"kafka.yaml": strimzi_cluster(), "users.yaml": strimzi_users(), "topics.yaml": strimzi_topics()}
+    files = {name: HEADER + _dump(objects) for name, objects in parts.items()}
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": list(parts),
     }
+    files["kustomization.yaml"] = HEADER + yaml.safe_dump(kustomization, sort_keys=False)
+    return files
 
 
 def generated(root: Path) -> dict[Path, str]:
