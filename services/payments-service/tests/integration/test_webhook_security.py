@@ -7,7 +7,7 @@ refusals, and forged cross-tenant events."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -148,8 +148,13 @@ async def test_an_unknown_tenant_is_counted_and_nothing_is_written(harness: Harn
 async def test_legacy_signatures_are_counted_until_the_date_then_refused(
     migrated: str, kafka_settings: KafkaSettings, sandboxes: Sandboxes
 ) -> None:
-    today = sandboxes.clock.today()
-    for until, expected in ((today, 200), (today - timedelta(days=1), 401)):
+    # The setting names a UTC day: its last minute still accepts v1, the first
+    # minutes of the next refuse it, whatever the date in Brasília (the same
+    # one at both instants, 20:59 and 21:01).
+    now = sandboxes.clock.now().astimezone(UTC)
+    until = now.date()
+    sandboxes.clock.advance(datetime.combine(until, time(23, 59), UTC) - now)
+    for expected in (200, 401):
         async with start(migrated, kafka_settings, sandboxes, webhook_legacy_signatures_until=until) as h:
             tenant = uuid4()
             await configure(h, tenant)
@@ -165,6 +170,7 @@ async def test_legacy_signatures_are_counted_until_the_date_then_refused(
             assert counted == (1 if expected == 200 else 0)
             if expected == 401:
                 assert r.json()["reason"] == "signature_legacy_expired"
+        sandboxes.clock.advance(timedelta(minutes=2))
 
 
 async def test_a_source_over_its_rate_gets_429_with_retry_after(
