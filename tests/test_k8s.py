@@ -352,10 +352,10 @@ def test_the_strimzi_cluster_is_the_one_the_services_are_configured_for() -> Non
             "key": f"{w.env_prefix}KAFKA__SASL_PASSWORD",
         }
         assert f"{prefix}{w.service}" != w.service  # the User Operator's Secret never replaces the service's
-        pods = [o["spec"]["template"]["spec"] for o in objects if o["kind"] == "Deployment"]
-        assert all(
-            v["secret"]["secretName"] == f"{cluster}-cluster-ca-cert"
-            for pod in pods
-            for v in pod["volumes"]
-            if v["name"] == "kafka-ca"
-        )
+    pods = [o["spec"]["template"]["spec"] for o in objects if o["kind"] == "Deployment"]
+    assert all(
+        v["secret"]["secretName"] == f"{cluster}-cluster-ca-cert"
+        for pod in pods
+        for v in pod["volumes"]
+        if v["name"] == "kafka-ca"
+    )
